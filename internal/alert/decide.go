@@ -1,0 +1,193 @@
+package alert
+
+import "time"
+
+// Action is what booty does to GitHub for an accepted alert.
+type Action string
+
+// The actions of DESIGN.md's answer table.
+const (
+	ActionCreate  Action = "create"
+	ActionComment Action = "comment"
+	ActionReopen  Action = "reopen"
+)
+
+// Reason says why an alert was not acted on.
+type Reason string
+
+// The reasons of DESIGN.md's answer table.
+const (
+	ReasonNotEventAlert  Reason = "not_event_alert"
+	ReasonNotTriggered   Reason = "not_triggered"
+	ReasonBelowThreshold Reason = "below_threshold"
+	ReasonSampleEvent    Reason = "sample_event"
+	ReasonDuplicate      Reason = "duplicate"
+	ReasonCooldown       Reason = "cooldown"
+)
+
+// Decision is the outcome of the pipeline: either an Action or a Reason.
+type Decision struct {
+	Action Action
+	Reason Reason
+}
+
+// Accepted reports whether GitHub must change.
+func (d Decision) Accepted() bool { return d.Action != "" }
+
+// String returns the action, or the reason when the alert was ignored.
+func (d Decision) String() string {
+	if d.Accepted() {
+		return string(d.Action)
+	}
+	return string(d.Reason)
+}
+
+// Problem is booty's state for one problem: what it has seen and what it
+// wrote to GitHub. The zero Problem is a problem seen for the first time.
+type Problem struct {
+	Key       string
+	FirstSeen time.Time
+	LastSeen  time.Time
+	// Count is the number of distinct events seen.
+	Count       int64
+	LastEventID string
+	// IssueNumber is 0 until the issue exists.
+	IssueNumber int
+	IssueClosed bool
+	// CooldownUntil is when booty may write to the issue again.
+	CooldownUntil time.Time
+}
+
+// Known reports whether p was stored before.
+func (p *Problem) Known() bool { return !p.FirstSeen.IsZero() }
+
+// A Stage is one step of the pipeline. It returns the reason to stop, or ""
+// to let the alert through to the next stage. Stages read the problem's
+// state but never change it.
+type Stage interface {
+	Check(a *Alert, p *Problem, now time.Time) Reason
+}
+
+// StageFunc adapts a function to Stage.
+type StageFunc func(a *Alert, p *Problem, now time.Time) Reason
+
+// Check calls f.
+func (f StageFunc) Check(a *Alert, p *Problem, now time.Time) Reason { return f(a, p, now) }
+
+// Threshold stops alerts less severe than min.
+func Threshold(min Severity) Stage {
+	return StageFunc(func(a *Alert, _ *Problem, _ time.Time) Reason {
+		if a.Level < min {
+			return ReasonBelowThreshold
+		}
+		return ""
+	})
+}
+
+// SampleFilter stops Sentry's sample event.
+func SampleFilter() Stage {
+	return StageFunc(func(a *Alert, _ *Problem, _ time.Time) Reason {
+		if a.Sample {
+			return ReasonSampleEvent
+		}
+		return ""
+	})
+}
+
+// Dedup stops a second delivery of an event booty has already counted.
+func Dedup() Stage {
+	return StageFunc(func(a *Alert, p *Problem, _ time.Time) Reason {
+		if p.Known() && a.EventID != "" && a.EventID == p.LastEventID {
+			return ReasonDuplicate
+		}
+		return ""
+	})
+}
+
+// Cooldown stops writes to an open issue while the problem is in its quiet
+// period, and while its issue is still being filed. A closed issue is a
+// regression and passes at once.
+func Cooldown() Stage {
+	return StageFunc(func(_ *Alert, p *Problem, now time.Time) Reason {
+		if !p.Known() || (p.IssueNumber != 0 && p.IssueClosed) {
+			return ""
+		}
+		if p.IssueNumber == 0 || now.Before(p.CooldownUntil) {
+			return ReasonCooldown
+		}
+		return ""
+	})
+}
+
+// Pipeline decides what to do with an alert.
+type Pipeline struct {
+	// Stateless stages need no stored state: they run before the store is
+	// touched, so filtered alerts cost no write lock.
+	Stateless []Stage
+	// Stateful stages read the problem's stored state.
+	Stateful []Stage
+	// Cooldown is the quiet period after each write to GitHub.
+	Cooldown time.Duration
+}
+
+// NewPipeline returns the pipeline of DESIGN.md: severity threshold, sample
+// filter, dedup, cooldown.
+func NewPipeline(min Severity, cooldown time.Duration) *Pipeline {
+	return &Pipeline{
+		Stateless: []Stage{Threshold(min), SampleFilter()},
+		Stateful:  []Stage{Dedup(), Cooldown()},
+		Cooldown:  cooldown,
+	}
+}
+
+// Prefilter runs the stateless stages. It returns the reason to stop, or "".
+func (pl *Pipeline) Prefilter(a *Alert) Reason {
+	return run(pl.Stateless, a, &Problem{}, time.Time{})
+}
+
+// Decide runs the stateful stages against prev, the problem's stored state,
+// and returns the decision with the state to store next. When the alert is
+// a duplicate, next equals prev.
+func (pl *Pipeline) Decide(a *Alert, prev Problem, now time.Time) (d Decision, next Problem) {
+	next = prev
+	if r := run(pl.Stateful, a, &prev, now); r != "" {
+		if r != ReasonDuplicate {
+			next.observe(a, now)
+		}
+		return Decision{Reason: r}, next
+	}
+	next.observe(a, now)
+	next.CooldownUntil = now.Add(pl.Cooldown)
+	switch {
+	case !prev.Known():
+		d.Action = ActionCreate
+	case prev.IssueClosed:
+		d.Action = ActionReopen
+		next.IssueClosed = false
+	default:
+		d.Action = ActionComment
+	}
+	return d, next
+}
+
+func run(stages []Stage, a *Alert, p *Problem, now time.Time) Reason {
+	for _, s := range stages {
+		if r := s.Check(a, p, now); r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// observe counts a new event of the problem.
+func (p *Problem) observe(a *Alert, now time.Time) {
+	if !p.Known() {
+		p.Key = a.ProblemKey
+		p.FirstSeen = now
+	}
+	p.LastSeen = now
+	p.Count++
+	if a.EventID != "" {
+		p.LastEventID = a.EventID
+	}
+}
