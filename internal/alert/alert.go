@@ -11,8 +11,8 @@ import (
 // Severity is the level of an event, ordered so that a larger value is worse.
 type Severity int
 
-// Severities from least to most severe. SeverityUnknown sorts with error: an
-// unknown level is treated as an error so that nothing new is lost.
+// Severities from least to most severe. The parser maps an unknown level to
+// SeverityError so that nothing new is lost.
 const (
 	SeverityDebug Severity = iota + 1
 	SeverityInfo

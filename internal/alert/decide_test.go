@@ -1,0 +1,326 @@
+package alert
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func TestDecision(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		d            Decision
+		wantAccepted bool
+		wantString   string
+	}{
+		{Decision{Action: ActionCreate}, true, "create"},
+		{Decision{Action: ActionComment}, true, "comment"},
+		{Decision{Action: ActionReopen}, true, "reopen"},
+		{Decision{Reason: ReasonCooldown}, false, "cooldown"},
+		{Decision{Reason: ReasonDuplicate}, false, "duplicate"},
+		{Decision{}, false, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.d.Accepted(); got != tt.wantAccepted {
+			t.Errorf("%+v.Accepted() = %t, want %t", tt.d, got, tt.wantAccepted)
+		}
+		if got := tt.d.String(); got != tt.wantString {
+			t.Errorf("%+v.String() = %q, want %q", tt.d, got, tt.wantString)
+		}
+	}
+}
+
+func TestProblemKnown(t *testing.T) {
+	t.Parallel()
+	if (&Problem{Key: "k", Count: 3}).Known() {
+		t.Error("Problem without FirstSeen: Known() = true, want false")
+	}
+	if !(&Problem{FirstSeen: t0}).Known() {
+		t.Error("Problem with FirstSeen: Known() = false, want true")
+	}
+}
+
+func TestThreshold(t *testing.T) {
+	t.Parallel()
+	all := []Severity{SeverityDebug, SeverityInfo, SeverityWarning, SeverityError, SeverityFatal}
+	for _, min := range all {
+		for _, level := range all {
+			want := Reason("")
+			if level < min {
+				want = ReasonBelowThreshold
+			}
+			got := Threshold(min).Check(&Alert{Level: level}, &Problem{}, t0)
+			if got != want {
+				t.Errorf("Threshold(%v) on %v = %q, want %q", min, level, got, want)
+			}
+		}
+	}
+}
+
+func TestSampleFilter(t *testing.T) {
+	t.Parallel()
+	if got := SampleFilter().Check(&Alert{Sample: true, Level: SeverityFatal}, &Problem{}, t0); got != ReasonSampleEvent {
+		t.Errorf("sample event: got %q, want %q", got, ReasonSampleEvent)
+	}
+	if got := SampleFilter().Check(&Alert{Level: SeverityFatal}, &Problem{}, t0); got != "" {
+		t.Errorf("real event: got %q, want \"\"", got)
+	}
+}
+
+func TestDedup(t *testing.T) {
+	t.Parallel()
+	known := Problem{Key: "k", FirstSeen: t0, LastSeen: t0, Count: 1, LastEventID: "e1"}
+	tests := []struct {
+		name    string
+		eventID string
+		p       Problem
+		want    Reason
+	}{
+		{"same event as last", "e1", known, ReasonDuplicate},
+		{"new event", "e2", known, ""},
+		{"no event id is never a duplicate", "", Problem{Key: "k", FirstSeen: t0, Count: 1}, ""},
+		{"unknown problem", "e1", Problem{LastEventID: "e1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Dedup().Check(&Alert{EventID: tt.eventID}, &tt.p, t0); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCooldown(t *testing.T) {
+	t.Parallel()
+	until := t0.Add(time.Hour)
+	open := Problem{Key: "k", FirstSeen: t0, LastSeen: t0, Count: 1, IssueNumber: 7, CooldownUntil: until}
+	closed := open
+	closed.IssueClosed = true
+	pending := open
+	pending.IssueNumber = 0
+	pendingClosed := pending
+	pendingClosed.IssueClosed = true
+	tests := []struct {
+		name string
+		p    Problem
+		now  time.Time
+		want Reason
+	}{
+		{"unknown problem", Problem{}, t0, ""},
+		{"open, within cooldown", open, until.Add(-time.Nanosecond), ReasonCooldown},
+		{"open, cooldown ends", open, until, ""},
+		{"open, after cooldown", open, until.Add(time.Hour), ""},
+		{"closed, within cooldown", closed, t0, ""},
+		{"closed, after cooldown", closed, until.Add(time.Hour), ""},
+		{"issue pending, within cooldown", pending, t0, ReasonCooldown},
+		{"issue pending, after cooldown", pending, until.Add(time.Hour), ReasonCooldown},
+		{"issue pending but closed flag set", pendingClosed, until.Add(time.Hour), ReasonCooldown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Cooldown().Check(&Alert{EventID: "e2"}, &tt.p, tt.now); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPrefilter(t *testing.T) {
+	t.Parallel()
+	pl := NewPipeline(SeverityWarning, time.Hour)
+	tests := []struct {
+		name string
+		a    Alert
+		want Reason
+	}{
+		{"at threshold", Alert{Level: SeverityWarning}, ""},
+		{"above threshold", Alert{Level: SeverityFatal}, ""},
+		{"below threshold", Alert{Level: SeverityInfo}, ReasonBelowThreshold},
+		{"sample event", Alert{Level: SeverityError, Sample: true}, ReasonSampleEvent},
+		{"threshold runs first", Alert{Level: SeverityDebug, Sample: true}, ReasonBelowThreshold},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := pl.Prefilter(&tt.a); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPipelineStages checks that Prefilter runs only the stateless stages,
+// Decide only the stateful ones, and that the first reason stops the chain.
+func TestPipelineStages(t *testing.T) {
+	t.Parallel()
+	var calls []string
+	stage := func(name string, r Reason) Stage {
+		return StageFunc(func(*Alert, *Problem, time.Time) Reason {
+			calls = append(calls, name)
+			return r
+		})
+	}
+	pl := &Pipeline{
+		Stateless: []Stage{stage("s1", ""), stage("s2", ReasonSampleEvent), stage("s3", "")},
+		Stateful:  []Stage{stage("f1", ""), stage("f2", ReasonCooldown), stage("f3", "")},
+	}
+	a := &Alert{ProblemKey: "k", EventID: "e1"}
+
+	if got := pl.Prefilter(a); got != ReasonSampleEvent {
+		t.Errorf("Prefilter = %q, want %q", got, ReasonSampleEvent)
+	}
+	if diff := cmp.Diff([]string{"s1", "s2"}, calls); diff != "" {
+		t.Errorf("Prefilter stages run (-want +got):\n%s", diff)
+	}
+
+	calls = nil
+	if d, _ := pl.Decide(a, Problem{}, t0); d != (Decision{Reason: ReasonCooldown}) {
+		t.Errorf("Decide = %+v, want reason %q", d, ReasonCooldown)
+	}
+	if diff := cmp.Diff([]string{"f1", "f2"}, calls); diff != "" {
+		t.Errorf("Decide stages run (-want +got):\n%s", diff)
+	}
+}
+
+// step is one alert in a Decide sequence. before applies what the worker
+// did to the stored state since the previous step (filed the issue, saw it
+// closed).
+type step struct {
+	name    string
+	at      time.Duration // since t0
+	eventID string
+	before  func(p *Problem)
+	want    Decision
+	wantP   Problem
+}
+
+func issueFiled(n int) func(*Problem) { return func(p *Problem) { p.IssueNumber = n } }
+
+func issueClosed(p *Problem) { p.IssueClosed = true }
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	const h = time.Hour
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	create := Decision{Action: ActionCreate}
+	comment := Decision{Action: ActionComment}
+	reopen := Decision{Action: ActionReopen}
+	duplicate := Decision{Reason: ReasonDuplicate}
+	cooldown := Decision{Reason: ReasonCooldown}
+
+	tests := []struct {
+		name     string
+		cooldown time.Duration
+		steps    []step
+	}{
+		{
+			name:     "life of a problem",
+			cooldown: 6 * h,
+			steps: []step{
+				{name: "first alert creates", at: 0, eventID: "e1", want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(6 * h)}},
+				{name: "same event again is a duplicate", at: time.Minute, eventID: "e1", before: issueFiled(7), want: duplicate,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", IssueNumber: 7, CooldownUntil: at(6 * h)}},
+				{name: "new event within cooldown is counted", at: h, eventID: "e2", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(h), Count: 2, LastEventID: "e2", IssueNumber: 7, CooldownUntil: at(6 * h)}},
+				{name: "new event as cooldown ends comments", at: 6 * h, eventID: "e3", want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 3, LastEventID: "e3", IssueNumber: 7, CooldownUntil: at(12 * h)}},
+				{name: "comment starts a new cooldown", at: 7 * h, eventID: "e4", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(7 * h), Count: 4, LastEventID: "e4", IssueNumber: 7, CooldownUntil: at(12 * h)}},
+				{name: "closed issue reopens within cooldown", at: 8 * h, eventID: "e5", before: issueClosed, want: reopen,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(8 * h), Count: 5, LastEventID: "e5", IssueNumber: 7, CooldownUntil: at(14 * h)}},
+				{name: "reopen starts a new cooldown", at: 9 * h, eventID: "e6", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(9 * h), Count: 6, LastEventID: "e6", IssueNumber: 7, CooldownUntil: at(14 * h)}},
+				{name: "after cooldown comments", at: 30 * h, eventID: "e7", want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(30 * h), Count: 7, LastEventID: "e7", IssueNumber: 7, CooldownUntil: at(36 * h)}},
+			},
+		},
+		{
+			name:     "closed after cooldown reopens",
+			cooldown: h,
+			steps: []step{
+				{name: "create", at: 0, eventID: "e1", want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(h)}},
+				{name: "reopen", at: 48 * h, eventID: "e2", before: func(p *Problem) { p.IssueNumber = 3; p.IssueClosed = true }, want: reopen,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(48 * h), Count: 2, LastEventID: "e2", IssueNumber: 3, CooldownUntil: at(49 * h)}},
+			},
+		},
+		{
+			name:     "create still pending",
+			cooldown: h,
+			steps: []step{
+				{name: "create", at: 0, eventID: "e1", want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(h)}},
+				{name: "within cooldown", at: time.Minute, eventID: "e2", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, LastEventID: "e2", CooldownUntil: at(h)}},
+				{name: "after cooldown, still no issue number", at: 5 * h, eventID: "e3", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5 * h), Count: 3, LastEventID: "e3", CooldownUntil: at(h)}},
+				{name: "issue filed, comment", at: 6 * h, eventID: "e4", before: issueFiled(9), want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 4, LastEventID: "e4", IssueNumber: 9, CooldownUntil: at(7 * h)}},
+			},
+		},
+		{
+			name:     "cooldown zero comments on every new event",
+			cooldown: 0,
+			steps: []step{
+				{name: "create", at: 0, eventID: "e1", before: nil, want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(0)}},
+				{name: "same instant, new event", at: 0, eventID: "e2", before: issueFiled(4), want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 2, LastEventID: "e2", IssueNumber: 4, CooldownUntil: at(0)}},
+				{name: "next event", at: time.Second, eventID: "e3", want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, CooldownUntil: at(time.Second)}},
+				{name: "duplicate is still a duplicate", at: 2 * time.Second, eventID: "e3", want: duplicate,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, CooldownUntil: at(time.Second)}},
+			},
+		},
+		{
+			name:     "events without id are counted, never duplicates",
+			cooldown: h,
+			steps: []step{
+				{name: "create", at: 0, eventID: "", want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, CooldownUntil: at(h)}},
+				{name: "again", at: time.Minute, eventID: "", before: issueFiled(2), want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, IssueNumber: 2, CooldownUntil: at(h)}},
+				{name: "with id", at: 2 * time.Minute, eventID: "e1", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(2 * time.Minute), Count: 3, LastEventID: "e1", IssueNumber: 2, CooldownUntil: at(h)}},
+				{name: "without id keeps the last id", at: 3 * time.Minute, eventID: "", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(3 * time.Minute), Count: 4, LastEventID: "e1", IssueNumber: 2, CooldownUntil: at(h)}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pl := NewPipeline(SeverityError, tt.cooldown)
+			var p Problem
+			for i, s := range tt.steps {
+				if s.before != nil {
+					s.before(&p)
+				}
+				a := &Alert{ProblemKey: "k", EventID: s.eventID, Level: SeverityError}
+				if r := pl.Prefilter(a); r != "" {
+					t.Fatalf("step %d (%s): Prefilter = %q, want \"\"", i, s.name, r)
+				}
+				prev := p
+				d, next := pl.Decide(a, p, t0.Add(s.at))
+				if d != s.want {
+					t.Errorf("step %d (%s): decision %q, want %q", i, s.name, d, s.want)
+				}
+				if diff := cmp.Diff(s.wantP, next); diff != "" {
+					t.Errorf("step %d (%s): next problem (-want +got):\n%s", i, s.name, diff)
+				}
+				if s.want.Reason == ReasonDuplicate {
+					if diff := cmp.Diff(prev, next); diff != "" {
+						t.Errorf("step %d (%s): duplicate changed the state (-prev +next):\n%s", i, s.name, diff)
+					}
+				}
+				p = next
+			}
+		})
+	}
+}

@@ -1,0 +1,287 @@
+// Package config reads booty's configuration from the environment. It is the
+// only package that looks at environment variables; everything else gets a
+// Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"booty/internal/alert"
+)
+
+// Config is booty's whole configuration.
+type Config struct {
+	WebhookSecret string // SENTRY_WEBHOOK_SECRET
+	GitHubToken   string // GITHUB_TOKEN
+	RepoOwner     string // from TARGET_REPO_URL
+	RepoName      string // from TARGET_REPO_URL
+	GitHubAPIURL  string // GITHUB_API_URL, always with a trailing slash
+	TriggerLabel  string // TRIGGER_LABEL
+
+	MinSeverity alert.Severity // OBSV_MIN_SEVERITY
+	Cooldown    time.Duration  // OBSV_COOLDOWN_HOURS
+
+	DatabaseURL string // BOOTY_DATABASE_URL
+	Listen      string // BOOTY_LISTEN
+	DryRun      bool   // BOOTY_DRY_RUN
+	MaxBody     int64  // BOOTY_MAX_BODY_BYTES
+	LogFormat   string // BOOTY_LOG_FORMAT: "", "json" or "text"
+
+	WritesPerMinute int // GITHUB_WRITES_PER_MINUTE
+	WritesPerHour   int // GITHUB_WRITES_PER_HOUR
+
+	SentryDSN         string  // SENTRY_DSN
+	SentryRelease     string  // SENTRY_RELEASE
+	SentryEnvironment string  // SENTRY_ENVIRONMENT
+	SentrySampleRate  float64 // SENTRY_SAMPLE_RATE
+
+	InternalTestToken string // INTERNAL_TEST_TOKEN
+}
+
+// Repo returns "OWNER/REPO".
+func (c *Config) Repo() string { return c.RepoOwner + "/" + c.RepoName }
+
+// Production reports whether booty runs as a production deployment.
+func (c *Config) Production() bool {
+	switch strings.ToLower(c.SentryEnvironment) {
+	case "production", "prod":
+		return true
+	}
+	return false
+}
+
+// Problem is one bad variable.
+type Problem struct {
+	Var string
+	Msg string
+}
+
+func (p Problem) Error() string { return p.Var + ": " + p.Msg }
+
+// Problems is every bad variable found; it is the error Load returns.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Load reads the configuration with getenv (os.Getenv in main, a map in
+// tests). It returns every problem at once as Problems, so an operator fixes
+// them in one go. Values of secrets never appear in a problem.
+func Load(getenv func(string) string) (*Config, error) {
+	r := reader{getenv: getenv}
+	c := &Config{
+		WebhookSecret:     r.secret("SENTRY_WEBHOOK_SECRET"),
+		GitHubToken:       r.secret("GITHUB_TOKEN"),
+		GitHubAPIURL:      r.str("GITHUB_API_URL", "https://api.github.com/"),
+		TriggerLabel:      r.str("TRIGGER_LABEL", "agent:builder"),
+		DatabaseURL:       r.str("BOOTY_DATABASE_URL", "sqlite:booty.db"),
+		Listen:            r.str("BOOTY_LISTEN", "127.0.0.1:8000"),
+		DryRun:            r.boolean("BOOTY_DRY_RUN", false),
+		MaxBody:           int64(r.integer("BOOTY_MAX_BODY_BYTES", 1<<20, 1024, 64<<20)),
+		LogFormat:         strings.ToLower(r.str("BOOTY_LOG_FORMAT", "")),
+		WritesPerMinute:   r.integer("GITHUB_WRITES_PER_MINUTE", 80, 1, 1_000_000),
+		WritesPerHour:     r.integer("GITHUB_WRITES_PER_HOUR", 500, 1, 100_000_000),
+		SentryDSN:         r.secret("SENTRY_DSN"),
+		SentryRelease:     r.str("SENTRY_RELEASE", ""),
+		SentryEnvironment: r.str("SENTRY_ENVIRONMENT", "development"),
+		SentrySampleRate:  r.float("SENTRY_SAMPLE_RATE", 1.0, 0, 1),
+		InternalTestToken: r.secret("INTERNAL_TEST_TOKEN"),
+	}
+
+	if c.WebhookSecret == "" {
+		r.bad("SENTRY_WEBHOOK_SECRET", "required: the client secret of the Sentry integration (booty has no unverified mode)")
+	}
+	if c.GitHubToken == "" && !c.DryRun {
+		r.bad("GITHUB_TOKEN", "required unless BOOTY_DRY_RUN=true")
+	}
+	repo := r.str("TARGET_REPO_URL", "")
+	if repo == "" {
+		r.bad("TARGET_REPO_URL", "required: https://github.com/OWNER/REPO or OWNER/REPO")
+	} else if owner, name, err := ParseRepo(repo); err != nil {
+		r.bad("TARGET_REPO_URL", err.Error())
+	} else {
+		c.RepoOwner, c.RepoName = owner, name
+	}
+	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.bad("GITHUB_API_URL", "must be an http(s) URL such as https://api.github.com/")
+	} else if !strings.HasSuffix(c.GitHubAPIURL, "/") {
+		c.GitHubAPIURL += "/"
+	}
+	if strings.TrimSpace(c.TriggerLabel) == "" || len(c.TriggerLabel) > 50 {
+		r.bad("TRIGGER_LABEL", "must be a label name of 1 to 50 characters")
+	}
+
+	sev := r.str("OBSV_MIN_SEVERITY", "error")
+	if s, ok := alert.ParseSeverity(sev); ok {
+		c.MinSeverity = s
+	} else {
+		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is not one of fatal, error, warning, info, debug", sev))
+	}
+	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
+	c.Cooldown = time.Duration(hours * float64(time.Hour))
+
+	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		r.bad("BOOTY_DATABASE_URL", err.Error())
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || !validPort(port) {
+		r.bad("BOOTY_LISTEN", "must be HOST:PORT, such as 127.0.0.1:8000")
+	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		r.bad("BOOTY_LOG_FORMAT", "must be json or text")
+	}
+	if c.Production() && c.SentryDSN == "" {
+		r.bad("SENTRY_DSN", "required when SENTRY_ENVIRONMENT is "+c.SentryEnvironment+": booty must report its own errors in production")
+	}
+
+	if len(r.problems) > 0 {
+		return c, r.problems
+	}
+	return c, nil
+}
+
+// ParseRepo accepts "OWNER/REPO", "https://github.com/OWNER/REPO" (also a
+// GitHub Enterprise host), with or without a trailing ".git" or slash.
+func ParseRepo(s string) (owner, name string, err error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return "", "", errors.New("not a repository URL")
+		}
+		s = u.Path
+	}
+	s = strings.TrimSuffix(strings.Trim(s, "/"), ".git")
+	parts := strings.Split(s, "/")
+	if len(parts) != 2 || !validRepoPart(parts[0]) || !validRepoPart(parts[1]) {
+		return "", "", errors.New("must name one repository: OWNER/REPO or https://github.com/OWNER/REPO")
+	}
+	return parts[0], parts[1], nil
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func validRepoPart(s string) bool {
+	if s == "" || s == "." || s == ".." || len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDatabaseURL splits BOOTY_DATABASE_URL into a driver ("sqlite" or
+// "postgres") and what that driver opens.
+func ParseDatabaseURL(s string) (driver, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "//")
+		if p == "" {
+			return "", "", errors.New("sqlite: needs a file path, such as sqlite:booty.db")
+		}
+		return "sqlite", p, nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return "postgres", s, nil
+	}
+	return "", "", errors.New("must be sqlite:PATH or postgres://…")
+}
+
+type reader struct {
+	getenv   func(string) string
+	problems Problems
+}
+
+func (r *reader) bad(name, msg string) {
+	r.problems = append(r.problems, Problem{Var: name, Msg: msg})
+}
+
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads NAME, or the file named by NAME_FILE (systemd credentials,
+// Docker secrets). Setting both is a mistake worth reporting.
+func (r *reader) secret(name string) string {
+	v, file := r.getenv(name), r.getenv(name+"_FILE")
+	if file == "" {
+		return strings.TrimSpace(v)
+	}
+	if v != "" {
+		r.bad(name, "set either "+name+" or "+name+"_FILE, not both")
+		return ""
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		// Neither the path nor the content: an operator may have put
+		// the secret itself in the variable by mistake.
+		r.bad(name+"_FILE", "cannot read the file: "+errors.Unwrap(err).Error())
+		return ""
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		r.bad(name+"_FILE", "the file is empty")
+	}
+	return s
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		r.bad(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
+	return b
+}
+
+func (r *reader) integer(name string, def, min, max int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < min || n > max {
+		r.bad(name, fmt.Sprintf("%q is not a whole number from %d to %d", v, min, max))
+		return def
+	}
+	return n
+}
+
+func (r *reader) float(name string, def, min, max float64) float64 {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	// !(f >= min && f <= max) also rejects NaN, which compares false with everything.
+	if err != nil || !(f >= min && f <= max) {
+		r.bad(name, fmt.Sprintf("%q is not a number from %g to %g", v, min, max))
+		return def
+	}
+	return f
+}

@@ -1,0 +1,524 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"booty/internal/alert"
+)
+
+// env returns a getenv over the minimal valid environment with overrides
+// applied; an override to "" unsets the variable.
+func env(overrides map[string]string) func(string) string {
+	m := map[string]string{
+		"SENTRY_WEBHOOK_SECRET": "whsec",
+		"GITHUB_TOKEN":          "ghtoken",
+		"TARGET_REPO_URL":       "acme/shop",
+	}
+	for k, v := range overrides {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// problemVars returns the variables Load complained about, in order. It
+// fails the test when err is not nil and not Problems.
+func problemVars(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Load error is %T (%v), want Problems", err, err)
+	}
+	vars := make([]string, len(ps))
+	for i, p := range ps {
+		vars[i] = p.Var
+	}
+	return vars
+}
+
+// writeFile writes content to a new file in a temporary directory.
+func writeFile(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := &Config{
+		WebhookSecret:     "whsec",
+		GitHubToken:       "ghtoken",
+		RepoOwner:         "acme",
+		RepoName:          "shop",
+		GitHubAPIURL:      "https://api.github.com/",
+		TriggerLabel:      "agent:builder",
+		MinSeverity:       alert.SeverityError,
+		Cooldown:          6 * time.Hour,
+		DatabaseURL:       "sqlite:booty.db",
+		Listen:            "127.0.0.1:8000",
+		DryRun:            false,
+		MaxBody:           1 << 20,
+		LogFormat:         "",
+		WritesPerMinute:   80,
+		WritesPerHour:     500,
+		SentryDSN:         "",
+		SentryRelease:     "",
+		SentryEnvironment: "development",
+		SentrySampleRate:  1,
+	}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("Load defaults (-want +got):\n%s", diff)
+	}
+	if got := c.Repo(); got != "acme/shop" {
+		t.Errorf("Repo() = %q, want %q", got, "acme/shop")
+	}
+	if c.Production() {
+		t.Error("Production() = true for development, want false")
+	}
+}
+
+func TestLoadAllSet(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{
+		"TARGET_REPO_URL":          "https://github.example.com/Acme/Shop.API.git",
+		"GITHUB_API_URL":           "https://github.example.com/api/v3",
+		"TRIGGER_LABEL":            " agent:fix ",
+		"OBSV_MIN_SEVERITY":        "Warn",
+		"OBSV_COOLDOWN_HOURS":      "0.5",
+		"BOOTY_DATABASE_URL":       "postgres://booty:pw@db:5432/booty?sslmode=disable",
+		"BOOTY_LISTEN":             ":9000",
+		"BOOTY_DRY_RUN":            "TRUE",
+		"BOOTY_MAX_BODY_BYTES":     "2048",
+		"BOOTY_LOG_FORMAT":         "JSON",
+		"GITHUB_WRITES_PER_MINUTE": "10",
+		"GITHUB_WRITES_PER_HOUR":   "100",
+		"SENTRY_DSN":               "https://key@o1.ingest.example.com/2",
+		"SENTRY_RELEASE":           "booty@1.2.3",
+		"SENTRY_ENVIRONMENT":       "production",
+		"SENTRY_SAMPLE_RATE":       "0.25",
+		"INTERNAL_TEST_TOKEN":      "itt",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := &Config{
+		WebhookSecret:     "whsec",
+		GitHubToken:       "ghtoken",
+		RepoOwner:         "Acme",
+		RepoName:          "Shop.API",
+		GitHubAPIURL:      "https://github.example.com/api/v3/",
+		TriggerLabel:      "agent:fix",
+		MinSeverity:       alert.SeverityWarning,
+		Cooldown:          30 * time.Minute,
+		DatabaseURL:       "postgres://booty:pw@db:5432/booty?sslmode=disable",
+		Listen:            ":9000",
+		DryRun:            true,
+		MaxBody:           2048,
+		LogFormat:         "json",
+		WritesPerMinute:   10,
+		WritesPerHour:     100,
+		SentryDSN:         "https://key@o1.ingest.example.com/2",
+		SentryRelease:     "booty@1.2.3",
+		SentryEnvironment: "production",
+		SentrySampleRate:  0.25,
+		InternalTestToken: "itt",
+	}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("Load (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadBadValue sets one variable to a bad value and expects exactly one
+// problem, naming that variable.
+func TestLoadBadValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, value string
+		wantVar     string // when not name
+	}{
+		{name: "TARGET_REPO_URL", value: "shop"},
+		{name: "TARGET_REPO_URL", value: "acme/shop/extra"},
+		{name: "GITHUB_API_URL", value: "api.github.com"},
+		{name: "GITHUB_API_URL", value: "ftp://api.github.com/"},
+		{name: "GITHUB_API_URL", value: "https://"},
+		{name: "GITHUB_API_URL", value: "https://bad host/"},
+		{name: "TRIGGER_LABEL", value: strings.Repeat("x", 51)},
+		{name: "OBSV_MIN_SEVERITY", value: "none"},
+		{name: "OBSV_MIN_SEVERITY", value: "errors"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "six"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "-1"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "8761"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "Inf"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "NaN"},
+		{name: "OBSV_COOLDOWN_HOURS", value: "6h"},
+		{name: "BOOTY_DATABASE_URL", value: "booty.db"},
+		{name: "BOOTY_DATABASE_URL", value: "sqlite:"},
+		{name: "BOOTY_DATABASE_URL", value: "sqlite://"},
+		{name: "BOOTY_DATABASE_URL", value: "mysql://db/booty"},
+		{name: "BOOTY_LISTEN", value: "8000"},
+		{name: "BOOTY_LISTEN", value: "localhost"},
+		{name: "BOOTY_DRY_RUN", value: "yes"},
+		{name: "BOOTY_MAX_BODY_BYTES", value: "1023"},
+		{name: "BOOTY_MAX_BODY_BYTES", value: "67108865"},
+		{name: "BOOTY_MAX_BODY_BYTES", value: "1MiB"},
+		{name: "BOOTY_LOG_FORMAT", value: "xml"},
+		{name: "GITHUB_WRITES_PER_MINUTE", value: "0"},
+		{name: "GITHUB_WRITES_PER_MINUTE", value: "-5"},
+		{name: "GITHUB_WRITES_PER_MINUTE", value: "many"},
+		{name: "GITHUB_WRITES_PER_HOUR", value: "0"},
+		{name: "GITHUB_WRITES_PER_HOUR", value: "1.5"},
+		{name: "SENTRY_SAMPLE_RATE", value: "1.5"},
+		{name: "SENTRY_SAMPLE_RATE", value: "-0.1"},
+		{name: "SENTRY_SAMPLE_RATE", value: "half"},
+		{name: "SENTRY_SAMPLE_RATE", value: "NaN"},
+		{name: "SENTRY_ENVIRONMENT", value: "production", wantVar: "SENTRY_DSN"},
+		{name: "SENTRY_ENVIRONMENT", value: "prod", wantVar: "SENTRY_DSN"},
+		{name: "SENTRY_ENVIRONMENT", value: "Production", wantVar: "SENTRY_DSN"},
+		{name: "SENTRY_WEBHOOK_SECRET", value: ""},
+		{name: "SENTRY_WEBHOOK_SECRET", value: "  \n"},
+		{name: "GITHUB_TOKEN", value: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			t.Parallel()
+			want := tt.name
+			if tt.wantVar != "" {
+				want = tt.wantVar
+			}
+			_, err := Load(env(map[string]string{tt.name: tt.value}))
+			if diff := cmp.Diff([]string{want}, problemVars(t, err)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s\nerror: %v", diff, err)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), want+": ") {
+				t.Errorf("error %q does not start with %q", err, want+": ")
+			}
+		})
+	}
+}
+
+func TestLoadManyProblems(t *testing.T) {
+	t.Parallel()
+	getenv := func(k string) string {
+		return map[string]string{
+			"OBSV_MIN_SEVERITY":   "loud",
+			"OBSV_COOLDOWN_HOURS": "-2",
+			"BOOTY_LISTEN":        "nowhere",
+			"SENTRY_ENVIRONMENT":  "prod",
+		}[k]
+	}
+	_, err := Load(getenv)
+	want := []string{
+		"SENTRY_WEBHOOK_SECRET", "GITHUB_TOKEN", "TARGET_REPO_URL",
+		"OBSV_MIN_SEVERITY", "OBSV_COOLDOWN_HOURS", "BOOTY_LISTEN", "SENTRY_DSN",
+	}
+	got := problemVars(t, err)
+	if diff := cmp.Diff(want, got, cmp.Transformer("sort", func(s []string) []string {
+		return slices.Sorted(slices.Values(s))
+	})); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	for _, v := range want {
+		if err == nil || !strings.Contains(err.Error(), v+": ") {
+			t.Errorf("error %q does not name %s", err, v)
+		}
+	}
+}
+
+func TestLoadDryRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		dryRun string
+		want   []string
+	}{
+		{"", []string{"GITHUB_TOKEN"}},
+		{"false", []string{"GITHUB_TOKEN"}},
+		{"0", []string{"GITHUB_TOKEN"}},
+		{"true", nil},
+		{"TRUE", nil},
+		{"1", nil},
+		// A bad value is no dry run: both are reported.
+		{"on", []string{"BOOTY_DRY_RUN", "GITHUB_TOKEN"}},
+	}
+	for _, tt := range tests {
+		t.Run("BOOTY_DRY_RUN="+tt.dryRun, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(map[string]string{"GITHUB_TOKEN": "", "BOOTY_DRY_RUN": tt.dryRun}))
+			if diff := cmp.Diff(tt.want, problemVars(t, err)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if tt.want == nil && !c.DryRun {
+				t.Error("DryRun = false, want true")
+			}
+		})
+	}
+	// Dry run does not excuse the webhook secret.
+	_, err := Load(env(map[string]string{"SENTRY_WEBHOOK_SECRET": "", "GITHUB_TOKEN": "", "BOOTY_DRY_RUN": "true"}))
+	if diff := cmp.Diff([]string{"SENTRY_WEBHOOK_SECRET"}, problemVars(t, err)); diff != "" {
+		t.Errorf("dry run without webhook secret: problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadSecretFiles(t *testing.T) {
+	t.Parallel()
+	secrets := []struct {
+		name string
+		get  func(*Config) string
+	}{
+		{"SENTRY_WEBHOOK_SECRET", func(c *Config) string { return c.WebhookSecret }},
+		{"GITHUB_TOKEN", func(c *Config) string { return c.GitHubToken }},
+		{"SENTRY_DSN", func(c *Config) string { return c.SentryDSN }},
+		{"INTERNAL_TEST_TOKEN", func(c *Config) string { return c.InternalTestToken }},
+	}
+	for _, s := range secrets {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+
+			c, err := Load(env(map[string]string{s.name: "", s.name + "_FILE": writeFile(t, "  from-file\n\n")}))
+			if err != nil {
+				t.Fatalf("Load with %s_FILE: %v", s.name, err)
+			}
+			if got := s.get(c); got != "from-file" {
+				t.Errorf("%s from file = %q, want %q", s.name, got, "from-file")
+			}
+
+			// Error cases: the problem names the variable to fix.
+			dir := t.TempDir()
+			bad := []struct {
+				what    string
+				env     map[string]string
+				wantVar string
+			}{
+				{"missing file", map[string]string{s.name: "", s.name + "_FILE": filepath.Join(dir, "nope")}, s.name + "_FILE"},
+				{"directory", map[string]string{s.name: "", s.name + "_FILE": dir}, s.name + "_FILE"},
+				{"empty file", map[string]string{s.name: "", s.name + "_FILE": writeFile(t, "")}, s.name + "_FILE"},
+				{"blank file", map[string]string{s.name: "", s.name + "_FILE": writeFile(t, " \n\t\n")}, s.name + "_FILE"},
+				{"both set", map[string]string{s.name: "direct", s.name + "_FILE": writeFile(t, "from-file")}, s.name},
+			}
+			for _, b := range bad {
+				_, err := Load(env(b.env))
+				if got := problemVars(t, err); !slices.Contains(got, b.wantVar) {
+					t.Errorf("%s: problems %q, want one naming %s", b.what, got, b.wantVar)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadLeaksNoSecret makes Load report as many problems as it can while
+// a distinctive secret sits in every secret variable, its file, and the
+// credentials of URL variables, and checks that no problem repeats it.
+func TestLoadLeaksNoSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "Zq7-SECRET-VALUE-9xK"
+	file := writeFile(t, secret+"\n")
+	empty := writeFile(t, "")
+	cases := []map[string]string{
+		{ // both NAME and NAME_FILE set, everything else bad
+			"SENTRY_WEBHOOK_SECRET": secret, "SENTRY_WEBHOOK_SECRET_FILE": file,
+			"GITHUB_TOKEN": secret, "GITHUB_TOKEN_FILE": file,
+			"SENTRY_DSN": secret, "SENTRY_DSN_FILE": file,
+			"INTERNAL_TEST_TOKEN": secret, "INTERNAL_TEST_TOKEN_FILE": file,
+			"TARGET_REPO_URL":     "https://x-access-token:" + secret + "@github.com/acme/shop/extra",
+			"GITHUB_API_URL":      "ftp://user:" + secret + "@api.github.com/",
+			"BOOTY_DATABASE_URL":  "mysql://booty:" + secret + "@db/booty",
+			"SENTRY_ENVIRONMENT":  "production",
+			"BOOTY_LISTEN":        "nowhere",
+			"OBSV_MIN_SEVERITY":   "loud",
+			"OBSV_COOLDOWN_HOURS": "-1",
+		},
+		{ // secrets read from files, everything else bad
+			"SENTRY_WEBHOOK_SECRET_FILE": file,
+			"GITHUB_TOKEN_FILE":          file,
+			"SENTRY_DSN_FILE":            empty,
+			"INTERNAL_TEST_TOKEN_FILE":   file,
+			"TARGET_REPO_URL":            "https://x-access-token:" + secret + "@github.com/acme",
+			"BOOTY_DATABASE_URL":         "postgres:" + secret,
+			"SENTRY_ENVIRONMENT":         "prod",
+			"BOOTY_DRY_RUN":              "maybe",
+		},
+		{ // secrets set directly, production without DSN
+			"SENTRY_WEBHOOK_SECRET": secret,
+			"GITHUB_TOKEN":          secret,
+			"INTERNAL_TEST_TOKEN":   secret,
+			"SENTRY_ENVIRONMENT":    "production",
+			"TARGET_REPO_URL":       "https://" + secret + "@github.com/",
+		},
+	}
+	for i, m := range cases {
+		_, err := Load(func(k string) string { return m[k] })
+		if err == nil {
+			t.Fatalf("case %d: Load returned no problems, want some", i)
+		}
+		var ps Problems
+		if !errors.As(err, &ps) {
+			t.Fatalf("case %d: error is %T, want Problems", i, err)
+		}
+		for _, p := range ps {
+			if strings.Contains(p.Error(), secret) {
+				t.Errorf("case %d: problem leaks the secret: %q", i, p.Error())
+			}
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("case %d: error leaks the secret", i)
+		}
+	}
+}
+
+func TestLoadRepo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, wantOwner, wantName string
+		wantErr                 bool
+	}{
+		{in: "acme/shop", wantOwner: "acme", wantName: "shop"},
+		{in: "https://github.com/acme/shop", wantOwner: "acme", wantName: "shop"},
+		{in: "https://github.com/acme/shop.git", wantOwner: "acme", wantName: "shop"},
+		{in: "https://github.com/acme/shop/", wantOwner: "acme", wantName: "shop"},
+		{in: "https://github.com/acme/shop.git/", wantOwner: "acme", wantName: "shop"},
+		{in: "acme/shop.git", wantOwner: "acme", wantName: "shop"},
+		{in: "/acme/shop/", wantOwner: "acme", wantName: "shop"},
+		{in: "  acme/shop  ", wantOwner: "acme", wantName: "shop"},
+		{in: "http://github.com/acme/shop", wantOwner: "acme", wantName: "shop"},
+		{in: "https://ghe.example.com/Acme-Corp/my_repo.v2", wantOwner: "Acme-Corp", wantName: "my_repo.v2"},
+		{in: "https://ghe.example.com:8443/acme/shop.git", wantOwner: "acme", wantName: "shop"},
+		{in: "https://github.com/acme/shop?tab=issues", wantOwner: "acme", wantName: "shop"},
+		{in: "shop", wantErr: true},
+		{in: "acme/", wantErr: true},
+		{in: "/shop", wantErr: true},
+		{in: "acme/shop/issues", wantErr: true},
+		{in: "github.com/acme/shop", wantErr: true},
+		{in: "https://github.com/acme", wantErr: true},
+		{in: "https://github.com/", wantErr: true},
+		{in: "https://github.com/acme/shop/issues/1", wantErr: true},
+		{in: "https:///acme/shop", wantErr: true},
+		{in: "acme/sh op", wantErr: true},
+		{in: "acme/shop!", wantErr: true},
+		{in: "acme/..", wantErr: true},
+		{in: "./shop", wantErr: true},
+		{in: "acme/.git", wantErr: true},
+		{in: "acme/" + strings.Repeat("r", 101), wantErr: true},
+		{in: "ac%6De/shop", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			owner, name, err := ParseRepo(tt.in)
+			if (err != nil) != tt.wantErr || owner != tt.wantOwner || name != tt.wantName {
+				t.Errorf("ParseRepo(%q) = %q, %q, %v; want %q, %q, error %t", tt.in, owner, name, err, tt.wantOwner, tt.wantName, tt.wantErr)
+			}
+			c, err := Load(env(map[string]string{"TARGET_REPO_URL": tt.in}))
+			if tt.wantErr {
+				if diff := cmp.Diff([]string{"TARGET_REPO_URL"}, problemVars(t, err)); diff != "" {
+					t.Errorf("Load problems (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got, want := c.Repo(), tt.wantOwner+"/"+tt.wantName; got != want {
+				t.Errorf("Repo() = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadGitHubAPIURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"", "https://api.github.com/"},
+		{"https://api.github.com", "https://api.github.com/"},
+		{"https://api.github.com/", "https://api.github.com/"},
+		{"https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3/"},
+		{"https://ghe.example.com/api/v3/", "https://ghe.example.com/api/v3/"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080/"},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{"GITHUB_API_URL": tt.in}))
+		if err != nil {
+			t.Errorf("GITHUB_API_URL=%q: %v", tt.in, err)
+			continue
+		}
+		if c.GitHubAPIURL != tt.want {
+			t.Errorf("GITHUB_API_URL=%q: got %q, want %q", tt.in, c.GitHubAPIURL, tt.want)
+		}
+	}
+}
+
+func TestLoadCooldown(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 6 * time.Hour},
+		{"0", 0},
+		{"0.5", 30 * time.Minute},
+		{"1.25", 75 * time.Minute},
+		{"0.001", 3600 * time.Millisecond},
+		{" 2 ", 2 * time.Hour},
+		{"24", 24 * time.Hour},
+		{"8760", 8760 * time.Hour},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(map[string]string{"OBSV_COOLDOWN_HOURS": tt.in}))
+		if err != nil {
+			t.Errorf("OBSV_COOLDOWN_HOURS=%q: %v", tt.in, err)
+			continue
+		}
+		if c.Cooldown != tt.want {
+			t.Errorf("OBSV_COOLDOWN_HOURS=%q: got %v, want %v", tt.in, c.Cooldown, tt.want)
+		}
+	}
+}
+
+func TestLoadSentryEnvironment(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env, dsn   string
+		wantProd   bool
+		wantVars   []string
+		wantInText string
+	}{
+		{env: "", wantProd: false},
+		{env: "development", wantProd: false},
+		{env: "staging", wantProd: false},
+		{env: "production-eu", wantProd: false},
+		{env: "production", dsn: "https://k@sentry.example.com/1", wantProd: true},
+		{env: "PROD", dsn: "https://k@sentry.example.com/1", wantProd: true},
+		{env: "production", wantProd: true, wantVars: []string{"SENTRY_DSN"}, wantInText: "production"},
+		{env: "prod", wantProd: true, wantVars: []string{"SENTRY_DSN"}, wantInText: "prod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"/dsn="+tt.dsn, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(map[string]string{"SENTRY_ENVIRONMENT": tt.env, "SENTRY_DSN": tt.dsn}))
+			if diff := cmp.Diff(tt.wantVars, problemVars(t, err)); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.wantInText) {
+				t.Errorf("error %q does not mention %q", err, tt.wantInText)
+			}
+			if got := c.Production(); got != tt.wantProd {
+				t.Errorf("Production() = %t, want %t", got, tt.wantProd)
+			}
+		})
+	}
+}
