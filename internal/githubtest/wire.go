@@ -1,0 +1,269 @@
+package githubtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Documentation URLs GitHub puts in error bodies. go-github tells a secondary
+// rate limit from other 403s by the suffix of docsSecondaryLimit.
+const (
+	docsRoot           = "https://docs.github.com/rest"
+	docsPrimaryLimit   = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"
+	docsSecondaryLimit = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
+	docsGetRepo        = "https://docs.github.com/rest/repos/repos#get-a-repository"
+	docsCreateIssue    = "https://docs.github.com/rest/issues/issues#create-an-issue"
+	docsGetIssue       = "https://docs.github.com/rest/issues/issues#get-an-issue"
+	docsUpdateIssue    = "https://docs.github.com/rest/issues/issues#update-an-issue"
+	docsListIssues     = "https://docs.github.com/rest/issues/issues#list-repository-issues"
+	docsCreateComment  = "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
+	docsListComments   = "https://docs.github.com/rest/issues/comments#list-issue-comments"
+	docsGetLabel       = "https://docs.github.com/rest/issues/labels#get-a-label"
+	docsCreateLabel    = "https://docs.github.com/rest/issues/labels#create-a-label"
+)
+
+// wireError is GitHub's error body. "status" is a string on GitHub.
+type wireError struct {
+	Message          string           `json:"message"`
+	Errors           []wireFieldError `json:"errors,omitempty"`
+	DocumentationURL string           `json:"documentation_url"`
+	Status           string           `json:"status"`
+}
+
+type wireFieldError struct {
+	Resource string `json:"resource"`
+	Code     string `json:"code"`
+	Field    string `json:"field"`
+	Message  string `json:"message,omitempty"`
+}
+
+type wireUser struct {
+	Login     string `json:"login"`
+	ID        int64  `json:"id"`
+	NodeID    string `json:"node_id"`
+	AvatarURL string `json:"avatar_url"`
+	URL       string `json:"url"`
+	HTMLURL   string `json:"html_url"`
+	Type      string `json:"type"`
+	SiteAdmin bool   `json:"site_admin"`
+}
+
+type wireLabel struct {
+	ID          int64   `json:"id"`
+	NodeID      string  `json:"node_id"`
+	URL         string  `json:"url"`
+	Name        string  `json:"name"`
+	Color       string  `json:"color"`
+	Default     bool    `json:"default"`
+	Description *string `json:"description"`
+}
+
+type wireIssue struct {
+	ID                int64       `json:"id"`
+	NodeID            string      `json:"node_id"`
+	URL               string      `json:"url"`
+	RepositoryURL     string      `json:"repository_url"`
+	LabelsURL         string      `json:"labels_url"`
+	CommentsURL       string      `json:"comments_url"`
+	EventsURL         string      `json:"events_url"`
+	HTMLURL           string      `json:"html_url"`
+	Number            int         `json:"number"`
+	State             string      `json:"state"`
+	StateReason       *string     `json:"state_reason"`
+	Title             string      `json:"title"`
+	Body              *string     `json:"body"`
+	User              wireUser    `json:"user"`
+	Labels            []wireLabel `json:"labels"`
+	Assignee          *wireUser   `json:"assignee"`
+	Assignees         []wireUser  `json:"assignees"`
+	Milestone         *struct{}   `json:"milestone"`
+	Locked            bool        `json:"locked"`
+	ActiveLockReason  *string     `json:"active_lock_reason"`
+	Comments          int         `json:"comments"`
+	ClosedAt          *string     `json:"closed_at"`
+	CreatedAt         string      `json:"created_at"`
+	UpdatedAt         string      `json:"updated_at"`
+	ClosedBy          *wireUser   `json:"closed_by,omitempty"`
+	AuthorAssociation string      `json:"author_association"`
+}
+
+type wireComment struct {
+	ID                int64    `json:"id"`
+	NodeID            string   `json:"node_id"`
+	URL               string   `json:"url"`
+	HTMLURL           string   `json:"html_url"`
+	IssueURL          string   `json:"issue_url"`
+	Body              string   `json:"body"`
+	User              wireUser `json:"user"`
+	CreatedAt         string   `json:"created_at"`
+	UpdatedAt         string   `json:"updated_at"`
+	AuthorAssociation string   `json:"author_association"`
+}
+
+type wirePermissions struct {
+	Admin    bool `json:"admin"`
+	Maintain bool `json:"maintain"`
+	Push     bool `json:"push"`
+	Triage   bool `json:"triage"`
+	Pull     bool `json:"pull"`
+}
+
+type wireRepository struct {
+	ID            int64           `json:"id"`
+	NodeID        string          `json:"node_id"`
+	Name          string          `json:"name"`
+	FullName      string          `json:"full_name"`
+	Owner         wireUser        `json:"owner"`
+	Private       bool            `json:"private"`
+	HTMLURL       string          `json:"html_url"`
+	URL           string          `json:"url"`
+	IssuesURL     string          `json:"issues_url"`
+	LabelsURL     string          `json:"labels_url"`
+	DefaultBranch string          `json:"default_branch"`
+	HasIssues     bool            `json:"has_issues"`
+	Archived      bool            `json:"archived"`
+	Disabled      bool            `json:"disabled"`
+	Visibility    string          `json:"visibility"`
+	OpenIssues    int             `json:"open_issues_count"`
+	CreatedAt     string          `json:"created_at"`
+	UpdatedAt     string          `json:"updated_at"`
+	Permissions   wirePermissions `json:"permissions"`
+}
+
+type wireRate struct {
+	Limit     int    `json:"limit"`
+	Remaining int    `json:"remaining"`
+	Reset     int64  `json:"reset"`
+	Used      int    `json:"used"`
+	Resource  string `json:"resource"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only the stand-in's own types are encoded here; failing to encode
+		// one is a bug in this package.
+		panic(fmt.Sprintf("githubtest: encode %T: %v", v, err))
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, message, docs string, errs ...wireFieldError) {
+	writeJSON(w, status, wireError{Message: message, Errors: errs, DocumentationURL: docs, Status: strconv.Itoa(status)})
+}
+
+func notFound(w http.ResponseWriter, docs string) {
+	writeError(w, http.StatusNotFound, "Not Found", docs)
+}
+
+func validationFailed(w http.ResponseWriter, docs string, errs ...wireFieldError) {
+	writeError(w, http.StatusUnprocessableEntity, "Validation Failed", docs, errs...)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// apiBase is the base URL the client reached the stand-in at, so the URLs in
+// answers point back at it whatever address it listens on.
+func apiBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/"
+}
+
+func (s *Server) user(base, login string, id int64, kind string) wireUser {
+	return wireUser{
+		Login:     login,
+		ID:        id,
+		NodeID:    fmt.Sprintf("U_standin%d", id),
+		AvatarURL: fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", id),
+		URL:       base + "users/" + url.PathEscape(login),
+		HTMLURL:   githubWebBaseURL + url.PathEscape(login),
+		Type:      kind,
+	}
+}
+
+func (s *Server) repoAPIURL(base string) string {
+	return base + "repos/" + s.opts.Owner + "/" + s.opts.Repo
+}
+
+func (s *Server) wireLabel(base string, l *label) wireLabel {
+	return wireLabel{
+		ID:          l.id,
+		NodeID:      fmt.Sprintf("LA_standin%d", l.id),
+		URL:         s.repoAPIURL(base) + "/labels/" + url.PathEscape(l.name),
+		Name:        l.name,
+		Color:       l.color,
+		Description: optional(l.description),
+	}
+}
+
+// wireIssueLocked renders is; the caller holds s.mu.
+func (s *Server) wireIssueLocked(base string, is *issue) wireIssue {
+	issueURL := fmt.Sprintf("%s/issues/%d", s.repoAPIURL(base), is.number)
+	out := wireIssue{
+		ID:                is.id,
+		NodeID:            fmt.Sprintf("I_standin%d", is.id),
+		URL:               issueURL,
+		RepositoryURL:     s.repoAPIURL(base),
+		LabelsURL:         issueURL + "/labels{/name}",
+		CommentsURL:       issueURL + "/comments",
+		EventsURL:         issueURL + "/events",
+		HTMLURL:           fmt.Sprintf("%s%s/%s/issues/%d", githubWebBaseURL, s.opts.Owner, s.opts.Repo, is.number),
+		Number:            is.number,
+		State:             is.state,
+		StateReason:       optional(is.stateReason),
+		Title:             is.title,
+		Body:              optional(is.body),
+		User:              s.user(base, s.opts.Login, tokenUserID, "User"),
+		Labels:            make([]wireLabel, 0, len(is.labels)),
+		Assignees:         []wireUser{},
+		Comments:          len(is.comments),
+		CreatedAt:         stamp(is.created),
+		UpdatedAt:         stamp(is.updated),
+		AuthorAssociation: "COLLABORATOR",
+	}
+	for _, l := range is.labels {
+		out.Labels = append(out.Labels, s.wireLabel(base, l))
+	}
+	if is.state == "closed" {
+		closed := stamp(is.closed)
+		out.ClosedAt = &closed
+		id := int64(tokenUserID)
+		if is.closedBy == maintainerLogin {
+			id = maintainerID
+		}
+		by := s.user(base, is.closedBy, id, "User")
+		out.ClosedBy = &by
+	}
+	return out
+}
+
+func (s *Server) wireComment(base string, is *issue, c *comment) wireComment {
+	issueURL := fmt.Sprintf("%s/issues/%d", s.repoAPIURL(base), is.number)
+	return wireComment{
+		ID:                c.id,
+		NodeID:            fmt.Sprintf("IC_standin%d", c.id),
+		URL:               fmt.Sprintf("%s/issues/comments/%d", s.repoAPIURL(base), c.id),
+		HTMLURL:           fmt.Sprintf("%s%s/%s/issues/%d#issuecomment-%d", githubWebBaseURL, s.opts.Owner, s.opts.Repo, is.number, c.id),
+		IssueURL:          issueURL,
+		Body:              c.body,
+		User:              s.user(base, s.opts.Login, tokenUserID, "User"),
+		CreatedAt:         stamp(c.created),
+		UpdatedAt:         stamp(c.updated),
+		AuthorAssociation: "COLLABORATOR",
+	}
+}
