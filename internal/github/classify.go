@@ -1,0 +1,144 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v92/github"
+)
+
+// Class says what to do after a failed GitHub call.
+type Class int
+
+// The classes of failure.
+const (
+	// Retry: a network error, a timeout or a 5xx. Back off and try again.
+	Retry Class = iota + 1
+	// RateLimited: wait until the limit resets, without spending an attempt.
+	RateLimited
+	// Permanent: GitHub refused the request (a 4xx); trying again will not
+	// help until a person acts. The job is parked.
+	Permanent
+)
+
+func (c Class) String() string {
+	switch c {
+	case Retry:
+		return "retry"
+	case RateLimited:
+		return "rate_limited"
+	case Permanent:
+		return "permanent"
+	}
+	return "unknown"
+}
+
+// Failure is a classified error.
+type Failure struct {
+	Class Class
+	// Wait is how long to pause all writes, for RateLimited.
+	Wait time.Duration
+	// Status is the HTTP status, or 0 when no answer came.
+	Status int
+	// Message is GitHub's own message, for Permanent failures.
+	Message string
+	// MaybeDone is true when the request may have taken effect even though
+	// it failed (no answer, a timeout, a 5xx): a create must look for its
+	// marker before it is sent again.
+	MaybeDone bool
+}
+
+// secondaryDefault is the wait GitHub documents for a secondary rate limit
+// that names no Retry-After.
+const secondaryDefault = 60 * time.Second
+
+// Classify decides, in one place, whether err from a GitHub call is retried,
+// waited out or parked. now is the current time, for rate limit resets.
+func Classify(err error, now time.Time) Failure {
+	var (
+		rl    *gh.RateLimitError
+		abuse *gh.AbuseRateLimitError
+		er    *gh.ErrorResponse
+	)
+	switch {
+	case errors.As(err, &rl):
+		return Failure{Class: RateLimited, Wait: untilReset(rl.Rate.Reset.Time, now), Status: status(rl.Response)}
+	case errors.As(err, &abuse):
+		// go-github falls back to X-RateLimit-Reset (the primary window's
+		// end, up to an hour away) when Retry-After is absent; GitHub asks
+		// for a minute then, unless the primary limit is used up too.
+		wait := secondaryDefault
+		if abuse.Response != nil {
+			wait = retryAfter(abuse.Response, now)
+		} else if abuse.RetryAfter != nil && *abuse.RetryAfter > 0 {
+			wait = *abuse.RetryAfter
+		}
+		return Failure{Class: RateLimited, Wait: wait, Status: status(abuse.Response)}
+	case errors.As(err, &er) && er.Response != nil:
+		return classifyResponse(er, now)
+	case errors.Is(err, context.Canceled):
+		// booty is shutting down; the job runs again after restart.
+		return Failure{Class: Retry, MaybeDone: true}
+	}
+	// Network errors, timeouts, truncated answers: the request may or may
+	// not have reached GitHub.
+	return Failure{Class: Retry, MaybeDone: true}
+}
+
+func classifyResponse(er *gh.ErrorResponse, now time.Time) Failure {
+	resp := er.Response
+	code := resp.StatusCode
+	if code == http.StatusTooManyRequests || (code == http.StatusForbidden && rateLimited(resp)) {
+		return Failure{Class: RateLimited, Wait: retryAfter(resp, now), Status: code}
+	}
+	if code >= 500 || code == http.StatusRequestTimeout {
+		return Failure{Class: Retry, Status: code, MaybeDone: true}
+	}
+	msg := er.Message
+	for _, e := range er.Errors {
+		if e.Message != "" {
+			msg += ": " + e.Message
+		} else if e.Code != "" {
+			msg += ": " + e.Field + " " + e.Code
+		}
+	}
+	return Failure{Class: Permanent, Status: code, Message: strings.TrimSpace(msg)}
+}
+
+// rateLimited reports whether a 403 is a rate limit rather than a refusal.
+func rateLimited(resp *http.Response) bool {
+	return resp.Header.Get("Retry-After") != "" || resp.Header.Get("X-RateLimit-Remaining") == "0"
+}
+
+func retryAfter(resp *http.Response, now time.Time) time.Duration {
+	if s := resp.Header.Get("Retry-After"); s != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n > 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	if resp.Header.Get("X-RateLimit-Remaining") == "0" {
+		if n, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64); err == nil {
+			return untilReset(time.Unix(n, 0), now)
+		}
+	}
+	return secondaryDefault
+}
+
+func untilReset(reset, now time.Time) time.Duration {
+	// A second of slack: GitHub's reset is rounded down to the second.
+	if d := reset.Sub(now) + time.Second; d > time.Second {
+		return d
+	}
+	return time.Second
+}
+
+func status(r *http.Response) int {
+	if r == nil {
+		return 0
+	}
+	return r.StatusCode
+}

@@ -1,0 +1,549 @@
+package github
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"booty/internal/alert"
+)
+
+// Limits of the rendered text. GitHub refuses titles over 256 characters and
+// bodies over 65,536; booty stays well under the body limit so that a person
+// or agent can still edit the issue without hitting it.
+const (
+	maxTitleRunes = 256
+	maxBodyBytes  = 60000
+)
+
+// Field lengths, in runes. They bound every untrusted field so that even the
+// most reduced body is small, whatever the alert holds.
+const (
+	maxTypeRunes     = 200
+	maxTitleType     = 100
+	maxValueRunes    = 300
+	maxPathRunes     = 300
+	maxFuncRunes     = 200
+	maxURLRunes      = 1000
+	maxShortRunes    = 200 // rule, release, culprit
+	maxNameRunes     = 100 // environment, platform, crumb category and level
+	maxCrumbRunes    = 160
+	maxCodeLineRunes = 240
+)
+
+// Stack trace and breadcrumb limits of a full body.
+const (
+	maxFrames       = 10
+	contextLines    = 3
+	maxBreadcrumbs  = 8
+	timestampLayout = "2006-01-02T15:04:05.000Z07:00"
+)
+
+// markerPrefix starts the hidden marker of a problem in its issue body.
+const markerPrefix = "<!-- booty:problem="
+
+// Title returns the issue title for a: "[level] ExceptionType — file:line"
+// of the crashing frame. It never holds message text, which changes from
+// event to event and may hold user data.
+func Title(a *alert.Alert) string {
+	typ := cleanText(a.ExceptionType, maxTitleType, keepHead)
+	if typ == "" {
+		typ = "Error"
+	}
+	head := "[" + a.Level.String() + "] " + typ
+	// What is left for the location, so that a long path loses its start
+	// and keeps its file name and line.
+	budget := maxTitleRunes - utf8.RuneCountInString(head+" — ")
+	var loc string
+	if f, ok := a.CrashFrame(); ok && frameName(f) != "" {
+		line := ""
+		if f.Lineno > 0 {
+			line = ":" + strconv.Itoa(f.Lineno)
+		}
+		loc = cleanText(frameName(f), budget-len(line), keepTail) + line
+	} else {
+		loc = cleanText(a.Culprit, budget, keepHead)
+	}
+	title := head
+	if loc != "" {
+		title += " — " + loc
+	}
+	// Neutralising adds zero-width spaces; cutting the end afterwards can
+	// never bring a mention or reference back.
+	return cutRunes(neutralize(title), maxTitleRunes, keepHead)
+}
+
+// Marker returns the hidden marker of problemKey that ends its issue body:
+// "<!-- booty:problem=KEY -->". Bytes outside [A-Za-z0-9:._-] (which the
+// parser never lets into a key) are percent-encoded, so that the key can
+// neither close the comment early nor collide with another key.
+func Marker(problemKey string) string {
+	return markerPrefix + encodeMarkerValue(problemKey) + " -->"
+}
+
+// CommentMarker returns the hidden marker that ends a comment booty writes
+// for event eventID: "<!-- booty:event=ID -->". A worker that may have
+// crashed while commenting looks for it before it comments again.
+func CommentMarker(eventID string) string {
+	return "<!-- booty:event=" + encodeMarkerValue(eventID) + " -->"
+}
+
+func encodeMarkerValue(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isASCIIAlnum(c) || c == ':' || c == '.' || c == '_' || c == '-' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// ContainsMarker reports whether body holds the hidden marker of problemKey
+// on a line of its own. Untrusted text in a body can never form such a line
+// (every "<!--" in it is broken), so a match is booty's own marker even if a
+// person edited the body; GitHub's editor may have turned line ends into CRLF.
+func ContainsMarker(body, problemKey string) bool {
+	marker := Marker(problemKey)
+	if !strings.Contains(body, marker) {
+		return false
+	}
+	for line := range strings.Lines(body) {
+		if strings.TrimSpace(line) == marker {
+			return true
+		}
+	}
+	return false
+}
+
+// IssueBody returns the markdown body of the issue booty creates for the
+// problem p that alert a belongs to. It stays under GitHub's size limit: when
+// the alert is too big, stack trace context, frames and breadcrumbs go first;
+// the marker lines and the hidden marker always stay.
+func IssueBody(a *alert.Alert, p alert.Problem) string {
+	v := newIssueView(a, p)
+	for _, lim := range []bodyLimits{
+		{frames: maxFrames, context: true, crumbs: maxBreadcrumbs},
+		{frames: maxFrames, context: false, crumbs: maxBreadcrumbs},
+		{frames: 3, context: false, crumbs: maxBreadcrumbs},
+		{frames: 1, context: false, crumbs: 0},
+	} {
+		if body := v.render(lim); len(body) <= maxBodyBytes {
+			return body
+		}
+	}
+	// Every field is bounded, so the last level always fits; this is the
+	// floor that holds even if those bounds change.
+	return v.render(bodyLimits{})
+}
+
+// CommentBody returns the comment booty adds to the issue of problem p: the
+// problem is still happening after the cooldown (regression false), or it
+// came back after the issue was closed and booty reopens it (regression
+// true).
+func CommentBody(a *alert.Alert, p alert.Problem, regression bool) string {
+	v := newIssueView(a, p)
+	var b strings.Builder
+	if regression {
+		b.WriteString("**Regression:** this problem happened again after the issue was closed, so booty reopened it.\n\n")
+	} else {
+		b.WriteString("**Still happening:** this problem happened again since booty last wrote here.\n\n")
+	}
+	fmt.Fprintf(&b, "**Count:** %s\n", v.count)
+	fmt.Fprintf(&b, "**First seen:** %s\n", v.firstSeen)
+	fmt.Fprintf(&b, "**Last seen:** %s\n", v.lastSeen)
+	fmt.Fprintf(&b, "**Release:** %s\n", v.release)
+	fmt.Fprintf(&b, "**Environment:** %s\n", v.environment)
+	fmt.Fprintf(&b, "**Latest event:** %s\n", v.latestEvent)
+	if v.location != "" {
+		fmt.Fprintf(&b, "**Crashing frame:** %s\n", v.location)
+	}
+	b.WriteString("\nAdded by booty from a Sentry issue alert.")
+	if a.EventID != "" {
+		b.WriteString("\n\n" + CommentMarker(a.EventID))
+	}
+	return b.String()
+}
+
+// bodyLimits is how much of the stack trace and breadcrumbs a body shows.
+type bodyLimits struct {
+	frames  int
+	context bool
+	crumbs  int
+}
+
+// issueView is an alert with every untrusted field sanitised once and turned
+// into markdown, ready to be laid out at any bodyLimits.
+type issueView struct {
+	severity, environment, release, sentry string
+	exception, message                     string
+	location, rule, platform               string
+	frames                                 []frameView
+	framesTotal, framesInApp               int
+	crumbs                                 []string
+	crumbsTotal                            int
+	firstSeen, lastSeen, count             string
+	latestEvent                            string
+	marker                                 string
+}
+
+// frameView is one rendered stack frame: its head line and its context
+// lines (already sanitised, without the fence).
+type frameView struct {
+	head    string
+	context []string
+}
+
+func newIssueView(a *alert.Alert, p alert.Problem) *issueView {
+	v := &issueView{
+		severity:    a.Level.String(),
+		environment: orUnknown(inlineText(a.Environment, maxNameRunes)),
+		release:     orUnknown(codeSpan(sanitizeText(a.Release, maxShortRunes, keepHead))),
+		rule:        inlineText(a.Rule, maxShortRunes),
+		platform:    inlineText(a.Platform, maxNameRunes),
+		framesTotal: len(a.Frames),
+		crumbsTotal: len(a.Breadcrumbs),
+		latestEvent: orUnknown(inlineText(a.EventURL, maxURLRunes)),
+	}
+	sentryURL := a.IssueURL
+	if sentryURL == "" {
+		sentryURL = a.EventURL
+	}
+	v.sentry = orUnknown(inlineText(sentryURL, maxURLRunes))
+
+	typ := inlineText(a.ExceptionType, maxTypeRunes)
+	val := inlineText(a.ExceptionValue, maxValueRunes)
+	switch {
+	case typ != "" && val != "":
+		v.exception = typ + ": " + val
+	case typ != "" || val != "":
+		v.exception = typ + val
+	default:
+		// A message event has no exception; its title is the message.
+		v.message = inlineText(a.Title, maxValueRunes)
+	}
+
+	if f, ok := a.CrashFrame(); ok {
+		v.location = frameHead(f)
+	} else if c := sanitizeText(a.Culprit, maxShortRunes, keepHead); c != "" {
+		v.location = codeSpan(c)
+	}
+
+	lang := codeLang(a.Platform)
+	for _, f := range shownFrames(a.Frames, maxFrames) {
+		fv := frameView{head: frameHead(f)}
+		if lines := frameContext(f); len(lines) > 0 {
+			fv.context = strings.Split(strings.TrimSuffix(codeBlock(lines, lang, "  "), "\n"), "\n")
+		}
+		v.frames = append(v.frames, fv)
+	}
+	for _, f := range a.Frames {
+		if f.InApp {
+			v.framesInApp++
+		}
+	}
+	for _, c := range lastBreadcrumbs(a.Breadcrumbs, maxBreadcrumbs) {
+		v.crumbs = append(v.crumbs, breadcrumbLine(c))
+	}
+
+	first, last := p.FirstSeen, p.LastSeen
+	if first.IsZero() {
+		first = a.Timestamp
+	}
+	if last.IsZero() {
+		last = a.Timestamp
+	}
+	v.firstSeen, v.lastSeen = formatTime(first), formatTime(last)
+	// The problem's state is stored after the body is rendered on a first
+	// alert; an uncounted problem has still been seen once.
+	v.count = strconv.FormatInt(max(p.Count, 1), 10)
+
+	key := a.ProblemKey
+	if key == "" {
+		key = p.Key
+	}
+	v.marker = Marker(key)
+	return v
+}
+
+// render lays the body out within lim.
+func (v *issueView) render(lim bodyLimits) string {
+	var b strings.Builder
+	b.Grow(4096)
+	// The marker lines come first, one per line, exactly as downstream
+	// agents parse them.
+	fmt.Fprintf(&b, "**Severity:** %s\n", v.severity)
+	fmt.Fprintf(&b, "**Environment:** %s\n", v.environment)
+	fmt.Fprintf(&b, "**Release:** %s\n", v.release)
+	fmt.Fprintf(&b, "**Sentry:** %s\n", v.sentry)
+	if v.exception != "" {
+		fmt.Fprintf(&b, "**Exception:** %s\n", v.exception)
+	}
+	if v.message != "" {
+		fmt.Fprintf(&b, "**Message:** %s\n", v.message)
+	}
+	if v.location != "" {
+		fmt.Fprintf(&b, "**Location:** %s\n", v.location)
+	}
+	if v.rule != "" {
+		fmt.Fprintf(&b, "**Alert rule:** %s\n", v.rule)
+	}
+	if v.platform != "" {
+		fmt.Fprintf(&b, "**Platform:** %s\n", v.platform)
+	}
+
+	b.WriteString("\n### Stack trace\n\n")
+	v.renderFrames(&b, lim)
+
+	b.WriteString("\n### Breadcrumbs\n\n")
+	v.renderCrumbs(&b, lim)
+
+	b.WriteString("\n### Occurrences\n\n")
+	fmt.Fprintf(&b, "- **First seen:** %s\n", v.firstSeen)
+	fmt.Fprintf(&b, "- **Last seen:** %s\n", v.lastSeen)
+	fmt.Fprintf(&b, "- **Count:** %s\n", v.count)
+	fmt.Fprintf(&b, "- **Latest event:** %s\n", v.latestEvent)
+
+	b.WriteString("\n---\n\n")
+	b.WriteString("Filed by booty from a Sentry issue alert. booty finds this issue again by the hidden marker below: keep it when you edit this body.\n\n")
+	b.WriteString(v.marker)
+	return b.String()
+}
+
+func (v *issueView) renderFrames(b *strings.Builder, lim bodyLimits) {
+	if len(v.frames) == 0 {
+		b.WriteString("No stack trace in this event.\n")
+		return
+	}
+	shown := min(len(v.frames), lim.frames)
+	if v.framesInApp > 0 {
+		fmt.Fprintf(b, "In-app frames, crashing frame first: %d of %s (%s in all).\n\n", shown, plural(v.framesInApp, "in-app frame"), plural(v.framesTotal, "frame"))
+	} else {
+		fmt.Fprintf(b, "No in-app frames; newest first: %d of %s.\n\n", shown, plural(v.framesTotal, "frame"))
+	}
+	for i, f := range v.frames[:shown] {
+		b.WriteString("- " + f.head)
+		if i == 0 {
+			b.WriteString(" — crashing frame")
+		}
+		b.WriteString("\n")
+		if lim.context {
+			for _, l := range f.context {
+				b.WriteString(l + "\n")
+			}
+		}
+	}
+	if shown < len(v.frames) || (!lim.context && v.hasContext()) {
+		b.WriteString("\nSome frames or source lines were left out to keep this issue under GitHub's size limit; Sentry has them all.\n")
+	}
+}
+
+func (v *issueView) hasContext() bool {
+	return slices.ContainsFunc(v.frames, func(f frameView) bool { return len(f.context) > 0 })
+}
+
+func (v *issueView) renderCrumbs(b *strings.Builder, lim bodyLimits) {
+	if v.crumbsTotal == 0 {
+		b.WriteString("No breadcrumbs in this event.\n")
+		return
+	}
+	if len(v.crumbs) == 0 {
+		b.WriteString("Only debug breadcrumbs in this event.\n")
+		return
+	}
+	shown := v.crumbs[len(v.crumbs)-min(len(v.crumbs), lim.crumbs):]
+	if len(shown) == 0 {
+		b.WriteString("Breadcrumbs were left out to keep this issue under GitHub's size limit; Sentry has them all.\n")
+		return
+	}
+	fmt.Fprintf(b, "The last %s other than debug ones, oldest first.\n\n", plural(len(shown), "breadcrumb"))
+	for _, c := range shown {
+		b.WriteString(c + "\n")
+	}
+}
+
+// shownFrames returns up to n frames to show, newest (crashing) first: the
+// in-app frames, or the newest frames when none is in-app.
+func shownFrames(frames []alert.Frame, n int) []alert.Frame {
+	var out []alert.Frame
+	for i := len(frames) - 1; i >= 0 && len(out) < n; i-- {
+		if frames[i].InApp {
+			out = append(out, frames[i])
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for i := len(frames) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, frames[i])
+	}
+	return out
+}
+
+// frameHead returns "`file:line` in `function`" for f, leaving out what f
+// does not have.
+func frameHead(f alert.Frame) string {
+	file := sanitizeText(frameName(f), maxPathRunes, keepTail)
+	if file != "" && f.Lineno > 0 {
+		file += ":" + strconv.Itoa(f.Lineno)
+	}
+	head := codeSpan(file)
+	if fn := sanitizeText(f.Function, maxFuncRunes, keepHead); fn != "" {
+		if head != "" {
+			head += " in "
+		} else {
+			head = "in "
+		}
+		head += codeSpan(fn)
+	}
+	if head == "" {
+		head = "unknown frame"
+	}
+	return head
+}
+
+// frameName returns the file a frame is in: its filename, else its abs_path
+// without scheme, host and query, else its module. The result is untrusted.
+func frameName(f alert.Frame) string {
+	switch {
+	case f.Filename != "":
+		return f.Filename
+	case f.AbsPath != "":
+		return urlPath(f.AbsPath)
+	}
+	return f.Module
+}
+
+// urlPath returns the path of s when s is a URL ("http://host/a.js?v=1" →
+// "/a.js"), else s without a query or fragment.
+func urlPath(s string) string {
+	// Parsing is linear, but there is no need to parse a megabyte.
+	if len(s) > 8192 {
+		s = s[:8192]
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
+		if u.Path != "" {
+			return u.Path
+		}
+		if u.Opaque != "" {
+			return u.Opaque
+		}
+	}
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// frameContext returns f's source lines around the line that ran, at most
+// contextLines on each side, numbered when the line number is known, the
+// running line marked with '>'. It returns nil when f has no context line.
+func frameContext(f alert.Frame) []string {
+	if f.ContextLine == "" {
+		return nil
+	}
+	pre := f.PreContext[max(0, len(f.PreContext)-contextLines):]
+	post := f.PostContext[:min(contextLines, len(f.PostContext))]
+	width := 0
+	if f.Lineno > 0 {
+		width = len(strconv.Itoa(f.Lineno + len(post)))
+	}
+	line := func(mark string, n int, text string) string {
+		text = sanitizeCodeLine(text, maxCodeLineRunes)
+		if width == 0 {
+			return strings.TrimRight(mark+" "+text, " ")
+		}
+		return strings.TrimRight(fmt.Sprintf("%s %*d | %s", mark, width, n, text), " ")
+	}
+	out := make([]string, 0, len(pre)+1+len(post))
+	for i, t := range pre {
+		out = append(out, line(" ", f.Lineno-len(pre)+i, t))
+	}
+	out = append(out, line(">", f.Lineno, f.ContextLine))
+	for i, t := range post {
+		out = append(out, line(" ", f.Lineno+1+i, t))
+	}
+	return out
+}
+
+// codeLang returns the code block language for a Sentry platform, or "" when
+// booty does not know it (the platform is untrusted: only known names pass).
+func codeLang(platform string) string {
+	switch platform {
+	case "javascript", "node":
+		return "javascript"
+	case "python", "go", "java", "ruby", "php", "csharp", "elixir", "dart", "perl", "rust":
+		return platform
+	}
+	return ""
+}
+
+// lastBreadcrumbs returns the last n breadcrumbs whose level is not debug,
+// oldest first.
+func lastBreadcrumbs(crumbs []alert.Breadcrumb, n int) []alert.Breadcrumb {
+	var out []alert.Breadcrumb
+	for i := len(crumbs) - 1; i >= 0 && len(out) < n; i-- {
+		if !strings.EqualFold(strings.TrimSpace(crumbs[i].Level), "debug") {
+			out = append(out, crumbs[i])
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// breadcrumbLine returns "- time category level: message" for c, with the
+// message (or data when there is none) cut to maxCrumbRunes.
+func breadcrumbLine(c alert.Breadcrumb) string {
+	category := c.Category
+	if category == "" {
+		category = c.Type
+	}
+	category = orDefault(inlineText(category, maxNameRunes), "default")
+	level := orDefault(inlineText(c.Level, maxNameRunes), "info")
+	text := c.Message
+	if text == "" {
+		text = c.Data
+	}
+	line := "- " + formatCrumbTime(c.Timestamp) + " " + category + " " + level
+	if t := inlineText(text, maxCrumbRunes); t != "" {
+		line += ": " + t
+	}
+	return line
+}
+
+func formatCrumbTime(t time.Time) string {
+	if t.IsZero() {
+		return "(no time)"
+	}
+	return t.UTC().Format(timestampLayout)
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// plural returns "1 frame", "2 frames".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func orUnknown(s string) string { return orDefault(s, "unknown") }
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
