@@ -1,0 +1,249 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"booty/internal/alert"
+	"booty/internal/store"
+)
+
+// testJob is a River job that fails when Fail is set.
+type testJob struct {
+	Fail bool `json:"fail"`
+}
+
+func (testJob) Kind() string { return "store_test_job" }
+
+type testWorker struct {
+	river.WorkerDefaults[testJob]
+}
+
+func (testWorker) Work(_ context.Context, j *river.Job[testJob]) error {
+	if j.Args.Fail {
+		return errors.New("failing on purpose")
+	}
+	return nil
+}
+
+// riverClient returns a started River client over st.
+func riverClient(t *testing.T, st *store.Store) *river.Client[*sql.Tx] {
+	t.Helper()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &testWorker{})
+	c, err := river.NewClient(st.Driver(), &river.Config{
+		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+		Workers:           workers,
+		FetchCooldown:     10 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("river client: %v", err)
+	}
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatalf("start river: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := c.Stop(ctx); err != nil {
+			t.Errorf("stop river: %v", err)
+		}
+	})
+	return c
+}
+
+func waitState(t *testing.T, c *river.Client[*sql.Tx], id int64, want rivertype.JobState) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		j, err := c.JobGet(t.Context(), id)
+		if err != nil {
+			t.Fatalf("JobGet(%d): %v", id, err)
+		}
+		if j.State == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d: got state %s, want %s", id, j.State, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestParkedJobs(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	ctx := t.Context()
+	c := riverClient(t, st)
+
+	if n, err := st.ParkedJobs(ctx); err != nil || n != 0 {
+		t.Fatalf("ParkedJobs of an empty store: got %d, %v, want 0, nil", n, err)
+	}
+
+	insert := func(args testJob, opts *river.InsertOpts) int64 {
+		t.Helper()
+		res, err := c.Insert(ctx, args, opts)
+		if err != nil {
+			t.Fatalf("Insert: %v", err)
+		}
+		return res.Job.ID
+	}
+	later := &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)}
+
+	discarded := insert(testJob{Fail: true}, &river.InsertOpts{MaxAttempts: 1})
+	completed := insert(testJob{}, nil)
+	cancelled := insert(testJob{}, later)
+	insert(testJob{}, later) // stays scheduled
+	if _, err := c.JobCancel(ctx, cancelled); err != nil {
+		t.Fatalf("JobCancel: %v", err)
+	}
+	waitState(t, c, discarded, rivertype.JobStateDiscarded)
+	waitState(t, c, completed, rivertype.JobStateCompleted)
+	waitState(t, c, cancelled, rivertype.JobStateCancelled)
+
+	n, err := st.ParkedJobs(ctx)
+	if err != nil {
+		t.Fatalf("ParkedJobs: %v", err)
+	}
+	if n != 2 {
+		t.Errorf("ParkedJobs: got %d, want 2 (one cancelled, one discarded)", n)
+	}
+
+	byState, err := st.JobsByState(ctx)
+	if err != nil {
+		t.Fatalf("JobsByState: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"parked": 2, "completed": 1, "scheduled": 1}, byState); diff != "" {
+		t.Errorf("JobsByState (-want +got):\n%s", diff)
+	}
+}
+
+func TestRequeueOrphans(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	ctx := t.Context()
+	// An insert-only client: nothing works the jobs, as before a restart.
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &testWorker{})
+	c, err := river.NewClient(st.Driver(), &river.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Workers: workers})
+	if err != nil {
+		t.Fatalf("river client: %v", err)
+	}
+	var ids []int64
+	for range 3 {
+		res, err := c.Insert(ctx, testJob{}, nil)
+		if err != nil {
+			t.Fatalf("Insert: %v", err)
+		}
+		ids = append(ids, res.Job.ID)
+	}
+	// Two were running when the process died.
+	for _, id := range ids[:2] {
+		if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id); err != nil {
+			t.Fatalf("mark job %d running: %v", id, err)
+		}
+	}
+	byState, err := st.JobsByState(ctx)
+	if err != nil {
+		t.Fatalf("JobsByState: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"running": 2, "available": 1}, byState); diff != "" {
+		t.Errorf("JobsByState before (-want +got):\n%s", diff)
+	}
+
+	n, err := st.RequeueOrphans(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("RequeueOrphans: got %d, %v, want 2, nil", n, err)
+	}
+	for _, id := range ids[:2] {
+		j, err := c.JobGet(ctx, id)
+		if err != nil {
+			t.Fatalf("JobGet: %v", err)
+		}
+		// The attempt stays spent: the next one is a retry, which looks
+		// for what the lost one may have done.
+		if j.State != rivertype.JobStateAvailable || j.Attempt != 1 {
+			t.Errorf("job %d: got %s at attempt %d, want available at attempt 1", id, j.State, j.Attempt)
+		}
+	}
+	if n, err := st.RequeueOrphans(ctx); err != nil || n != 0 {
+		t.Errorf("second RequeueOrphans: got %d, %v, want 0, nil", n, err)
+	}
+}
+
+func TestJobsByStateEmpty(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	got, err := st.JobsByState(t.Context())
+	if err != nil {
+		t.Fatalf("JobsByState: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("JobsByState of an empty store: got %v, want none", got)
+	}
+}
+
+// TestAcceptRollsBackJob checks that the job Accept's enqueue inserts
+// commits and rolls back with the decision: River's insert runs in the
+// store's transaction.
+func TestAcceptRollsBackJob(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	ctx := t.Context()
+	c := riverClient(t, st)
+	a := &alert.Alert{ProblemKey: "sentry:15", EventID: "ev1", Level: alert.SeverityError}
+	p := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 1}
+	decide := func(alert.Problem) (alert.Decision, alert.Problem) {
+		return alert.Decision{Action: alert.ActionCreate}, p
+	}
+
+	var jobID int64
+	errAfterInsert := errors.New("failed after the insert")
+	failing := func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+		res, err := c.InsertTx(ctx, tx, testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			return 0, err
+		}
+		jobID = res.Job.ID
+		return 0, errAfterInsert
+	}
+	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, decide, failing); !errors.Is(err, errAfterInsert) {
+		t.Fatalf("Accept: got err %v, want %v", err, errAfterInsert)
+	}
+	if _, err := c.JobGet(ctx, jobID); !errors.Is(err, river.ErrNotFound) {
+		t.Errorf("job inserted in a rolled back Accept: got err %v, want ErrNotFound", err)
+	}
+
+	working := func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+		res, err := c.InsertTx(ctx, tx, testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
+	}
+	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, decide, working); err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	rows := deliveries(t, st)
+	if len(rows) != 1 || !rows[0].JobID.Valid {
+		t.Fatalf("deliveries: got %+v, want one with a job", rows)
+	}
+	j, err := c.JobGet(ctx, rows[0].JobID.Int64)
+	if err != nil {
+		t.Fatalf("JobGet of the delivery's job: %v", err)
+	}
+	if j.Kind != (testJob{}).Kind() {
+		t.Errorf("job kind: got %q, want %q", j.Kind, (testJob{}).Kind())
+	}
+}

@@ -1,0 +1,271 @@
+package worker_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"booty/internal/alert"
+	"booty/internal/github"
+	"booty/internal/githubtest"
+	"booty/internal/store"
+	"booty/internal/worker"
+)
+
+const (
+	owner = "acme"
+	repo  = "app"
+	token = "test-token-worker"
+	label = "agent:builder"
+	// issuesPath is where issues are created and listed.
+	issuesPath = "/repos/" + owner + "/" + repo + "/issues"
+	// waitLong bounds every wait for River: a fetch every 2 s, retries
+	// after 1 s, 2 s, 4 s.
+	waitLong = 25 * time.Second
+)
+
+// failures records the jobs the worker gives up on.
+type failures struct {
+	mu  sync.Mutex
+	got []worker.JobFailure
+}
+
+var _ worker.Failures = (*failures)(nil)
+
+func (f *failures) JobFailed(_ context.Context, jf worker.JobFailure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, jf)
+}
+
+func (f *failures) list() []worker.JobFailure {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]worker.JobFailure(nil), f.got...)
+}
+
+// bundle is one running booty worker: its store, River client, GitHub
+// stand-in and the parts tests look at.
+type bundle struct {
+	st       *store.Store
+	srv      *githubtest.Server
+	client   *worker.Client
+	spool    *worker.Spool
+	limiter  *github.Limiter
+	failures *failures
+	pipeline *alert.Pipeline
+}
+
+type setupOpts struct {
+	// issues replaces the GitHub client (a dry run).
+	issues worker.Issues
+	// cooldown is the pipeline's quiet period; 0 lets every new event
+	// through to GitHub.
+	cooldown time.Duration
+	// labels and issues are the repository's at the start.
+	labels  []githubtest.Label
+	issues0 []githubtest.Issue
+	// manualStart leaves River's client stopped until the test calls
+	// start, as a process that has not come up yet.
+	manualStart bool
+}
+
+// setup starts a worker over a fresh store and stand-in, stopped when the
+// test ends.
+func setup(t *testing.T, o setupOpts) *bundle {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	b := &bundle{
+		srv:      githubtest.NewServer(t, githubtest.Options{Token: token, Owner: owner, Repo: repo, Labels: o.labels, Issues: o.issues0}),
+		limiter:  github.NewLimiter(1000, 100000),
+		failures: &failures{},
+		pipeline: alert.NewPipeline(alert.SeverityError, o.cooldown),
+	}
+	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "booty.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b.st = st
+
+	issues := o.issues
+	if issues == nil {
+		gc, err := github.NewClient(&http.Client{Timeout: 10 * time.Second}, b.srv.URL, token, owner, repo, "test")
+		if err != nil {
+			t.Fatalf("github client: %v", err)
+		}
+		issues = gc
+	}
+	w := worker.New(worker.Config{
+		Issues:   issues,
+		Problems: st,
+		Limiter:  b.limiter,
+		Label:    label,
+		Log:      log,
+		Failures: b.failures,
+	})
+	c, err := worker.NewClient(st, w, log, 2)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	b.client = c
+	b.spool = worker.NewSpool(c)
+	if !o.manualStart {
+		b.start(t)
+	}
+	return b
+}
+
+// start starts River's client, which stops when the test ends.
+func (b *bundle) start(t *testing.T) {
+	t.Helper()
+	// Not t.Context(): it ends before the cleanups run, and River would
+	// take that for a hard stop.
+	if err := b.client.Start(context.Background()); err != nil {
+		t.Fatalf("start River: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.client.Stop(ctx); err != nil {
+			t.Errorf("stop River: %v", err)
+		}
+	})
+}
+
+// newAlert returns an error alert of problem key, event eventID.
+func newAlert(key, eventID string) *alert.Alert {
+	return &alert.Alert{
+		ProblemKey:     key,
+		EventID:        eventID,
+		Project:        "web",
+		Level:          alert.SeverityError,
+		ExceptionType:  "TypeError",
+		ExceptionValue: "Cannot read properties of undefined (reading 'id')",
+		Culprit:        "render(app/components/List)",
+		Platform:       "javascript",
+		Environment:    "production",
+		Release:        "web@1.4.2",
+		Rule:           "Errors in production",
+		Timestamp:      time.Now().UTC().Truncate(time.Millisecond),
+		EventURL:       "https://sentry.example/organizations/acme/issues/4711/events/" + eventID + "/",
+		IssueURL:       "https://sentry.example/organizations/acme/issues/4711/",
+		Frames: []alert.Frame{
+			{Filename: "node_modules/react-dom/index.js", Function: "renderRoot", Lineno: 900},
+			{Filename: "app/components/List.js", Function: "render", Lineno: 42, InApp: true},
+		},
+	}
+}
+
+// accept runs a through the store and the pipeline as the webhook handler
+// does, and returns the decision with the id of the job it enqueued (0 for
+// none).
+func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
+	t.Helper()
+	now := time.Now()
+	enqueue := worker.Enqueuer(b.client)
+	var jobID int64
+	d, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: now, ProblemKey: a.ProblemKey, EventID: a.EventID}, a,
+		func(prev alert.Problem) (alert.Decision, alert.Problem) { return b.pipeline.Decide(a, prev, now) },
+		func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
+			id, err := enqueue(ctx, tx, a, d)
+			jobID = id
+			return id, err
+		})
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	return d, jobID
+}
+
+// acceptJob stores problem p and, in the same transaction, inserts args with
+// opts: a job the pipeline would not make, or one with other insert options.
+func (b *bundle) acceptJob(t *testing.T, p alert.Problem, args worker.IssueArgs, opts *river.InsertOpts) int64 {
+	t.Helper()
+	var jobID int64
+	_, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: time.Now(), ProblemKey: p.Key}, args.Alert,
+		func(alert.Problem) (alert.Decision, alert.Problem) { return alert.Decision{Action: args.Action}, p },
+		func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+			res, err := b.client.InsertTx(ctx, tx, args, opts)
+			if err != nil {
+				return 0, err
+			}
+			jobID = res.Job.ID
+			return jobID, nil
+		})
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	return jobID
+}
+
+// waitFor polls cond until it holds or d passes. cond returns whether it
+// holds and, for the failure message, what it saw.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, saw := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s: got %s", d, what, saw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitIssue waits until the store records an issue for key and returns
+// that issue as the stand-in has it.
+func (b *bundle) waitIssue(t *testing.T, key string) githubtest.Issue {
+	t.Helper()
+	var n int
+	waitFor(t, waitLong, "issue number of "+key, func() (bool, string) {
+		p, err := b.st.Problem(t.Context(), key)
+		if err != nil {
+			return false, err.Error()
+		}
+		n = p.IssueNumber
+		return n != 0, fmt.Sprintf("problem %+v", p)
+	})
+	is, ok := b.srv.Issue(n)
+	if !ok {
+		t.Fatalf("the store names issue %d, which the stand-in does not have", n)
+	}
+	return is
+}
+
+// job returns job id.
+func (b *bundle) job(t *testing.T, id int64) *rivertype.JobRow {
+	t.Helper()
+	j, err := b.client.JobGet(t.Context(), id)
+	if err != nil {
+		t.Fatalf("JobGet(%d): %v", id, err)
+	}
+	return j
+}
+
+// waitState waits until job id is in state.
+func (b *bundle) waitState(t *testing.T, id int64, state rivertype.JobState) *rivertype.JobRow {
+	t.Helper()
+	var j *rivertype.JobRow
+	waitFor(t, waitLong, fmt.Sprintf("state of job %d", id), func() (bool, string) {
+		j = b.job(t, id)
+		return j.State == state, fmt.Sprintf("state %s, attempt %d, errors %v", j.State, j.Attempt, j.Errors)
+	})
+	return j
+}
+
+// jobMarker is the marker the worker ends its comments with.
+func jobMarker(id int64) string { return fmt.Sprintf("<!-- booty:job=%d -->", id) }

@@ -1,0 +1,715 @@
+package worker_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"booty/internal/alert"
+	"booty/internal/github"
+	"booty/internal/githubtest"
+	"booty/internal/worker"
+)
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		attempt int
+		want    time.Duration
+	}{
+		{-1, time.Second},
+		{0, time.Second},
+		{1, time.Second},
+		{2, 2 * time.Second},
+		{3, 4 * time.Second},
+		{10, 512 * time.Second},
+		{11, 10 * time.Minute}, // 1024 s, capped
+		{20, 10 * time.Minute},
+		{21, 10 * time.Minute},
+		{64, 10 * time.Minute}, // a shift this far would overflow
+		{worker.MaxAttempts, 10 * time.Minute},
+		{1 << 30, 10 * time.Minute},
+	} {
+		if got := worker.Backoff(c.attempt); got != c.want {
+			t.Errorf("Backoff(%d): got %s, want %s", c.attempt, got, c.want)
+		}
+	}
+	for a := 2; a <= 40; a++ {
+		if prev, got := worker.Backoff(a-1), worker.Backoff(a); got < prev {
+			t.Errorf("Backoff(%d) = %s is shorter than Backoff(%d) = %s", a, got, a-1, prev)
+		}
+	}
+}
+
+func TestBackoffCoversRetrySpan(t *testing.T) {
+	t.Parallel()
+	// A job is retried after each of its first MaxAttempts-1 failures.
+	var total time.Duration
+	for a := 1; a < worker.MaxAttempts; a++ {
+		total += worker.Backoff(a)
+	}
+	if total < worker.RetrySpan {
+		t.Errorf("backoff over %d attempts: got %s, want at least %s", worker.MaxAttempts, total, worker.RetrySpan)
+	}
+	// Not far more either: a dead job is reported within the hour after
+	// the span.
+	if total > worker.RetrySpan+2*time.Hour {
+		t.Errorf("backoff over %d attempts: got %s, want at most %s", worker.MaxAttempts, total, worker.RetrySpan+2*time.Hour)
+	}
+}
+
+func TestNextRetry(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	w := worker.New(worker.Config{Now: func() time.Time { return now }})
+	for attempt, want := range map[int]time.Time{
+		1:  now.Add(time.Second),
+		3:  now.Add(4 * time.Second),
+		50: now.Add(10 * time.Minute),
+	} {
+		job := &river.Job[worker.IssueArgs]{JobRow: &rivertype.JobRow{Attempt: attempt}}
+		if got := w.NextRetry(job); !got.Equal(want) {
+			t.Errorf("NextRetry at attempt %d: got %v, want %v", attempt, got, want)
+		}
+	}
+}
+
+func TestCreate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	alerts := []*alert.Alert{newAlert("sentry:4711", "ev1"), newAlert("sentry:4712", "ev2")}
+	alerts[1].ExceptionType = "RangeError"
+	var jobs []int64
+	for _, a := range alerts {
+		d, id := b.accept(t, a)
+		if d.Action != alert.ActionCreate || id == 0 {
+			t.Fatalf("accept %s: got %v, job %d, want create with a job", a.ProblemKey, d, id)
+		}
+		jobs = append(jobs, id)
+	}
+
+	for i, a := range alerts {
+		is := b.waitIssue(t, a.ProblemKey)
+		p, err := b.st.Problem(t.Context(), a.ProblemKey)
+		if err != nil {
+			t.Fatalf("Problem: %v", err)
+		}
+		// The body is rendered from the problem as it was when the job
+		// ran, before it had an issue.
+		atRun := p
+		atRun.IssueNumber = 0
+		want := githubtest.Issue{
+			Number: p.IssueNumber,
+			Title:  github.Title(a),
+			Body:   github.IssueBody(a, atRun),
+			Labels: []string{label},
+			State:  "open",
+		}
+		got := is
+		got.Comments, got.CreatedAt, got.UpdatedAt = nil, time.Time{}, time.Time{}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("issue of %s (-want +got):\n%s", a.ProblemKey, diff)
+		}
+		if !github.ContainsMarker(is.Body, a.ProblemKey) {
+			t.Errorf("issue of %s lacks its marker:\n%s", a.ProblemKey, is.Body)
+		}
+		if p.IssueClosed {
+			t.Errorf("problem %s: IssueClosed is true, want false", a.ProblemKey)
+		}
+		j := b.waitState(t, jobs[i], rivertype.JobStateCompleted)
+		if j.Attempt != 1 || len(j.Errors) != 0 {
+			t.Errorf("job %d: got attempt %d, errors %v, want one clean attempt", j.ID, j.Attempt, j.Errors)
+		}
+	}
+
+	if got := len(b.srv.Issues()); got != 2 {
+		t.Errorf("got %d issues, want 2", got)
+	}
+	// The label was looked up and created once for both issues.
+	if got := b.srv.Count("GET", "/repos/"+owner+"/"+repo+"/labels/*"); got != 1 {
+		t.Errorf("label lookups: got %d, want 1", got)
+	}
+	if got := b.srv.Count("POST", "/repos/"+owner+"/"+repo+"/labels"); got != 1 {
+		t.Errorf("label creations: got %d, want 1", got)
+	}
+	var names []string
+	for _, l := range b.srv.Labels() {
+		names = append(names, l.Name)
+	}
+	if diff := cmp.Diff([]string{label}, names); diff != "" {
+		t.Errorf("repository labels (-want +got):\n%s", diff)
+	}
+	if got := b.failures.list(); len(got) != 0 {
+		t.Errorf("failures: got %v, want none", got)
+	}
+}
+
+func TestCreateWithExistingLabel(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		// lookup404 makes the lookup miss a label that exists, as when
+		// another booty creates it at the same moment: the create is
+		// answered already_exists, which is fine.
+		lookup404 bool
+		posts     int
+	}{
+		{"found", false, 0},
+		{"created meanwhile", true, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{cooldown: time.Hour, labels: []githubtest.Label{{Name: label, Color: "00ff00"}}})
+			if c.lookup404 {
+				b.srv.FailNextMatching("GET", "/repos/"+owner+"/"+repo+"/labels/*", 1, githubtest.Status(404))
+			}
+			a := newAlert("sentry:4713", "ev1")
+			_, id := b.accept(t, a)
+			is := b.waitIssue(t, a.ProblemKey)
+			if diff := cmp.Diff([]string{label}, is.Labels); diff != "" {
+				t.Errorf("issue labels (-want +got):\n%s", diff)
+			}
+			if got := b.srv.Count("POST", "/repos/"+owner+"/"+repo+"/labels"); got != c.posts {
+				t.Errorf("label creations: got %d, want %d", got, c.posts)
+			}
+			if diff := cmp.Diff([]githubtest.Label{{Name: label, Color: "00ff00"}}, b.srv.Labels()); diff != "" {
+				t.Errorf("repository labels (-want +got):\n%s", diff)
+			}
+			if j := b.waitState(t, id, rivertype.JobStateCompleted); j.Attempt != 1 {
+				t.Errorf("job: got attempt %d, want 1", j.Attempt)
+			}
+		})
+	}
+}
+
+func TestComment(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	key := "sentry:4720"
+	b.accept(t, newAlert(key, "ev1"))
+	is := b.waitIssue(t, key)
+
+	a2 := newAlert(key, "ev2")
+	d, id := b.accept(t, a2)
+	if d.Action != alert.ActionComment {
+		t.Fatalf("second alert: got %v, want comment", d)
+	}
+	b.waitState(t, id, rivertype.JobStateCompleted)
+	is, _ = b.srv.Issue(is.Number)
+	if len(is.Comments) != 1 {
+		t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
+	}
+	c := is.Comments[0]
+	for _, want := range []string{"**Still happening:**", jobMarker(id), github.CommentMarker("ev2")} {
+		if !strings.Contains(c, want) {
+			t.Errorf("comment lacks %q:\n%s", want, c)
+		}
+	}
+	if strings.Contains(c, "**Regression:**") {
+		t.Errorf("comment on an open issue speaks of a regression:\n%s", c)
+	}
+	if is.State != "open" {
+		t.Errorf("issue state: got %s, want open", is.State)
+	}
+	p, err := b.st.Problem(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Problem: %v", err)
+	}
+	if p.Count != 2 || p.IssueNumber != is.Number || p.IssueClosed {
+		t.Errorf("problem: got count %d, issue %d, closed %t, want 2, %d, false", p.Count, p.IssueNumber, p.IssueClosed, is.Number)
+	}
+}
+
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		// storeKnows is whether booty learnt of the close before the
+		// alert (then it decides to reopen); otherwise the worker finds
+		// out from GitHub when it comes to comment.
+		storeKnows bool
+		want       alert.Action
+	}{
+		{"store knows", true, alert.ActionReopen},
+		{"found at GitHub", false, alert.ActionComment},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{cooldown: 0})
+			key := "sentry:4730"
+			b.accept(t, newAlert(key, "ev1"))
+			is := b.waitIssue(t, key)
+			if err := b.srv.CloseIssue(is.Number); err != nil {
+				t.Fatalf("CloseIssue: %v", err)
+			}
+			if c.storeKnows {
+				if err := b.st.SetIssue(t.Context(), key, is.Number, true); err != nil {
+					t.Fatalf("SetIssue: %v", err)
+				}
+			}
+
+			d, id := b.accept(t, newAlert(key, "ev2"))
+			if d.Action != c.want {
+				t.Fatalf("alert after close: got %v, want %s", d, c.want)
+			}
+			b.waitState(t, id, rivertype.JobStateCompleted)
+			is, _ = b.srv.Issue(is.Number)
+			if is.State != "open" || is.StateReason != "reopened" {
+				t.Errorf("issue: got state %s (%s), want open (reopened)", is.State, is.StateReason)
+			}
+			if len(is.Comments) != 1 {
+				t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
+			}
+			for _, want := range []string{"**Regression:**", jobMarker(id)} {
+				if !strings.Contains(is.Comments[0], want) {
+					t.Errorf("comment lacks %q:\n%s", want, is.Comments[0])
+				}
+			}
+			p, err := b.st.Problem(t.Context(), key)
+			if err != nil {
+				t.Fatalf("Problem: %v", err)
+			}
+			if p.IssueClosed {
+				t.Error("problem: IssueClosed is true after the reopen, want false")
+			}
+			if len(b.srv.Issues()) != 1 {
+				t.Errorf("got %d issues, want 1", len(b.srv.Issues()))
+			}
+		})
+	}
+}
+
+func TestCreateCommittedThenFailed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.CommitThenFail(502))
+	a := newAlert("sentry:4740", "ev1")
+	_, id := b.accept(t, a)
+
+	is := b.waitIssue(t, a.ProblemKey)
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	if got := len(b.srv.Issues()); got != 1 {
+		t.Errorf("got %d issues, want 1: the retry must find the first", got)
+	}
+	if got := b.srv.Count("POST", issuesPath); got != 1 {
+		t.Errorf("issue creations sent: got %d, want 1", got)
+	}
+	if got := b.srv.Count("GET", issuesPath); got < 1 {
+		t.Errorf("issue lookups: got %d, want at least 1", got)
+	}
+	if j.Attempt != 2 || len(j.Errors) != 1 {
+		t.Errorf("job: got attempt %d, %d errors, want attempt 2 after 1 error", j.Attempt, len(j.Errors))
+	}
+	if !github.ContainsMarker(is.Body, a.ProblemKey) {
+		t.Errorf("issue lacks the marker of %s", a.ProblemKey)
+	}
+	if got := b.failures.list(); len(got) != 0 {
+		t.Errorf("failures: got %v, want none", got)
+	}
+}
+
+func TestCommentCommittedThenFailed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	key := "sentry:4741"
+	b.accept(t, newAlert(key, "ev1"))
+	is := b.waitIssue(t, key)
+
+	b.srv.FailNextMatching("POST", issuesPath+"/*/comments", 1, githubtest.CommitThenFail(504))
+	_, id := b.accept(t, newAlert(key, "ev2"))
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	is, _ = b.srv.Issue(is.Number)
+	if len(is.Comments) != 1 {
+		t.Errorf("got %d comments, want 1: the retry must find the first: %q", len(is.Comments), is.Comments)
+	}
+	if j.Attempt != 2 {
+		t.Errorf("job: got attempt %d, want 2", j.Attempt)
+	}
+}
+
+func TestOutage(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	b.srv.SetDown(true)
+	a := newAlert("sentry:4750", "ev1")
+	_, id := b.accept(t, a)
+
+	waitFor(t, waitLong, "failed attempts during the outage", func() (bool, string) {
+		j := b.job(t, id)
+		return len(j.Errors) >= 2, fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
+	})
+	if got := len(b.srv.Issues()); got != 0 {
+		t.Fatalf("got %d issues during the outage, want 0", got)
+	}
+	b.srv.SetDown(false)
+
+	b.waitIssue(t, a.ProblemKey)
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	if got := len(b.srv.Issues()); got != 1 {
+		t.Errorf("got %d issues, want 1", got)
+	}
+	if j.Attempt < 3 {
+		t.Errorf("job: got attempt %d, want at least 3", j.Attempt)
+	}
+	if got := b.failures.list(); len(got) != 0 {
+		t.Errorf("failures: got %v, want none: an outage is retried", got)
+	}
+}
+
+func TestRateLimited(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		fault func() githubtest.Fault
+	}{
+		{"secondary", func() githubtest.Fault { return githubtest.SecondaryRateLimit(time.Second) }},
+		{"secondary 429", func() githubtest.Fault { return githubtest.TooMany(time.Second) }},
+		{"primary", func() githubtest.Fault { return githubtest.PrimaryRateLimit(time.Now().Add(time.Second)) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{cooldown: time.Hour})
+			b.srv.FailNextMatching("POST", issuesPath, 1, c.fault())
+			a := newAlert("sentry:4760", "ev1")
+			start := time.Now()
+			_, id := b.accept(t, a)
+
+			b.waitIssue(t, a.ProblemKey)
+			j := b.waitState(t, id, rivertype.JobStateCompleted)
+			// Snoozed, not failed: the attempt was given back.
+			if j.Attempt != 1 || len(j.Errors) != 0 {
+				t.Errorf("job: got attempt %d, errors %v, want attempt 1 without errors", j.Attempt, j.Errors)
+			}
+			var meta struct {
+				Snoozes int `json:"snoozes"`
+			}
+			if err := json.Unmarshal(j.Metadata, &meta); err != nil || meta.Snoozes != 1 {
+				t.Errorf("job metadata %s: got %d snoozes (%v), want 1", j.Metadata, meta.Snoozes, err)
+			}
+			if p := b.limiter.PausedUntil(); !p.After(start) {
+				t.Errorf("limiter paused until %v, want after the start %v", p, start)
+			}
+			if got := len(b.srv.Issues()); got != 1 {
+				t.Errorf("got %d issues, want 1", got)
+			}
+			if got := b.srv.Count("POST", issuesPath); got != 2 {
+				t.Errorf("issue creations sent: got %d, want 2", got)
+			}
+			if got := b.failures.list(); len(got) != 0 {
+				t.Errorf("failures: got %v, want none", got)
+			}
+		})
+	}
+}
+
+func TestRateLimitPausesOtherWrites(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.SecondaryRateLimit(2*time.Second))
+	first := newAlert("sentry:4770", "ev1")
+	b.accept(t, first)
+
+	var until time.Time
+	waitFor(t, waitLong, "limiter pause", func() (bool, string) {
+		until = b.limiter.PausedUntil()
+		return !until.IsZero(), "no pause"
+	})
+	second := newAlert("sentry:4771", "ev2")
+	_, id := b.accept(t, second)
+
+	// No issue may be created before the pause ends. Issues is read before
+	// the clock, so an issue seen at t was created before t.
+	waitFor(t, waitLong, "both issues", func() (bool, string) {
+		n := len(b.srv.Issues())
+		if now := time.Now(); n > 0 && now.Before(until) {
+			t.Fatalf("an issue exists at %v, before the pause ends at %v", now, until)
+		}
+		return n == 2, fmt.Sprintf("%d issues", n)
+	})
+	// The second job waited in place: the pause was short.
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	if j.Attempt != 1 || len(j.Errors) != 0 {
+		t.Errorf("second job: got attempt %d, errors %v, want one clean attempt", j.Attempt, j.Errors)
+	}
+}
+
+func TestPermanentFailureParks(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		status  int
+		message string
+	}{
+		{422, "github answered 422: Unprocessable Entity"},
+		{404, "github answered 404: Not Found"},
+	} {
+		t.Run(fmt.Sprint(c.status), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{cooldown: time.Hour})
+			ctx := t.Context()
+			b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(c.status))
+			a := newAlert("sentry:4780", "ev1")
+			_, id := b.accept(t, a)
+
+			j := b.waitState(t, id, rivertype.JobStateCancelled)
+			got := b.failures.list()
+			if len(got) != 1 {
+				t.Fatalf("failures: got %d, want 1: %v", len(got), got)
+			}
+			f := got[0]
+			if f.Err == nil || f.Err.Error() != c.message {
+				t.Errorf("failure error: got %v, want %q", f.Err, c.message)
+			}
+			f.Err = nil
+			want := worker.JobFailure{Kind: "github_issue", JobID: id, ProblemKey: a.ProblemKey, Attempt: 1}
+			if diff := cmp.Diff(want, f); diff != "" {
+				t.Errorf("failure (-want +got):\n%s", diff)
+			}
+
+			parked, err := b.spool.List(ctx)
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			if len(parked) != 1 {
+				t.Fatalf("parked jobs: got %+v, want job %d", parked, id)
+			}
+			// River keeps the error with its own prefix ("JobCancelError: ").
+			if !strings.Contains(parked[0].LastError, c.message) {
+				t.Errorf("parked job's last error: got %q, want it to hold %q", parked[0].LastError, c.message)
+			}
+			wantParked := worker.Parked{
+				ID: id, State: "cancelled", ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Attempt: 1,
+				CreatedAt: j.CreatedAt, StoppedAt: *j.FinalizedAt, LastError: parked[0].LastError,
+			}
+			if diff := cmp.Diff(wantParked, parked[0]); diff != "" {
+				t.Errorf("parked job (-want +got):\n%s", diff)
+			}
+			if n, err := b.st.ParkedJobs(ctx); err != nil || n != 1 {
+				t.Errorf("ParkedJobs: got %d, %v, want 1", n, err)
+			}
+			if got := len(b.srv.Issues()); got != 0 {
+				t.Errorf("got %d issues, want 0", got)
+			}
+
+			// The operator fixed the cause: the job runs again.
+			if err := b.spool.Retry(ctx, id); err != nil {
+				t.Fatalf("Retry: %v", err)
+			}
+			b.waitIssue(t, a.ProblemKey)
+			b.waitState(t, id, rivertype.JobStateCompleted)
+			if got := len(b.srv.Issues()); got != 1 {
+				t.Errorf("got %d issues after the retry, want 1", got)
+			}
+			if got := len(b.failures.list()); got != 1 {
+				t.Errorf("failures after the retry: got %d, want still 1", got)
+			}
+			if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
+				t.Errorf("List after the retry: got %v, %v, want none", parked, err)
+			}
+
+			// A job that is not parked is neither retried nor dropped.
+			if err := b.spool.Retry(ctx, id); err == nil {
+				t.Error("Retry of a completed job: got nil error, want one")
+			}
+			if err := b.spool.Drop(ctx, id); err == nil {
+				t.Error("Drop of a completed job: got nil error, want one")
+			}
+			if _, err := b.client.JobGet(ctx, id); err != nil {
+				t.Errorf("the completed job is gone after a refused Drop: %v", err)
+			}
+		})
+	}
+}
+
+func TestSpoolDrop(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	ctx := t.Context()
+	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(422))
+	_, id := b.accept(t, newAlert("sentry:4790", "ev1"))
+	b.waitState(t, id, rivertype.JobStateCancelled)
+
+	if err := b.spool.Drop(ctx, id); err != nil {
+		t.Fatalf("Drop: %v", err)
+	}
+	if _, err := b.client.JobGet(ctx, id); !errors.Is(err, river.ErrNotFound) {
+		t.Errorf("JobGet after Drop: got err %v, want ErrNotFound", err)
+	}
+	if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
+		t.Errorf("List after Drop: got %v, %v, want none", parked, err)
+	}
+	if n, err := b.st.ParkedJobs(ctx); err != nil || n != 0 {
+		t.Errorf("ParkedJobs after Drop: got %d, %v, want 0", n, err)
+	}
+	if err := b.spool.Drop(ctx, id); err == nil {
+		t.Error("second Drop: got nil error, want one")
+	}
+	if err := b.spool.Retry(ctx, id); err == nil {
+		t.Error("Retry of a dropped job: got nil error, want one")
+	}
+}
+
+// TestLastAttemptParks runs a job out of attempts: it is discarded, reported
+// once, listed, and a Retry gives it a fresh set of attempts.
+func TestLastAttemptParks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	ctx := t.Context()
+	b.srv.SetDown(true)
+	a := newAlert("sentry:4800", "ev1")
+	p := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: a.EventID}
+	id := b.acceptJob(t, p, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Alert: a},
+		&river.InsertOpts{MaxAttempts: 2})
+
+	b.waitState(t, id, rivertype.JobStateDiscarded)
+	got := b.failures.list()
+	if len(got) != 1 || got[0].JobID != id || got[0].Attempt != 2 {
+		t.Fatalf("failures: got %+v, want one for job %d at attempt 2", got, id)
+	}
+	parked, err := b.spool.List(ctx)
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(parked) != 1 || parked[0].State != "discarded" || !strings.Contains(parked[0].LastError, "503") {
+		t.Fatalf("parked: got %+v, want job %d discarded after a 503", parked, id)
+	}
+
+	// GitHub is still failing when the operator retries: the job must get
+	// a fresh set of attempts (Spool.Retry's promise), not a single one.
+	if err := b.spool.Retry(ctx, id); err != nil {
+		t.Fatalf("Retry: %v", err)
+	}
+	waitFor(t, waitLong, "a failed attempt after the retry", func() (bool, string) {
+		j := b.job(t, id)
+		return len(j.Errors) >= 3 && j.State != rivertype.JobStateRunning,
+			fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
+	})
+	b.srv.SetDown(false)
+	if j := b.job(t, id); j.State == rivertype.JobStateDiscarded {
+		t.Errorf("after Retry the job was discarded again at attempt %d of %d; want a fresh set of attempts", j.Attempt, j.MaxAttempts)
+		// Finish the job so the rest of the test still checks something.
+		if err := b.spool.Retry(ctx, id); err != nil {
+			t.Fatalf("second Retry: %v", err)
+		}
+	}
+	b.waitIssue(t, a.ProblemKey)
+	if got := len(b.srv.Issues()); got != 1 {
+		t.Errorf("got %d issues, want 1", got)
+	}
+}
+
+// TestJobsWithNothingToDo covers jobs that must not write to GitHub, or
+// cannot.
+func TestJobsWithNothingToDo(t *testing.T) {
+	t.Parallel()
+	a := newAlert("sentry:4810", "ev1")
+	known := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: "ev1"}
+	filed := known
+	filed.IssueNumber = 1
+	for _, c := range []struct {
+		name    string
+		problem alert.Problem
+		args    worker.IssueArgs
+		state   rivertype.JobState
+		failed  bool
+	}{
+		{"create of a filed problem", filed, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Alert: a}, rivertype.JobStateCompleted, false},
+		{"comment without an issue", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionComment, Alert: a}, rivertype.JobStateCompleted, false},
+		{"no alert", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate}, rivertype.JobStateCancelled, true},
+		{"unknown action", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: "delete", Alert: a}, rivertype.JobStateCancelled, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOpts{cooldown: time.Hour})
+			id := b.acceptJob(t, c.problem, c.args, nil)
+			b.waitState(t, id, c.state)
+			if got := b.srv.Writes(); got != 0 {
+				t.Errorf("GitHub writes: got %d, want 0", got)
+			}
+			if got := len(b.failures.list()); (got == 1) != c.failed || got > 1 {
+				t.Errorf("failures: got %d, want reported %t", got, c.failed)
+			}
+		})
+	}
+}
+
+// TestOrphanFindsItsIssue restarts after a crash in the middle of a create:
+// the issue exists at GitHub, the job is still marked running. Requeued, the
+// job finds the issue by its marker instead of filing a second one.
+func TestOrphanFindsItsIssue(t *testing.T) {
+	t.Parallel()
+	key := "sentry:4820"
+	filed := githubtest.Issue{
+		Number: 7,
+		Title:  "[error] TypeError — app/components/List.js:42",
+		Body:   "Filed before the crash.\n\n" + github.Marker(key),
+		Labels: []string{label},
+	}
+	b := setup(t, setupOpts{cooldown: time.Hour, manualStart: true, issues0: []githubtest.Issue{filed}})
+	ctx := t.Context()
+	_, id := b.accept(t, newAlert(key, "ev1"))
+	// What a crash mid-call leaves: the attempt taken, the job running.
+	if _, err := b.st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id); err != nil {
+		t.Fatalf("mark the job running: %v", err)
+	}
+	n, err := b.st.RequeueOrphans(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("RequeueOrphans: got %d, %v, want 1, nil", n, err)
+	}
+	b.start(t)
+
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	p, err := b.st.Problem(ctx, key)
+	if err != nil {
+		t.Fatalf("Problem: %v", err)
+	}
+	if p.IssueNumber != filed.Number {
+		t.Errorf("problem's issue: got %d, want %d", p.IssueNumber, filed.Number)
+	}
+	if got := b.srv.Count("POST", issuesPath); got != 0 {
+		t.Errorf("issue creations sent: got %d, want 0", got)
+	}
+	if j.Attempt != 2 {
+		t.Errorf("job: got attempt %d, want 2", j.Attempt)
+	}
+}
+
+// TestReopenThenCommentRetried fails the comment after the reopen went
+// through: the retry finds the issue open, and must still say that the
+// problem came back.
+func TestReopenThenCommentRetried(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	key := "sentry:4830"
+	b.accept(t, newAlert(key, "ev1"))
+	is := b.waitIssue(t, key)
+	if err := b.srv.CloseIssue(is.Number); err != nil {
+		t.Fatalf("CloseIssue: %v", err)
+	}
+	if err := b.st.SetIssue(t.Context(), key, is.Number, true); err != nil {
+		t.Fatalf("SetIssue: %v", err)
+	}
+
+	b.srv.FailNextMatching("POST", issuesPath+"/*/comments", 1, githubtest.Status(502))
+	d, id := b.accept(t, newAlert(key, "ev2"))
+	if d.Action != alert.ActionReopen {
+		t.Fatalf("alert after close: got %v, want reopen", d)
+	}
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	if j.Attempt != 2 {
+		t.Errorf("job: got attempt %d, want 2", j.Attempt)
+	}
+	is, _ = b.srv.Issue(is.Number)
+	if is.State != "open" || len(is.Comments) != 1 {
+		t.Fatalf("issue: got state %s with %d comments, want open with 1", is.State, len(is.Comments))
+	}
+	if !strings.Contains(is.Comments[0], "**Regression:**") {
+		t.Errorf("the comment after the retried reopen does not report the regression:\n%s", is.Comments[0])
+	}
+}
