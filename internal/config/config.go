@@ -143,6 +143,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	default:
 		r.bad("BOOTY_LOG_FORMAT", "must be json or text")
 	}
+	if c.SentryDSN != "" && !validDSN(c.SentryDSN) {
+		// The DSN carries the project key: the problem does not repeat it.
+		r.bad("SENTRY_DSN", "must be a Sentry DSN: https://KEY@HOST/PROJECT_ID")
+	}
 	if c.Production() && c.SentryDSN == "" {
 		r.bad("SENTRY_DSN", "required when SENTRY_ENVIRONMENT is "+c.SentryEnvironment+": booty must report its own errors in production")
 	}
@@ -170,6 +174,20 @@ func ParseRepo(s string) (owner, name string, err error) {
 		return "", "", errors.New("must name one repository: OWNER/REPO or https://github.com/OWNER/REPO")
 	}
 	return parts[0], parts[1], nil
+}
+
+// validDSN checks the shape sentry-go accepts: an http(s) URL with a key
+// as its user and a project id as its last path segment.
+func validDSN(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User.Username() == "" || u.Hostname() == "" {
+		return false
+	}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return false
+	}
+	path := strings.TrimPrefix(u.Path, "/")
+	return path != "" && !strings.HasSuffix(path, "/")
 }
 
 func validPort(s string) bool {
@@ -284,4 +302,29 @@ func (r *reader) float(name string, def, min, max float64) float64 {
 		return def
 	}
 	return f
+}
+
+// DatabaseURL reads just BOOTY_DATABASE_URL, for the operator commands that
+// need nothing else.
+func DatabaseURL(getenv func(string) string) (string, error) {
+	r := reader{getenv: getenv}
+	u := r.str("BOOTY_DATABASE_URL", "sqlite:booty.db")
+	if _, _, err := ParseDatabaseURL(u); err != nil {
+		return "", Problems{{Var: "BOOTY_DATABASE_URL", Msg: err.Error()}}
+	}
+	return u, nil
+}
+
+// WebhookSecret reads just SENTRY_WEBHOOK_SECRET (or its _FILE), for
+// send-test-alert.
+func WebhookSecret(getenv func(string) string) (string, error) {
+	r := reader{getenv: getenv}
+	s := r.secret("SENTRY_WEBHOOK_SECRET")
+	if s == "" && len(r.problems) == 0 {
+		r.bad("SENTRY_WEBHOOK_SECRET", "required: the client secret to sign with")
+	}
+	if len(r.problems) > 0 {
+		return "", r.problems
+	}
+	return s, nil
 }

@@ -188,6 +188,13 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "SENTRY_SAMPLE_RATE", value: "-0.1"},
 		{name: "SENTRY_SAMPLE_RATE", value: "half"},
 		{name: "SENTRY_SAMPLE_RATE", value: "NaN"},
+		{name: "SENTRY_DSN", value: "key@sentry.example/1"},
+		{name: "SENTRY_DSN", value: "ftp://key@sentry.example/1"},
+		{name: "SENTRY_DSN", value: "https://sentry.example/1"},
+		{name: "SENTRY_DSN", value: "https://key@sentry.example"},
+		{name: "SENTRY_DSN", value: "https://key@sentry.example/"},
+		{name: "SENTRY_DSN", value: "https://key@/1"},
+		{name: "SENTRY_DSN", value: "https://key@sentry.example:99999/1"},
 		{name: "SENTRY_ENVIRONMENT", value: "production", wantVar: "SENTRY_DSN"},
 		{name: "SENTRY_ENVIRONMENT", value: "prod", wantVar: "SENTRY_DSN"},
 		{name: "SENTRY_ENVIRONMENT", value: "Production", wantVar: "SENTRY_DSN"},
@@ -278,24 +285,29 @@ func TestLoadDryRun(t *testing.T) {
 func TestLoadSecretFiles(t *testing.T) {
 	t.Parallel()
 	secrets := []struct {
-		name string
-		get  func(*Config) string
+		name  string
+		get   func(*Config) string
+		value string // in the file; "from-file" when empty
 	}{
-		{"SENTRY_WEBHOOK_SECRET", func(c *Config) string { return c.WebhookSecret }},
-		{"GITHUB_TOKEN", func(c *Config) string { return c.GitHubToken }},
-		{"SENTRY_DSN", func(c *Config) string { return c.SentryDSN }},
-		{"INTERNAL_TEST_TOKEN", func(c *Config) string { return c.InternalTestToken }},
+		{"SENTRY_WEBHOOK_SECRET", func(c *Config) string { return c.WebhookSecret }, ""},
+		{"GITHUB_TOKEN", func(c *Config) string { return c.GitHubToken }, ""},
+		{"SENTRY_DSN", func(c *Config) string { return c.SentryDSN }, "https://from-file@o1.ingest.example.com/2"},
+		{"INTERNAL_TEST_TOKEN", func(c *Config) string { return c.InternalTestToken }, ""},
 	}
 	for _, s := range secrets {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 
-			c, err := Load(env(map[string]string{s.name: "", s.name + "_FILE": writeFile(t, "  from-file\n\n")}))
+			want := s.value
+			if want == "" {
+				want = "from-file"
+			}
+			c, err := Load(env(map[string]string{s.name: "", s.name + "_FILE": writeFile(t, "  "+want+"\n\n")}))
 			if err != nil {
 				t.Fatalf("Load with %s_FILE: %v", s.name, err)
 			}
-			if got := s.get(c); got != "from-file" {
-				t.Errorf("%s from file = %q, want %q", s.name, got, "from-file")
+			if got := s.get(c); got != want {
+				t.Errorf("%s from file = %q, want %q", s.name, got, want)
 			}
 
 			// Error cases: the problem names the variable to fix.
@@ -359,6 +371,12 @@ func TestLoadLeaksNoSecret(t *testing.T) {
 			"INTERNAL_TEST_TOKEN":   secret,
 			"SENTRY_ENVIRONMENT":    "production",
 			"TARGET_REPO_URL":       "https://" + secret + "@github.com/",
+		},
+		{ // a DSN that is not one, with the key in it
+			"SENTRY_WEBHOOK_SECRET": secret,
+			"GITHUB_TOKEN":          secret,
+			"TARGET_REPO_URL":       "acme/shop",
+			"SENTRY_DSN":            "ftp://" + secret + "@sentry.example/",
 		},
 	}
 	for i, m := range cases {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v92/github"
 	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v92/github"
 
 	"booty/internal/github"
 	"booty/internal/githubtest"

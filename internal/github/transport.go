@@ -1,0 +1,116 @@
+package github
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RequestObserver is told of every GitHub API call: metrics.Metrics.
+type RequestObserver interface {
+	// GitHubRequest counts one call; status is 0 when no answer came.
+	GitHubRequest(operation string, status int)
+	// GitHubRateLimit records GitHub's primary rate limit headers.
+	GitHubRateLimit(remaining int, reset time.Time)
+}
+
+// Transport is an http.RoundTripper that tells a RequestObserver of every
+// call to GitHub: its operation, its status and the rate limit GitHub
+// reports. Put it in the http.Client given to NewClient.
+type Transport struct {
+	next http.RoundTripper
+	obs  RequestObserver
+}
+
+// NewTransport returns a Transport over next (http.DefaultTransport when
+// nil).
+func NewTransport(next http.RoundTripper, obs RequestObserver) *Transport {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &Transport{next: next, obs: obs}
+}
+
+// RoundTrip sends r with the next transport and reports what came back.
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	op := Operation(r.Method, r.URL.EscapedPath())
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		t.obs.GitHubRequest(op, 0)
+		return resp, err
+	}
+	t.obs.GitHubRequest(op, resp.StatusCode)
+	h := resp.Header
+	// Only the core limit is booty's: search and GraphQL have their own.
+	if res := h.Get("X-RateLimit-Resource"); res == "" || res == "core" {
+		remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+		reset, errT := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64)
+		if errR == nil && errT == nil {
+			t.obs.GitHubRateLimit(remaining, time.Unix(reset, 0))
+		}
+	}
+	return resp, nil
+}
+
+// Operation names the GitHub API call of method on path (escaped, as sent;
+// any prefix before /repos/, such as GitHub Enterprise's /api/v3, is
+// ignored): create_issue, get_issue, update_issue, list_issues,
+// create_comment, list_comments, get_label, create_label, get_repo, or
+// other. The names keep the metric's labels few whatever the path holds.
+func Operation(method, path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	i := 0
+	for i < len(segs) && segs[i] != "repos" {
+		i++
+	}
+	// /repos/OWNER/REPO/...
+	if len(segs)-i < 3 {
+		return "other"
+	}
+	rest := segs[i+3:]
+	switch {
+	case len(rest) == 0:
+		if method == http.MethodGet {
+			return "get_repo"
+		}
+	case rest[0] == "issues" && len(rest) == 1:
+		switch method {
+		case http.MethodPost:
+			return "create_issue"
+		case http.MethodGet:
+			return "list_issues"
+		}
+	case rest[0] == "issues" && len(rest) == 2 && isNumber(rest[1]):
+		switch method {
+		case http.MethodGet:
+			return "get_issue"
+		case http.MethodPatch:
+			return "update_issue"
+		}
+	case rest[0] == "issues" && len(rest) == 3 && isNumber(rest[1]) && rest[2] == "comments":
+		switch method {
+		case http.MethodPost:
+			return "create_comment"
+		case http.MethodGet:
+			return "list_comments"
+		}
+	case rest[0] == "labels" && len(rest) == 1 && method == http.MethodPost:
+		return "create_label"
+	case rest[0] == "labels" && len(rest) == 2 && method == http.MethodGet:
+		return "get_label"
+	}
+	return "other"
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,143 @@
+// Package metrics holds booty's Prometheus collectors. They are registered
+// on a registry passed in, never on the global one.
+package metrics
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are booty's own collectors.
+type Metrics struct {
+	// Deliveries counts webhook deliveries by resource and outcome: the
+	// decision (create, comment, reopen), the reason it was ignored, or the
+	// error answered (invalid_signature, body_too_large, invalid_payload,
+	// unavailable).
+	Deliveries *prometheus.CounterVec
+	// Decisions counts accepted and filtered event alerts by decision.
+	Decisions *prometheus.CounterVec
+	// AnswerSeconds is the time from request to answer on the webhook.
+	AnswerSeconds prometheus.Histogram
+	// LastWebhook is the Unix time of the last accepted or ignored delivery.
+	// An operator alerts on time() minus it.
+	LastWebhook prometheus.Gauge
+	// GitHubRequests counts GitHub API calls by operation and status.
+	GitHubRequests *prometheus.CounterVec
+	// GitHubRateRemaining and GitHubRateReset mirror GitHub's rate limit
+	// headers, labelled with the limit's resource ("core"). They have no
+	// series until GitHub has answered once, so a fresh start or a dry run
+	// never reads as a used-up limit.
+	GitHubRateRemaining *prometheus.GaugeVec
+	GitHubRateReset     *prometheus.GaugeVec
+	// BuildInfo is 1, labelled with what runs.
+	BuildInfo *prometheus.GaugeVec
+}
+
+// New creates booty's collectors and registers them on reg.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_webhook_deliveries_total",
+			Help: "Webhook deliveries by resource and outcome (decision, ignore reason or error).",
+		}, []string{"resource", "outcome"}),
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_decisions_total",
+			Help: "Decisions on event alerts: create, comment, reopen, or the reason they were ignored.",
+		}, []string{"decision"}),
+		AnswerSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "booty_webhook_answer_seconds",
+			Help:    "Time from receiving a webhook to answering it.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		LastWebhook: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "booty_last_webhook_timestamp_seconds",
+			Help: "Unix time of the last webhook booty verified and recorded.",
+		}),
+		GitHubRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_github_requests_total",
+			Help: "GitHub API requests by operation and HTTP status (\"error\" when no answer came).",
+		}, []string{"operation", "status"}),
+		GitHubRateRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "booty_github_rate_limit_remaining",
+			Help: "Requests left in GitHub's primary rate limit window, as GitHub last reported.",
+		}, []string{"resource"}),
+		GitHubRateReset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "booty_github_rate_limit_reset_timestamp_seconds",
+			Help: "Unix time when GitHub's primary rate limit window resets, as GitHub last reported.",
+		}, []string{"resource"}),
+		BuildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "booty_build_info",
+			Help: "Always 1; labelled with the version, release and environment booty runs as.",
+		}, []string{"version", "release", "environment"}),
+	}
+	reg.MustRegister(m.Deliveries, m.Decisions, m.AnswerSeconds, m.LastWebhook,
+		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo)
+	return m
+}
+
+// GitHubRequest counts one GitHub API call: operation as github.Operation
+// names it, status the HTTP status, or 0 when no answer came.
+func (m *Metrics) GitHubRequest(operation string, status int) {
+	code := "error"
+	if status > 0 {
+		code = strconv.Itoa(status)
+	}
+	m.GitHubRequests.WithLabelValues(operation, code).Inc()
+}
+
+// GitHubRateLimit records what GitHub last said of its primary ("core")
+// rate limit.
+func (m *Metrics) GitHubRateLimit(remaining int, reset time.Time) {
+	m.GitHubRateRemaining.WithLabelValues("core").Set(float64(remaining))
+	m.GitHubRateReset.WithLabelValues("core").Set(float64(reset.Unix()))
+}
+
+// jobStates are the states booty_jobs reports, each always present so that
+// an alert on one of them never looks at a missing series.
+var jobStates = []string{"available", "scheduled", "running", "retrying", "parked", "completed", "pending"}
+
+// JobCounter counts jobs by state (available, scheduled, running,
+// retrying, parked, completed, pending): store.Store.JobsByState.
+type JobCounter interface {
+	JobsByState(ctx context.Context) (map[string]int, error)
+}
+
+// jobsTimeout bounds the query behind a scrape.
+const jobsTimeout = 2 * time.Second
+
+// JobsCollector reports booty_jobs{state}, counted when Prometheus scrapes:
+// a count kept in memory would drift from the jobs table, which other
+// processes (the spool commands) change too.
+type JobsCollector struct {
+	src  JobCounter
+	desc *prometheus.Desc
+}
+
+// NewJobsCollector returns the collector of booty_jobs over src; register it
+// on the same registry as New's.
+func NewJobsCollector(src JobCounter) *JobsCollector {
+	return &JobsCollector{src: src, desc: prometheus.NewDesc("booty_jobs",
+		"GitHub jobs by state: available, scheduled (snoozed through a rate limit), running, retrying (failed, waiting for the next attempt), parked (stopped for good: needs an operator), completed, pending.",
+		[]string{"state"}, nil)}
+}
+
+// Describe sends the one descriptor.
+func (c *JobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect counts the jobs. When the store does not answer, the scrape goes
+// on without booty_jobs and the error is logged by the handler.
+func (c *JobsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), jobsTimeout)
+	defer cancel()
+	counts, err := c.src.JobsByState(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, st := range jobStates {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), st)
+	}
+}

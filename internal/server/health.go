@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// accessTTL is how long a deep health check's GitHub verdict is reused, so
+// a load balancer polling /health?deep=1 cannot turn into GitHub traffic.
+const accessTTL = time.Minute
+
+// accessTimeout bounds one GitHub access check.
+const accessTimeout = 10 * time.Second
+
+// The values of healthBody.GitHub.
+const (
+	githubOK     = "ok"
+	githubDryRun = "dry_run"
+	githubFailed = "failed"
+)
+
+type healthBody struct {
+	Status        string  `json:"status"`
+	Version       string  `json:"version"`
+	Release       string  `json:"release"`
+	Environment   string  `json:"environment"`
+	UptimeSeconds int64   `json:"uptime_s"`
+	Store         string  `json:"store"`
+	ParkedJobs    int     `json:"parked_jobs"`
+	LastWebhookAt *string `json:"last_webhook_at"`
+	// GitHub is set by a deep check only.
+	GitHub string `json:"github,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// healthCheck answers GET /health: 200 while the store answers, 503 when it
+// does not. With ?deep=1 it also checks GitHub access (cached for
+// accessTTL) and answers 503 with the reason when booty cannot write issues.
+func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	now := s.now()
+	h := healthBody{
+		Status: "ok", Version: s.opts.Version, Release: s.opts.Release, Environment: s.opts.Environment,
+		UptimeSeconds: int64(now.Sub(s.opts.Started).Seconds()), Store: "ok",
+	}
+	if ms := s.lastWebhook.Load(); ms != 0 {
+		t := time.UnixMilli(ms).UTC().Format(time.RFC3339)
+		h.LastWebhookAt = &t
+	}
+	var problems []string
+	parked, err := s.health.ParkedJobs(ctx)
+	if err == nil {
+		err = s.health.Ping(ctx)
+	}
+	if err != nil {
+		s.log.Error("health check: store unreachable", "err", err)
+		h.Store = "unreachable"
+		problems = append(problems, "store unreachable")
+	}
+	h.ParkedJobs = parked
+	if deep(r) {
+		if s.opts.GitHub == nil {
+			h.GitHub = githubDryRun
+		} else if err := s.githubAccess(r.Context()); err != nil {
+			h.GitHub = githubFailed
+			problems = append(problems, "github: "+err.Error())
+		} else {
+			h.GitHub = githubOK
+		}
+	}
+	status := http.StatusOK
+	if len(problems) > 0 {
+		h.Status, h.Error = "unavailable", strings.Join(problems, "; ")
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
+}
+
+func deep(r *http.Request) bool {
+	switch r.URL.Query().Get("deep") {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+// accessCache holds the last GitHub access verdict, good or bad. Its mutex
+// is held through a check, so concurrent deep checks make one call.
+type accessCache struct {
+	mu      sync.Mutex
+	checked bool
+	at      time.Time
+	err     error
+}
+
+// githubAccess returns the cached verdict, or checks again when it is older
+// than accessTTL. The check does not end with the request that started it:
+// its verdict is for the callers of the next minute too.
+func (s *Server) githubAccess(ctx context.Context) error {
+	c := &s.access
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := s.now()
+	if c.checked && now.Sub(c.at) < accessTTL && now.Sub(c.at) >= 0 {
+		return c.err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), accessTimeout)
+	defer cancel()
+	err := s.opts.GitHub.CheckAccess(ctx)
+	if err != nil {
+		s.log.Warn("health check: github access failed", "err", err)
+	}
+	c.checked, c.at, c.err = true, now, err
+	return err
+}

@@ -1,0 +1,171 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"booty/internal/github"
+	"booty/internal/githubtest"
+	"booty/internal/server"
+)
+
+type healthAnswer struct {
+	Status        string  `json:"status"`
+	Version       string  `json:"version"`
+	Release       string  `json:"release"`
+	Environment   string  `json:"environment"`
+	UptimeSeconds int64   `json:"uptime_s"`
+	Store         string  `json:"store"`
+	ParkedJobs    int     `json:"parked_jobs"`
+	LastWebhookAt *string `json:"last_webhook_at"`
+	GitHub        string  `json:"github"`
+	Error         string  `json:"error"`
+}
+
+// githubAccess returns the GitHub stand-in and a real client of it
+// authenticated with token.
+func githubAccess(t *testing.T, token string, opts githubtest.Options) (*githubtest.Server, *github.Client) {
+	t.Helper()
+	opts.Token, opts.Owner, opts.Repo = testToken, "acme", "shop"
+	srv := githubtest.NewServer(t, opts)
+	c, err := github.NewClient(&http.Client{Timeout: 10 * time.Second}, srv.URL, token, "acme", "shop", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+func TestHealthFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOptions{opts: server.Options{Environment: "staging"}})
+	rec := b.do(t, http.MethodGet, "/health", nil, nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("got %d %s, want 200", rec.Code, rec.Body)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Body.Bytes(), &keys); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k := range keys {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := []string{"environment", "last_webhook_at", "parked_jobs", "release", "status", "store", "uptime_s", "version"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	wantBody := healthAnswer{Status: "ok", Version: "v-test", Release: "rel-7", Environment: "staging", UptimeSeconds: 90, Store: "ok"}
+	if diff := cmp.Diff(wantBody, decode[healthAnswer](t, rec)); diff != "" {
+		t.Errorf("health (-want +got):\n%s", diff)
+	}
+
+	// A delivery sets last_webhook_at.
+	body := fixture(t, "event_alert.triggered.json")
+	if rec := b.do(t, http.MethodPost, "/webhooks/sentry", body, webhookHeader(testSecret, "event_alert", body)); rec.Code != http.StatusAccepted {
+		t.Fatalf("webhook: got %d %s, want 202", rec.Code, rec.Body)
+	}
+	h := decode[healthAnswer](t, b.do(t, http.MethodGet, "/health", nil, nil))
+	if want := b.clock.now().Format(time.RFC3339); h.LastWebhookAt == nil || *h.LastWebhookAt != want {
+		t.Errorf("last_webhook_at: got %v, want %s", h.LastWebhookAt, want)
+	}
+}
+
+func TestHealthStoreUnreachable(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOptions{})
+	b.st.Close()
+	rec := b.do(t, http.MethodGet, "/health", nil, nil)
+	got := decode[healthAnswer](t, rec)
+	if rec.Code != http.StatusServiceUnavailable || got.Status != "unavailable" || got.Store != "unreachable" || got.Error != "store unreachable" {
+		t.Errorf("got %d %+v, want 503 with the store unreachable", rec.Code, got)
+	}
+}
+
+// TestHealthDeepIsCached makes two deep checks within a minute and one after:
+// GitHub sees two requests, not three.
+func TestHealthDeepIsCached(t *testing.T) {
+	t.Parallel()
+	gh, access := githubAccess(t, testToken, githubtest.Options{})
+	b := setup(t, setupOptions{opts: server.Options{GitHub: access}})
+	const repoPath = "/repos/acme/shop"
+	for i, step := range []struct {
+		advance   time.Duration
+		wantCalls int
+	}{{0, 1}, {59 * time.Second, 1}, {2 * time.Second, 2}, {30 * time.Second, 2}} {
+		b.clock.advance(step.advance)
+		rec := b.do(t, http.MethodGet, "/health?deep=1", nil, nil)
+		got := decode[healthAnswer](t, rec)
+		if rec.Code != http.StatusOK || got.GitHub != "ok" || got.Status != "ok" {
+			t.Errorf("check %d: got %d %+v, want 200 with github ok", i+1, rec.Code, got)
+		}
+		if n := gh.Count(http.MethodGet, repoPath); n != step.wantCalls {
+			t.Errorf("check %d: GitHub got %d GET %s, want %d", i+1, n, repoPath, step.wantCalls)
+		}
+	}
+	// A plain check never calls GitHub.
+	b.do(t, http.MethodGet, "/health", nil, nil)
+	b.clock.advance(time.Hour)
+	if got := decode[healthAnswer](t, b.do(t, http.MethodGet, "/health", nil, nil)); got.GitHub != "" {
+		t.Errorf("plain check: github %q, want none", got.GitHub)
+	}
+	if n := gh.Count(http.MethodGet, repoPath); n != 2 {
+		t.Errorf("after plain checks: %d GitHub calls, want 2", n)
+	}
+}
+
+func TestHealthDeepFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		token  string
+		opts   githubtest.Options
+		reason string
+	}{
+		{"bad token", "ghp_WrongWrongWrongWrongWrongWrong0000", githubtest.Options{}, "401 Bad credentials"},
+		{"read-only token", testToken, githubtest.Options{ReadOnly: true}, "token cannot write issues to acme/shop"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gh, access := githubAccess(t, tc.token, tc.opts)
+			b := setup(t, setupOptions{opts: server.Options{GitHub: access}})
+			for i := range 2 {
+				rec := b.do(t, http.MethodGet, "/health?deep=1", nil, nil)
+				got := decode[healthAnswer](t, rec)
+				if rec.Code != http.StatusServiceUnavailable || got.Status != "unavailable" || got.GitHub != "failed" || got.Store != "ok" {
+					t.Errorf("check %d: got %d %+v, want 503 with github failed", i+1, rec.Code, got)
+				}
+				if !strings.HasPrefix(got.Error, "github: ") || !strings.Contains(got.Error, tc.reason) {
+					t.Errorf("check %d: reason %q, want it to say %q", i+1, got.Error, tc.reason)
+				}
+				if leaks := contains(rec.Body.String()+b.logs.String(), tc.token, testToken); len(leaks) > 0 {
+					t.Errorf("token in the answer or the logs: %q", leaks)
+				}
+			}
+			// The failure is cached like success.
+			if n := gh.Count(http.MethodGet, "/repos/acme/shop"); n != 1 {
+				t.Errorf("GitHub got %d calls, want 1", n)
+			}
+			// The plain check stays healthy: GitHub is not its business.
+			if rec := b.do(t, http.MethodGet, "/health", nil, nil); rec.Code != http.StatusOK {
+				t.Errorf("plain check: got %d, want 200", rec.Code)
+			}
+		})
+	}
+}
+
+func TestHealthDeepDryRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOptions{})
+	rec := b.do(t, http.MethodGet, "/health?deep=1", nil, nil)
+	got := decode[healthAnswer](t, rec)
+	if rec.Code != http.StatusOK || got.GitHub != "dry_run" || got.Status != "ok" {
+		t.Errorf("got %d %+v, want 200 with github dry_run", rec.Code, got)
+	}
+}
