@@ -37,34 +37,6 @@ const (
 	apmVersion = "v-apm-stamped-0.9.1"
 )
 
-var (
-	apmBuildOnce sync.Once
-	apmBinary    string
-	apmBuildErr  error
-)
-
-// apmBuilt builds booty once, stamped with apmVersion as the deploy
-// workflow stamps it.
-func apmBuilt(t *testing.T) string {
-	t.Helper()
-	apmBuildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "booty-apm-bin-")
-		if err != nil {
-			apmBuildErr = err
-			return
-		}
-		apmBinary = filepath.Join(dir, "booty")
-		out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+apmVersion, "-o", apmBinary, ".").CombinedOutput()
-		if err != nil {
-			apmBuildErr = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if apmBuildErr != nil {
-		t.Fatal(apmBuildErr)
-	}
-	return apmBinary
-}
-
 // apmBuffer is a bytes.Buffer the process and the test share.
 type apmBuffer struct {
 	mu sync.Mutex
@@ -97,7 +69,7 @@ func apmEnv(t *testing.T, extra ...string) []string {
 
 func TestAPMProductionWithoutDSNExits1(t *testing.T) {
 	t.Parallel()
-	bin := apmBuilt(t)
+	bin := builtBooty(t)
 	for _, tc := range []struct{ env, cmd string }{
 		{"production", "serve"}, {"prod", "serve"}, {"Production", "serve"}, {"production", "check-config"},
 	} {
@@ -143,7 +115,7 @@ func apmStart(t *testing.T, env []string) *apmProcess {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p := &apmProcess{cmd: exec.Command(apmBuilt(t), "serve"), url: "http://" + addr, logs: &apmBuffer{}, done: make(chan error, 1)}
+	p := &apmProcess{cmd: exec.Command(builtBooty(t), "serve"), url: "http://" + addr, logs: &apmBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(env, "BOOTY_LISTEN="+addr)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

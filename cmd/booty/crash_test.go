@@ -23,21 +23,31 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	builtPath string
 	buildErr  error
 )
 
-// builtBooty builds the booty binary once per test run.
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// builtBooty builds the booty binary once per test run, stamped with
+// apmVersion as the deploy workflow stamps the SHA.
 func builtBooty(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "booty-bin-")
-		if err != nil {
-			buildErr = err
+		binDir, buildErr = os.MkdirTemp("", "booty-bin-")
+		if buildErr != nil {
 			return
 		}
-		builtPath = filepath.Join(dir, "booty")
-		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
+		builtPath = filepath.Join(binDir, "booty")
+		out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+apmVersion, "-o", builtPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
