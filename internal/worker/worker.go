@@ -243,7 +243,13 @@ func (w *Worker) ensureLabel(ctx context.Context) error {
 		return nil
 	}
 	if err := w.cfg.Issues.EnsureLabel(ctx, w.cfg.Label); err != nil {
-		return err
+		// GitHub creates a label it does not know when an issue carries
+		// it, so a refusal here (a token that may not manage labels) must
+		// not hold up the issue. Outages and rate limits still wait.
+		if github.Classify(err, w.cfg.Now()).Class != github.Permanent {
+			return err
+		}
+		w.cfg.Log.Warn("cannot check or create the trigger label; filing issues with it anyway", "label", w.cfg.Label, "err", err)
 	}
 	w.labelOK = true
 	return nil

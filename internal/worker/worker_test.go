@@ -189,6 +189,24 @@ func TestCreateWithExistingLabel(t *testing.T) {
 	}
 }
 
+// TestCreateWhenLabelsAreRefused files the issue even when the token may
+// not read or create labels: GitHub creates the label with the issue.
+func TestCreateWhenLabelsAreRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: time.Hour})
+	b.srv.FailNextMatching("GET", "/repos/"+owner+"/"+repo+"/labels/*", 1, githubtest.Status(403))
+	b.srv.FailNextMatching("POST", "/repos/"+owner+"/"+repo+"/labels", 1, githubtest.Status(403))
+	a := newAlert("sentry:4714", "ev1")
+	_, id := b.accept(t, a)
+	is := b.waitIssue(t, a.ProblemKey)
+	if diff := cmp.Diff([]string{label}, is.Labels); diff != "" {
+		t.Errorf("issue labels (-want +got):\n%s", diff)
+	}
+	if j := b.waitState(t, id, rivertype.JobStateCompleted); j.Attempt != 1 {
+		t.Errorf("job: got attempt %d, want 1", j.Attempt)
+	}
+}
+
 func TestComment(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOpts{cooldown: 0})
