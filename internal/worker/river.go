@@ -30,10 +30,11 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int) (*
 		CancelledJobRetentionPeriod: -1,
 		DiscardedJobRetentionPeriod: -1,
 		CompletedJobRetentionPeriod: 24 * time.Hour,
-		// River's default is 1 s; polling less often leaves the single
-		// SQLite connection to the webhook handler. Jobs inserted by
-		// this process are fetched at once anyway.
-		FetchPollInterval: 2 * time.Second,
+		// SQLite has no LISTEN/NOTIFY, and a job inserted inside the
+		// webhook's transaction wakes no producer: polling is how jobs are
+		// found. A poll is one indexed query, so a quick one costs the
+		// handler nothing measurable and keeps issues seconds-fresh.
+		FetchPollInterval: 250 * time.Millisecond,
 		// A backstop: booty requeues its own orphans at startup.
 		RescueStuckJobsAfter: 5 * time.Minute,
 	}
