@@ -104,15 +104,15 @@ func Dedup() Stage {
 	})
 }
 
-// Cooldown stops writes to an open issue while the problem is in its quiet
-// period, and while its issue is still being filed. A closed issue is a
-// regression and passes at once.
+// Cooldown stops writes while the problem is in its quiet period, which
+// starts with each decision to write: while its issue is being filed, and
+// after each write to it. A closed issue is a regression and passes at once.
 func Cooldown() Stage {
 	return StageFunc(func(_ *Alert, p *Problem, now time.Time) Reason {
 		if !p.Known() || (p.IssueNumber != 0 && p.IssueClosed) {
 			return ""
 		}
-		if p.IssueNumber == 0 || now.Before(p.CooldownUntil) {
+		if now.Before(p.CooldownUntil) {
 			return ReasonCooldown
 		}
 		return ""
@@ -159,7 +159,10 @@ func (pl *Pipeline) Decide(a *Alert, prev Problem, now time.Time) (d Decision, n
 	next.observe(a, now)
 	next.CooldownUntil = now.Add(pl.Cooldown)
 	switch {
-	case !prev.Known():
+	case !prev.Known(), prev.IssueNumber == 0:
+		// A problem still without an issue after its cooldown: its first
+		// create was parked or dropped, or is still failing. Ask again;
+		// the job queue keeps one create per problem in flight.
 		d.Action = ActionCreate
 	case prev.IssueClosed:
 		d.Action = ActionReopen

@@ -117,8 +117,9 @@ func TestCooldown(t *testing.T) {
 		{"closed, within cooldown", closed, t0, ""},
 		{"closed, after cooldown", closed, until.Add(time.Hour), ""},
 		{"issue pending, within cooldown", pending, t0, ReasonCooldown},
-		{"issue pending, after cooldown", pending, until.Add(time.Hour), ReasonCooldown},
-		{"issue pending but closed flag set", pendingClosed, until.Add(time.Hour), ReasonCooldown},
+		{"issue pending, after cooldown", pending, until.Add(time.Hour), ""},
+		{"issue pending but closed flag set, within cooldown", pendingClosed, t0, ReasonCooldown},
+		{"issue pending but closed flag set, after cooldown", pendingClosed, until.Add(time.Hour), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,17 +252,21 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
-			name:     "create still pending",
+			name:     "create still pending, then asked for again",
 			cooldown: h,
 			steps: []step{
 				{name: "create", at: 0, eventID: "e1", want: create,
 					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(h)}},
 				{name: "within cooldown", at: time.Minute, eventID: "e2", want: cooldown,
 					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, LastEventID: "e2", CooldownUntil: at(h)}},
-				{name: "after cooldown, still no issue number", at: 5 * h, eventID: "e3", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5 * h), Count: 3, LastEventID: "e3", CooldownUntil: at(h)}},
-				{name: "issue filed, comment", at: 6 * h, eventID: "e4", before: issueFiled(9), want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 4, LastEventID: "e4", IssueNumber: 9, CooldownUntil: at(7 * h)}},
+				// The first create was parked, dropped or is still failing:
+				// after the cooldown the problem asks for an issue again.
+				{name: "after cooldown, still no issue number", at: 5 * h, eventID: "e3", want: create,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5 * h), Count: 3, LastEventID: "e3", CooldownUntil: at(6 * h)}},
+				{name: "within the new cooldown", at: 5*h + time.Minute, eventID: "e4", want: cooldown,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5*h + time.Minute), Count: 4, LastEventID: "e4", CooldownUntil: at(6 * h)}},
+				{name: "issue filed, comment", at: 6 * h, eventID: "e5", before: issueFiled(9), want: comment,
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 5, LastEventID: "e5", IssueNumber: 9, CooldownUntil: at(7 * h)}},
 			},
 		},
 		{

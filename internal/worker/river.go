@@ -56,13 +56,31 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int) (*
 // Enqueuer returns the store.EnqueueFunc that inserts IssueArgs jobs with c.
 func Enqueuer(c *Client) store.EnqueueFunc {
 	return func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
-		res, err := c.InsertTx(ctx, tx, IssueArgs{ProblemKey: a.ProblemKey, Action: d.Action, Alert: a}, nil)
+		var opts *river.InsertOpts
+		if d.Action == alert.ActionCreate {
+			opts = createOpts
+		}
+		res, err := c.InsertTx(ctx, tx, IssueArgs{ProblemKey: a.ProblemKey, Action: d.Action, Alert: a}, opts)
 		if err != nil {
 			return 0, err
 		}
 		return res.Job.ID, nil
 	}
 }
+
+// createOpts keep one create per problem waiting or running, so a create
+// decided while an earlier one still waits on GitHub joins it instead of
+// racing it: two creates at once could file two issues. Finished and parked
+// creates do not count, so a problem whose create was dropped can be filed
+// again. Comments and reopens are not merged: a running one has already
+// read the issue, and a later event must still be told.
+var createOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{
+	ByArgs: true,
+	ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	},
+}}
 
 // Parked is a job that stopped for good and waits for an operator.
 type Parked struct {

@@ -22,8 +22,10 @@ import (
 
 // IssueArgs is the job that makes GitHub match a decision.
 type IssueArgs struct {
-	ProblemKey string       `json:"problem_key"`
-	Action     alert.Action `json:"action"`
+	// ProblemKey and Action make a create unique while it waits or runs
+	// (see createOpts).
+	ProblemKey string       `json:"problem_key" river:"unique"`
+	Action     alert.Action `json:"action" river:"unique"`
 	// Alert is the alert that led to the decision: the issue text is
 	// rendered from it when the job runs, with the problem's counts then.
 	Alert *alert.Alert `json:"alert"`

@@ -731,3 +731,43 @@ func TestReopenThenCommentRetried(t *testing.T) {
 		t.Errorf("the comment after the retried reopen does not report the regression:\n%s", is.Comments[0])
 	}
 }
+
+// TestOneCreateInFlight asks twice for an issue before the first job runs:
+// the second decision joins the first job instead of racing it.
+func TestOneCreateInFlight(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0, manualStart: true})
+	d1, id1 := b.accept(t, newAlert("sentry:4720", "ev1"))
+	d2, id2 := b.accept(t, newAlert("sentry:4720", "ev2"))
+	if d1.Action != alert.ActionCreate || d2.Action != alert.ActionCreate {
+		t.Fatalf("decisions %v, %v; want create twice", d1, d2)
+	}
+	if id1 != id2 {
+		t.Errorf("second create got job %d, want the first job %d", id2, id1)
+	}
+	b.start(t)
+	b.waitIssue(t, "sentry:4720")
+	b.waitState(t, id1, rivertype.JobStateCompleted)
+	if n := len(b.srv.Issues()); n != 1 {
+		t.Errorf("got %d issues, want 1", n)
+	}
+}
+
+// TestCreateAgainAfterParkedCreate files the issue on the next alert after
+// the cooldown when the first create was parked.
+func TestCreateAgainAfterParkedCreate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	b.srv.FailNextMatching("POST", "/repos/"+owner+"/"+repo+"/issues", 1, githubtest.Status(422))
+	_, id1 := b.accept(t, newAlert("sentry:4721", "ev1"))
+	b.waitState(t, id1, rivertype.JobStateCancelled)
+
+	d, id2 := b.accept(t, newAlert("sentry:4721", "ev2"))
+	if d.Action != alert.ActionCreate || id2 == id1 {
+		t.Fatalf("after the park: decision %v job %d, want create with a new job (first was %d)", d, id2, id1)
+	}
+	b.waitIssue(t, "sentry:4721")
+	if n := len(b.srv.Issues()); n != 1 {
+		t.Errorf("got %d issues, want 1", n)
+	}
+}
