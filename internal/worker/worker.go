@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -201,6 +202,16 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		return nil
 	}
 	is, err := w.cfg.Issues.Issue(ctx, n)
+	if f := github.Classify(err, w.cfg.Now()); err != nil && f.Class == github.Permanent && f.Status == http.StatusGone {
+		// Someone deleted the issue. The problem is still happening, so
+		// it gets a new one.
+		log.Warn("issue was deleted; filing a new one", "issue", n)
+		if err := w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, 0, false); err != nil {
+			return err
+		}
+		p.IssueNumber, p.IssueClosed = 0, false
+		return w.create(ctx, log, job, p)
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -769,5 +770,28 @@ func TestCreateAgainAfterParkedCreate(t *testing.T) {
 	b.waitIssue(t, "sentry:4721")
 	if n := len(b.srv.Issues()); n != 1 {
 		t.Errorf("got %d issues, want 1", n)
+	}
+}
+
+// TestDeletedIssueIsFiledAgain files a new issue when the problem's issue
+// was deleted (GitHub answers 410 Gone).
+func TestDeletedIssueIsFiledAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	_, id1 := b.accept(t, newAlert("sentry:4722", "ev1"))
+	b.waitState(t, id1, rivertype.JobStateCompleted)
+
+	b.srv.FailNextMatching("GET", "/repos/"+owner+"/"+repo+"/issues/*", 1, githubtest.Status(http.StatusGone))
+	d, id2 := b.accept(t, newAlert("sentry:4722", "ev2"))
+	if d.Action != alert.ActionComment {
+		t.Fatalf("decision %v, want comment", d)
+	}
+	b.waitState(t, id2, rivertype.JobStateCompleted)
+	p, err := b.st.Problem(t.Context(), "sentry:4722")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.srv.Issues()); n != 2 || p.IssueNumber != 2 {
+		t.Errorf("got %d issues and problem issue %d, want 2 and 2", n, p.IssueNumber)
 	}
 }
