@@ -139,12 +139,8 @@ func toParked(j *rivertype.JobRow) Parked {
 
 // Retry makes parked job id run again at once, with a fresh set of attempts.
 func (s *Spool) Retry(ctx context.Context, id int64) error {
-	j, err := s.c.JobGet(ctx, id)
-	if err != nil {
-		return fmt.Errorf("retry job %d: %w", id, err)
-	}
-	if j.State != rivertype.JobStateCancelled && j.State != rivertype.JobStateDiscarded {
-		return fmt.Errorf("retry job %d: it is %s, not parked", id, j.State)
+	if err := s.checkParked(ctx, "retry", id); err != nil {
+		return err
 	}
 	// River's JobRetry gives a job that used up its attempts just one more.
 	// The attempt count itself stays: it is what makes a create look for
@@ -161,15 +157,24 @@ func (s *Spool) Retry(ctx context.Context, id int64) error {
 
 // Drop deletes parked job id: its GitHub write will never happen.
 func (s *Spool) Drop(ctx context.Context, id int64) error {
-	j, err := s.c.JobGet(ctx, id)
-	if err != nil {
-		return fmt.Errorf("drop job %d: %w", id, err)
-	}
-	if j.State != rivertype.JobStateCancelled && j.State != rivertype.JobStateDiscarded {
-		return fmt.Errorf("drop job %d: it is %s, not parked", id, j.State)
+	if err := s.checkParked(ctx, "drop", id); err != nil {
+		return err
 	}
 	if _, err := s.c.JobDelete(ctx, id); err != nil {
 		return fmt.Errorf("drop job %d: %w", id, err)
+	}
+	return nil
+}
+
+// checkParked refuses to touch a job that is not parked: retrying or
+// dropping a live job would race the worker running it.
+func (s *Spool) checkParked(ctx context.Context, verb string, id int64) error {
+	j, err := s.c.JobGet(ctx, id)
+	if err != nil {
+		return fmt.Errorf("%s job %d: %w", verb, id, err)
+	}
+	if j.State != rivertype.JobStateCancelled && j.State != rivertype.JobStateDiscarded {
+		return fmt.Errorf("%s job %d: it is %s, not parked", verb, id, j.State)
 	}
 	return nil
 }
