@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	fixtureload "booty/internal/fixture"
 	"booty/internal/sentry"
 )
 
@@ -18,19 +17,8 @@ const (
 	testToken  = "ghp_testtoken0123456789abcdef"
 )
 
-// fixture returns a payload of testdata/sentry as Sentry sends it: compact.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sentry", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// fixture returns a payload of testdata/sentry as Sentry sends it.
+func fixture(t testing.TB, name string) []byte { return fixtureload.Sentry(t, name) }
 
 // withEvent returns payload with data.event's issue_id and event_id
 // replaced, so one fixture stands for many problems and events.

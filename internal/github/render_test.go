@@ -14,13 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"booty/internal/alert"
+	fixtureload "booty/internal/fixture"
 	"booty/internal/sentry"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-// fixtureDir holds the real Sentry payloads shared by booty's tests.
-const fixtureDir = "../../testdata/sentry"
 
 // eventAlertFixtures are the event-alert payloads rendered into goldens.
 var eventAlertFixtures = []string{
@@ -44,11 +42,7 @@ func goldenProblem(a *alert.Alert) alert.Problem {
 // way booty parses a delivery.
 func parseFixture(tb testing.TB, name string) *alert.Alert {
 	tb.Helper()
-	body, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d, err := sentry.Parse("event_alert", body)
+	d, err := sentry.Parse("event_alert", fixtureload.Sentry(tb, name))
 	if err != nil {
 		tb.Fatalf("sentry.Parse(%s): %v", name, err)
 	}

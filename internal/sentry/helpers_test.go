@@ -1,18 +1,17 @@
 package sentry
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
+
+	fixtureload "booty/internal/fixture"
 )
 
 // fixtureDir holds real Sentry webhook bodies, shared by the whole module.
-const fixtureDir = "../../testdata/sentry"
+var fixtureDir = fixtureload.Dir()
 
 const (
 	docsFixture = "event_alert.triggered.json"
@@ -20,18 +19,7 @@ const (
 )
 
 // fixture returns the named fixture compacted the way Sentry sends it.
-func fixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		tb.Fatalf("compact %s: %v", name, err)
-	}
-	return buf.Bytes()
-}
+func fixture(tb testing.TB, name string) []byte { return fixtureload.Sentry(tb, name) }
 
 // fixtureMap returns the named fixture decoded, for tests to edit.
 func fixtureMap(tb testing.TB, name string) map[string]any {

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"booty/internal/alert"
 	"booty/internal/apm"
 	"booty/internal/apm/apmtest"
+	fixtureload "booty/internal/fixture"
 	"booty/internal/intake"
 	"booty/internal/metrics"
 	"booty/internal/server"
@@ -167,18 +167,7 @@ func (b *bundle) do(t *testing.T, method, target string, body []byte, header htt
 }
 
 // fixture returns a Sentry test payload, compacted as Sentry sends it.
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sentry", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func fixture(t *testing.T, name string) []byte { return fixtureload.Sentry(t, name) }
 
 // webhookHeader signs body with secret, as Sentry does.
 func webhookHeader(secret string, resource string, body []byte) http.Header {
