@@ -12,15 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,24 +33,6 @@ const (
 	apmIToken  = "itok-apm-e2e-5150"
 	apmVersion = "v-apm-stamped-0.9.1"
 )
-
-// apmBuffer is a bytes.Buffer the process and the test share.
-type apmBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *apmBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *apmBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // apmEnv is a dry-run configuration; the process gets nothing else of the
 // test's environment, so a SENTRY_DSN there cannot change the outcome.
@@ -99,70 +78,9 @@ func TestAPMProductionWithoutDSNExits1(t *testing.T) {
 	}
 }
 
-// apmProcess runs the built binary's serve with env until the test ends.
-type apmProcess struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *apmBuffer
-	done chan error
-}
-
-func apmStart(t *testing.T, env []string) *apmProcess {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	p := &apmProcess{cmd: exec.Command(builtBooty(t), "serve"), url: "http://" + addr, logs: &apmBuffer{}, done: make(chan error, 1)}
-	p.cmd.Env = append(env, "BOOTY_LISTEN="+addr)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Signal(syscall.SIGKILL)
-			<-p.done
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("booty did not serve within 20s; logs:\n%s", p.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (p *apmProcess) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("booty exited with %v; logs:\n%s", err, p.logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("booty did not stop within 20s; logs:\n%s", p.logs)
-	}
-}
-
 func TestAPMDevelopmentWithoutDSNRunsWithReportingOff(t *testing.T) {
 	t.Parallel()
-	p := apmStart(t, apmEnv(t))
+	p := startBooty(t, apmEnv(t), "")
 	p.stop(t)
 	if n := strings.Count(p.logs.String(), "error reporting off"); n != 1 {
 		t.Errorf("got %d lines saying error reporting is off, want 1:\n%s", n, p.logs)
@@ -175,7 +93,7 @@ func TestAPMDevelopmentWithoutDSNRunsWithReportingOff(t *testing.T) {
 func TestAPMBinaryReportsToSentry(t *testing.T) {
 	t.Parallel()
 	stand := apmtest.NewServer(t)
-	p := apmStart(t, apmEnv(t, "SENTRY_ENVIRONMENT=production", "SENTRY_DSN="+stand.DSN, "INTERNAL_TEST_TOKEN="+apmIToken))
+	p := startBooty(t, apmEnv(t, "SENTRY_ENVIRONMENT=production", "SENTRY_DSN="+stand.DSN, "INTERNAL_TEST_TOKEN="+apmIToken), "")
 
 	var health struct{ Release, Environment string }
 	resp, err := http.Get(p.url + "/health")
@@ -260,7 +178,7 @@ func TestAPMParkedJobIsReportedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &apmBuffer{}
+	logs := &syncBuffer{}
 	ctx := context.Background()
 	a, err := newApp(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), time.Now())
 	if err != nil {

@@ -63,6 +63,8 @@ type process struct {
 	cmd  *exec.Cmd
 	url  string
 	logs *syncBuffer
+	done chan struct{} // closed when the process has exited
+	err  error         // what Wait returned, once done is closed
 }
 
 func freeAddr(t *testing.T) string {
@@ -76,36 +78,67 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// startBooty starts the binary with env and waits until /health answers.
+// startBooty starts the built binary's serve with env alone (nothing of the
+// test's own environment leaks in) on addr, a free loopback address when
+// empty, and waits until /health answers. The process is killed when the
+// test ends.
 func startBooty(t *testing.T, env []string, addr string) *process {
 	t.Helper()
-	cmd := exec.Command(builtBooty(t), "serve")
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.Env = append(env, "BOOTY_LISTEN="+addr, "PATH="+os.Getenv("PATH"))
-	if err := cmd.Start(); err != nil {
+	if addr == "" {
+		addr = freeAddr(t)
+	}
+	p := &process{cmd: exec.Command(builtBooty(t), "serve"), url: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd.Env = append(env, "BOOTY_LISTEN="+addr)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, url: "http://" + addr, logs: logs}
-	t.Cleanup(func() { p.kill() })
-	waitFor(t, 15*time.Second, "booty to serve", func() bool {
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(p.kill)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
 		resp, err := http.Get(p.url + "/health")
-		if err != nil {
-			return false
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return p
+		if time.Now().After(deadline) {
+			t.Fatalf("booty did not serve within 20s; logs:\n%s", p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // kill ends the process with SIGKILL: no shutdown, no flush.
 func (p *process) kill() {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.done:
 		return
+	default:
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	_ = p.cmd.Wait()
+	<-p.done
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+		if p.err != nil {
+			t.Errorf("booty exited with %v; logs:\n%s", p.err, p.logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("booty did not stop within 20s; logs:\n%s", p.logs)
+	}
 }
 
 func bootyEnv(gh *githubtest.Server, dbPath string) []string {
