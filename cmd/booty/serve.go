@@ -217,7 +217,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	} else if n > 0 {
 		log.Warn("requeued GitHub jobs cut off by the last stop", "count", n)
 	}
-	stats, err := a.store.Stats(ctx)
+	lastWebhook, err := a.store.LastDeliveryAt(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Release:     a.release,
 		Environment: cfg.SentryEnvironment,
 		Started:     started,
-		LastWebhook: stats.LastDeliveryAt,
+		LastWebhook: lastWebhook,
 
 		GitHub:            access,
 		Sentry:            a.apm.Hub(),

@@ -322,21 +322,31 @@ type Stats struct {
 	LastDeliveryAt time.Time
 }
 
-// Stats counts problems and deliveries.
+// Stats counts problems and deliveries. It reads whole tables; startup
+// uses LastDeliveryAt.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
-	var last sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM booty_problems),
-		(SELECT count(*) FROM booty_deliveries),
-		(SELECT max(received_at_ms) FROM booty_deliveries)`).Scan(&st.Problems, &st.Deliveries, &last)
+		(SELECT count(*) FROM booty_deliveries)`).Scan(&st.Problems, &st.Deliveries)
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", err)
 	}
-	if last.Valid {
-		st.LastDeliveryAt = fromMillis(last.Int64)
+	st.LastDeliveryAt, err = s.LastDeliveryAt(ctx)
+	return st, err
+}
+
+// LastDeliveryAt returns when the newest recorded delivery arrived (zero
+// when none): one step down the received-time index.
+func (s *Store) LastDeliveryAt(ctx context.Context) (time.Time, error) {
+	var last sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT max(received_at_ms) FROM booty_deliveries`).Scan(&last); err != nil {
+		return time.Time{}, fmt.Errorf("last delivery: %w", err)
 	}
-	return st, nil
+	if !last.Valid {
+		return time.Time{}, nil
+	}
+	return fromMillis(last.Int64), nil
 }
 
 // ParkedJobs counts jobs that stopped for good and wait for an operator
