@@ -5,9 +5,30 @@ import (
 	"fmt"
 )
 
-// riverStates maps River's job states to the names booty reports: River's
-// own, except that a job waiting to run again is "retrying" and one that
-// stopped for good, cancelled or discarded, is "parked" (as in ParkedJobs).
+// ParkedJobs counts jobs that stopped for good and wait for an operator
+// (River's cancelled and discarded states).
+func (s *Store) ParkedJobs(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN ('cancelled', 'discarded')`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count parked jobs: %w", err)
+	}
+	return n, nil
+}
+
+// RequeueOrphans makes jobs that were running when booty last stopped
+// available again, and returns how many there were. Only one booty process
+// runs on an SQLite file, so at startup every running job is an orphan of
+// a crash; River's own rescuer would wait an hour. The next attempt looks
+// up the issue marker first, so a create cut off mid-call is not repeated.
+func (s *Store) RequeueOrphans(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("requeue orphaned jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 var riverStates = map[string]string{
 	"available": "available",
 	"scheduled": "scheduled",
