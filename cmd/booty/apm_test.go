@@ -137,7 +137,7 @@ func TestAPMBinaryReportsToSentry(t *testing.T) {
 		t.Fatalf("got %d events, want 1:\n%s", len(evs), stand)
 	}
 	ev := evs[0]
-	if ev.ID != answer.EventID || ev.Release != apmVersion || ev.Environment != "production" || !ev.HasExceptionType("*server.sentryTestError") {
+	if ev.ID != answer.EventID || ev.Release != apmVersion || ev.Environment != "production" || !ev.HasExceptionType("*server.selfTestError") {
 		t.Errorf("event: id %s release %q environment %q exceptions %+v; want id %s release %s production",
 			ev.ID, ev.Release, ev.Environment, ev.Exception, answer.EventID, apmVersion)
 	}

@@ -12,35 +12,38 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// The guard of /internal/sentry-test.
+// The self-test is booty checking its own error reporting end to end:
+// GET /internal/sentry-test raises an error on purpose and reports it to
+// booty's Sentry project. These are its guard and its wait.
 const (
-	// sentryTestPerMinute is how many requests a client address may make
+	// selfTestPerMinute is how many requests a client address may make
 	// a minute.
-	sentryTestPerMinute = 5
+	selfTestPerMinute = 5
 	// maxLimitedClients bounds the addresses the limiter remembers.
 	maxLimitedClients = 1024
-	// sentryTestFlush bounds the wait for the test event to reach Sentry.
-	sentryTestFlush = 2 * time.Second
+	// selfTestFlush bounds the wait for the test event to reach Sentry.
+	selfTestFlush = 2 * time.Second
 )
 
-// Error codes of /internal/sentry-test.
+// Error codes of the self-test; errSelfTest keeps the documented
+// "sentry_test".
 const (
 	errInternal     = "internal"
-	errSentryTest   = "sentry_test"
+	errSelfTest     = "sentry_test"
 	errForbidden    = "forbidden"
 	errUnauthorized = "unauthorized"
 	errRateLimited  = "rate_limited"
 )
 
-// sentryTestError is what GET /internal/sentry-test raises: its type names
-// the Sentry issue the test creates, so it is easy to find and resolve.
-type sentryTestError struct{ at time.Time }
+// selfTestError is what the self-test raises: its type names the Sentry
+// issue the test creates, so it is easy to find and resolve.
+type selfTestError struct{ at time.Time }
 
-func (e *sentryTestError) Error() string {
-	return "booty sentry test: raised on purpose by GET /internal/sentry-test at " + e.at.UTC().Format(time.RFC3339)
+func (e *selfTestError) Error() string {
+	return "booty self-test: raised on purpose by GET /internal/sentry-test at " + e.at.UTC().Format(time.RFC3339)
 }
 
-type sentryTestBody struct {
+type selfTestBody struct {
 	Error string `json:"error"`
 	// EventID is Sentry's id of the test event; empty when none was sent.
 	EventID string `json:"event_id"`
@@ -51,20 +54,20 @@ type sentryTestBody struct {
 	Delivered bool `json:"delivered"`
 }
 
-// sentryTest answers GET /internal/sentry-test: it captures a test error
-// and answers 500 with the event's id, so a deploy can be checked end to
+// selfTest answers GET /internal/sentry-test: it captures a test error
+// on booty's own error reporting and answers 500 with the event's id, so a deploy can be checked end to
 // end. In production it needs INTERNAL_TEST_TOKEN set; with the token set
 // it needs the X-Internal-Token header; each client address gets a few
 // requests a minute.
-func (s *Server) sentryTest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) selfTest(w http.ResponseWriter, r *http.Request) {
 	token := s.opts.InternalTestToken
 	if token == "" && s.opts.Production {
 		writeJSON(w, http.StatusForbidden, errorBody{Error: errForbidden})
 		return
 	}
 	// The limit comes before the token check, so it also slows guessing.
-	if !s.testLimiter.allow(clientAddr(r), s.now()) {
-		w.Header().Set("Retry-After", strconv.Itoa(int((time.Minute / sentryTestPerMinute).Seconds())))
+	if !s.selfTestLimiter.allow(clientAddr(r), s.now()) {
+		w.Header().Set("Retry-After", strconv.Itoa(int((time.Minute / selfTestPerMinute).Seconds())))
 		writeJSON(w, http.StatusTooManyRequests, errorBody{Error: errRateLimited})
 		return
 	}
@@ -77,20 +80,20 @@ func (s *Server) sentryTest(w http.ResponseWriter, r *http.Request) {
 	if hub == nil {
 		hub = s.hub.Clone()
 	}
-	body := sentryTestBody{Error: errSentryTest, Reporting: "off"}
+	body := selfTestBody{Error: errSelfTest, Reporting: "off"}
 	if hub.Client().IsEnabled() {
 		body.Reporting = "on"
 	}
 	var id *sentrygo.EventID
 	hub.WithScope(func(scope *sentrygo.Scope) {
 		scope.SetTag("booty_test", "sentry-test")
-		id = hub.CaptureException(&sentryTestError{at: s.now()})
+		id = hub.CaptureException(&selfTestError{at: s.now()})
 	})
 	if id != nil {
 		body.EventID = string(*id)
-		body.Delivered = hub.Flush(sentryTestFlush)
+		body.Delivered = hub.Flush(selfTestFlush)
 	}
-	s.log.Warn("sentry test error raised", "event_id", body.EventID, "reporting", body.Reporting, "delivered", body.Delivered)
+	s.log.Warn("self-test error raised", "event_id", body.EventID, "reporting", body.Reporting, "delivered", body.Delivered)
 	writeJSON(w, http.StatusInternalServerError, body)
 }
 

@@ -11,14 +11,14 @@ import (
 	"booty/internal/server"
 )
 
-type sentryTestAnswer struct {
+type selfTestAnswer struct {
 	Error     string `json:"error"`
 	EventID   string `json:"event_id"`
 	Reporting string `json:"reporting"`
 	Delivered bool   `json:"delivered"`
 }
 
-func TestSentryTestGuard(t *testing.T) {
+func TestSelfTestGuard(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
@@ -46,7 +46,7 @@ func TestSentryTestGuard(t *testing.T) {
 				h.Set("X-Internal-Token", tc.header)
 			}
 			rec := b.do(t, http.MethodGet, "/internal/sentry-test", nil, h)
-			got := decode[sentryTestAnswer](t, rec)
+			got := decode[selfTestAnswer](t, rec)
 			if rec.Code != tc.want || got.Error != tc.wantError {
 				t.Fatalf("got %d %s, want %d %s", rec.Code, rec.Body, tc.want, tc.wantError)
 			}
@@ -65,7 +65,7 @@ func TestSentryTestGuard(t *testing.T) {
 				t.Fatalf("got events %+v, want one with id %s", evs, got.EventID)
 			}
 			ev := evs[0]
-			if !ev.HasExceptionType("*server.sentryTestError") || ev.Tags["booty_test"] != "sentry-test" ||
+			if !ev.HasExceptionType("*server.selfTestError") || ev.Tags["booty_test"] != "sentry-test" ||
 				ev.Release != "rel-7" || ev.Environment != "development" {
 				t.Errorf("event: exceptions %+v tags %v release %q environment %q", ev.Exception, ev.Tags, ev.Release, ev.Environment)
 			}
@@ -76,21 +76,21 @@ func TestSentryTestGuard(t *testing.T) {
 	}
 }
 
-func TestSentryTestWithReportingOff(t *testing.T) {
+func TestSelfTestWithReportingOff(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOptions{})
 	rec := b.do(t, http.MethodGet, "/internal/sentry-test", nil, nil)
-	got := decode[sentryTestAnswer](t, rec)
-	want := sentryTestAnswer{Error: "sentry_test", Reporting: "off"}
+	got := decode[selfTestAnswer](t, rec)
+	want := selfTestAnswer{Error: "sentry_test", Reporting: "off"}
 	if rec.Code != http.StatusInternalServerError || got != want {
 		t.Errorf("got %d %+v, want 500 %+v", rec.Code, got, want)
 	}
 }
 
-// TestSentryTestRateLimit makes the requests at one instant of the injected
+// TestSelfTestRateLimit makes the requests at one instant of the injected
 // clock: five pass, the sixth is refused, another client is not affected,
 // and the budget comes back with time.
-func TestSentryTestRateLimit(t *testing.T) {
+func TestSelfTestRateLimit(t *testing.T) {
 	t.Parallel()
 	b := setup(t, setupOptions{opts: server.Options{InternalTestToken: testIToken}})
 	get := func(addr, token string) int {

@@ -1,5 +1,5 @@
 // Package server is booty's HTTP surface: the Sentry webhook, health,
-// metrics and the Sentry test endpoint. It maps outcomes to status codes and
+// metrics and booty's self-test of its own error reporting. It maps outcomes to status codes and
 // holds no decisions of its own. Every route runs behind sentry-go's HTTP
 // middleware and a recover that answers a panic with 500, so one bad
 // request never takes booty down.
@@ -20,13 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"booty/internal/github"
 	"booty/internal/intake"
 	"booty/internal/metrics"
 	"booty/internal/sentry"
 )
 
-// Receiver turns a verified delivery into a durable decision.
+// Receiver turns a verified delivery into a durable decision:
+// intake.Intake.
 type Receiver interface {
 	Receive(ctx context.Context, resource, requestID string, body []byte) (intake.Result, error)
 }
@@ -42,11 +42,6 @@ type Health interface {
 type Access interface {
 	CheckAccess(ctx context.Context) error
 }
-
-var (
-	_ Receiver = (*intake.Intake)(nil)
-	_ Access   = (*github.Client)(nil)
-)
 
 // Options configure a Server.
 type Options struct {
@@ -94,9 +89,9 @@ type Server struct {
 	lastWebhook atomic.Int64 // Unix ms
 	bufs        sync.Pool
 
-	hub         *sentrygo.Hub
-	access      accessCache
-	testLimiter *clientLimiter
+	hub             *sentrygo.Hub
+	access          accessCache
+	selfTestLimiter *clientLimiter
 }
 
 // New returns a Server. gatherer serves /metrics.
@@ -108,7 +103,7 @@ func New(opts Options, rcv Receiver, h Health, m *metrics.Metrics, gatherer prom
 	if s.hub == nil {
 		s.hub = sentrygo.NewHub(nil, sentrygo.NewScope())
 	}
-	s.testLimiter = newClientLimiter(sentryTestPerMinute, time.Minute, maxLimitedClients)
+	s.selfTestLimiter = newClientLimiter(selfTestPerMinute, time.Minute, maxLimitedClients)
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	if !opts.LastWebhook.IsZero() {
 		s.lastWebhook.Store(opts.LastWebhook.UnixMilli())
@@ -129,7 +124,7 @@ func (s *Server) Handler() http.Handler {
 		ErrorHandling: promhttp.ContinueOnError,
 		ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
-	mux.HandleFunc("GET /internal/sentry-test", s.sentryTest)
+	mux.HandleFunc("GET /internal/sentry-test", s.selfTest)
 	return s.recoverPanics(s.withSentry(mux))
 }
 
@@ -142,8 +137,11 @@ const (
 	errBadRequest       = "bad_request"
 )
 
-// storeTimeout bounds the transaction behind an answer: Sentry gives up
-// after a second, and an answer after that helps nobody.
+// storeTimeout bounds the transaction behind an answer. Sentry stops
+// waiting after about a second, but a commit that lands later still
+// records the delivery and files its issue, so a slow store (a large group
+// commit, a busy disk) gets this long; the bound only keeps a stuck store
+// from holding handlers for ever.
 const storeTimeout = 5 * time.Second
 
 func (s *Server) sentryWebhook(w http.ResponseWriter, r *http.Request) {
