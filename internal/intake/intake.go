@@ -41,6 +41,9 @@ type Result struct {
 	Action   string
 	Alert    *alert.Alert // nil when the delivery was not an event alert
 	Decision alert.Decision
+	// CooldownUntil is when the problem's cooldown ends, for a cooldown
+	// decision; the answer tells the sender. Zero when unknown.
+	CooldownUntil time.Time
 }
 
 // Receive parses body and makes the decision durable. It returns a

@@ -14,8 +14,9 @@ import (
 type Metrics struct {
 	// Deliveries counts webhook deliveries by resource and outcome: the
 	// decision (create, comment, reopen), the reason it was ignored, or the
-	// error answered (invalid_signature, body_too_large, invalid_payload,
-	// unavailable).
+	// error answered (invalid_signature, body_too_large, bad_request,
+	// invalid_payload, unavailable). The server maps the resource header
+	// onto a fixed set of values, so a sender cannot add series.
 	Deliveries *prometheus.CounterVec
 	// Decisions counts accepted and filtered event alerts by decision.
 	Decisions *prometheus.CounterVec

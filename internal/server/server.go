@@ -1,15 +1,14 @@
 // Package server is booty's HTTP surface: the Sentry webhook, health,
-// metrics and booty's self-test of its own error reporting. It maps outcomes to status codes and
-// holds no decisions of its own. Every route runs behind sentry-go's HTTP
-// middleware and a recover that answers a panic with 500, so one bad
-// request never takes booty down.
+// metrics and booty's self-test of its own error reporting. It maps outcomes
+// to status codes in one place (toFailure) and holds no decisions of its
+// own. Every route runs behind sentry-go's HTTP middleware and a recover
+// that answers a panic with 500, so one bad request never takes booty down.
 package server
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -22,7 +21,6 @@ import (
 
 	"booty/internal/intake"
 	"booty/internal/metrics"
-	"booty/internal/sentry"
 )
 
 // Receiver turns a verified delivery into a durable decision:
@@ -89,6 +87,8 @@ type Server struct {
 	lastWebhook atomic.Int64 // Unix ms
 	bufs        sync.Pool
 
+	rejected *logSampler
+
 	hub             *sentrygo.Hub
 	access          accessCache
 	selfTestLimiter *clientLimiter
@@ -103,6 +103,7 @@ func New(opts Options, rcv Receiver, h Health, m *metrics.Metrics, gatherer prom
 	if s.hub == nil {
 		s.hub = sentrygo.NewHub(nil, sentrygo.NewScope())
 	}
+	s.rejected = newLogSampler(rejectedLogsPerSecond, rejectedLogBurst)
 	s.selfTestLimiter = newClientLimiter(selfTestPerMinute, time.Minute, maxLimitedClients)
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	if !opts.LastWebhook.IsZero() {
@@ -126,138 +127,6 @@ func (s *Server) Handler() http.Handler {
 	}))
 	mux.HandleFunc("GET /internal/sentry-test", s.selfTest)
 	return s.recoverPanics(s.withSentry(mux))
-}
-
-// The error codes of DESIGN.md's answer table.
-const (
-	errInvalidSignature = "invalid_signature"
-	errBodyTooLarge     = "body_too_large"
-	errInvalidPayload   = "invalid_payload"
-	errUnavailable      = "unavailable"
-	errBadRequest       = "bad_request"
-)
-
-// storeTimeout bounds the transaction behind an answer. Sentry stops
-// waiting after about a second, but a commit that lands later still
-// records the delivery and files its issue, so a slow store (a large group
-// commit, a busy disk) gets this long; the bound only keeps a stuck store
-// from holding handlers for ever.
-const storeTimeout = 5 * time.Second
-
-func (s *Server) sentryWebhook(w http.ResponseWriter, r *http.Request) {
-	start := s.now()
-	resource := r.Header.Get("Sentry-Hook-Resource")
-	log := s.log.With("request_id", r.Header.Get("Request-ID"), "resource", resource)
-
-	buf := s.bufs.Get().(*bytes.Buffer)
-	defer s.putBuf(buf)
-	if r.ContentLength > 0 && r.ContentLength <= s.opts.MaxBody {
-		buf.Grow(int(r.ContentLength))
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBody)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.answerError(w, log, start, resource, http.StatusRequestEntityTooLarge, errBodyTooLarge, nil,
-				"webhook body over the limit", "limit", s.opts.MaxBody)
-			return
-		}
-		s.answerError(w, log, start, resource, http.StatusBadRequest, errBadRequest, nil, "reading webhook body failed", "err", err)
-		return
-	}
-	body := buf.Bytes()
-
-	if err := sentry.Verify(s.opts.Secret, body, r.Header.Get("Sentry-Hook-Signature")); err != nil {
-		s.answerError(w, log, start, resource, http.StatusUnauthorized, errInvalidSignature, nil,
-			"webhook signature missing or wrong", "signature_present", r.Header.Get("Sentry-Hook-Signature") != "")
-		return
-	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
-	defer cancel()
-	res, err := s.receiver.Receive(ctx, resource, r.Header.Get("Request-ID"), body)
-	if err != nil {
-		var bad *sentry.PayloadError
-		if errors.As(err, &bad) {
-			s.answerError(w, log, start, resource, http.StatusUnprocessableEntity, errInvalidPayload, bad.Missing,
-				"webhook payload rejected", "err", err)
-			return
-		}
-		s.answerError(w, log, start, resource, http.StatusServiceUnavailable, errUnavailable, nil,
-			"store unavailable; delivery not accepted", "err", err)
-		return
-	}
-
-	now := s.now()
-	s.lastWebhook.Store(now.UnixMilli())
-	s.metrics.LastWebhook.Set(float64(now.Unix()))
-	d := res.Decision
-	attrs := []any{"action", res.Action, "decision", d.String()}
-	if res.Alert != nil {
-		attrs = append(attrs, "problem_key", res.Alert.ProblemKey, "event_id", res.Alert.EventID, "level", res.Alert.Level.String())
-		s.metrics.Decisions.WithLabelValues(d.String()).Inc()
-	}
-	if d.Accepted() {
-		s.answer(w, start, resource, http.StatusAccepted, d.String(), acceptedBody{
-			Status: "accepted", Decision: string(d.Action), ProblemKey: res.Alert.ProblemKey,
-		})
-		log.Info("webhook accepted", attrs...)
-		return
-	}
-	s.answer(w, start, resource, http.StatusOK, d.String(), ignoredBody{Status: "ignored", Reason: string(d.Reason)})
-	log.Info("webhook ignored", append(attrs, "reason", string(d.Reason))...)
-}
-
-func (s *Server) putBuf(b *bytes.Buffer) {
-	// Keep the pool's buffers at the size of ordinary deliveries.
-	if b.Cap() > 256<<10 {
-		return
-	}
-	b.Reset()
-	s.bufs.Put(b)
-}
-
-type acceptedBody struct {
-	Status     string `json:"status"`
-	Decision   string `json:"decision"`
-	ProblemKey string `json:"problem_key"`
-}
-
-type ignoredBody struct {
-	Status string `json:"status"`
-	Reason string `json:"reason"`
-}
-
-type errorBody struct {
-	Error   string   `json:"error"`
-	Missing []string `json:"missing,omitempty"`
-}
-
-func (s *Server) answerError(w http.ResponseWriter, log *slog.Logger, start time.Time, resource string, status int, code string, missing []string, msg string, attrs ...any) {
-	level := slog.LevelWarn
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	log.Log(context.Background(), level, msg, append(attrs, "status", status, "error", code)...)
-	s.answer(w, start, resource, status, code, errorBody{Error: code, Missing: missing})
-}
-
-func (s *Server) answer(w http.ResponseWriter, start time.Time, resource string, status int, outcome string, body any) {
-	writeJSON(w, status, body)
-	if resource == "" {
-		resource = "none"
-	}
-	s.metrics.Deliveries.WithLabelValues(metricResource(resource), outcome).Inc()
-	s.metrics.AnswerSeconds.Observe(s.now().Sub(start).Seconds())
-}
-
-// metricResource keeps the label's values few: a sender can put anything in
-// the header.
-func metricResource(r string) string {
-	switch r {
-	case "event_alert", "metric_alert", "issue", "error", "comment", "installation", "seer", "none":
-		return r
-	}
-	return "other"
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

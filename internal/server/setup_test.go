@@ -95,6 +95,8 @@ type setupOptions struct {
 	sentry bool
 	// receiver replaces the real intake.
 	receiver server.Receiver
+	// wrap, when set, wraps the receiver (to instrument the real intake).
+	wrap func(server.Receiver) server.Receiver
 }
 
 func setup(t *testing.T, so setupOptions) *bundle {
@@ -127,6 +129,9 @@ func setup(t *testing.T, so setupOptions) *bundle {
 			t.Fatal(err)
 		}
 		rcv = intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs), log, b.clock.now)
+	}
+	if so.wrap != nil {
+		rcv = so.wrap(rcv)
 	}
 	b.reg = prometheus.NewRegistry()
 	b.m = metrics.New(b.reg)
