@@ -26,7 +26,14 @@ var (
 	// errReadBody is a body that could not be read for a reason other
 	// than its size: the client went away or was too slow.
 	errReadBody = errors.New("reading the body failed")
+	// errBusy is a verified delivery that found no room in the parse
+	// budget in time.
+	errBusy = errors.New("too many deliveries being parsed")
 )
+
+// busyRetryAfter is the Retry-After, in seconds, of a 503 for errBusy:
+// the parse budget frees as soon as the deliveries in it are committed.
+const busyRetryAfter = 1
 
 // failure is how booty answers a delivery it did not record, and how it
 // logs it.
@@ -63,6 +70,9 @@ func toFailure(err error) failure {
 	case errors.As(err, &bad):
 		return failure{status: http.StatusUnprocessableEntity, code: errInvalidPayload, missing: bad.Missing,
 			level: slog.LevelWarn, msg: "webhook payload rejected"}
+	case errors.Is(err, errBusy):
+		return failure{status: http.StatusServiceUnavailable, code: errUnavailable, retryAfter: busyRetryAfter,
+			level: slog.LevelWarn, msg: "too many deliveries being parsed; delivery not accepted"}
 	}
 	return failure{status: http.StatusServiceUnavailable, code: errUnavailable, level: slog.LevelError,
 		msg: "store unavailable; delivery not accepted"}

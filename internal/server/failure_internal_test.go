@@ -50,6 +50,8 @@ func TestToFailure(t *testing.T) {
 			422, "invalid_payload", []string{"data.event"}, 0, slog.LevelWarn, "webhook payload rejected"},
 		{"not JSON", fmt.Errorf("receive delivery: %w", syntaxErr),
 			422, "invalid_payload", nil, 0, slog.LevelWarn, "webhook payload rejected"},
+		{"no room to parse", fmt.Errorf("wait to parse 10 bytes: %w: %w", errBusy, context.DeadlineExceeded),
+			503, "unavailable", nil, 1, slog.LevelWarn, "too many deliveries being parsed; delivery not accepted"},
 		{"store refusing writes", fmt.Errorf("receive delivery: accept: %w", refusing),
 			503, "unavailable", nil, 0, slog.LevelError, "store unavailable; delivery not accepted"},
 		{"store closed", fmt.Errorf("receive delivery: %w", sql.ErrConnDone),

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	sentrygo "github.com/getsentry/sentry-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/semaphore"
 
 	"booty/internal/intake"
 	"booty/internal/metrics"
@@ -47,6 +49,14 @@ type Options struct {
 	Secret []byte
 	// MaxBody is the largest webhook body accepted, in bytes.
 	MaxBody int64
+	// ParseBudget bounds the webhook body bytes being parsed and recorded
+	// at once; each delivery counts at least minParseWeight. Zero means
+	// 2 × GOMAXPROCS × MaxBody: a few of the largest bodies, or hundreds of
+	// ordinary ones.
+	ParseBudget int64
+	// ParseWait is how long a verified delivery waits for room in the
+	// budget before it is answered 503; zero means defaultParseWait.
+	ParseWait time.Duration
 	// Version, Release and Environment are what /health reports booty
 	// runs as.
 	Version     string
@@ -74,6 +84,11 @@ type Options struct {
 	Now func() time.Time
 }
 
+// defaultParseWait is how long a delivery waits for room to be parsed:
+// half of the second Sentry waits for an answer, so an overloaded booty
+// says so while Sentry still listens.
+const defaultParseWait = 500 * time.Millisecond
+
 // Server holds the handlers' dependencies.
 type Server struct {
 	opts     Options
@@ -87,7 +102,10 @@ type Server struct {
 	lastWebhook atomic.Int64 // Unix ms
 	bufs        sync.Pool
 
-	rejected *logSampler
+	parse       *semaphore.Weighted
+	parseBudget int64
+	parseWait   time.Duration
+	rejected    *logSampler
 
 	hub             *sentrygo.Hub
 	access          accessCache
@@ -102,6 +120,15 @@ func New(opts Options, rcv Receiver, h Health, m *metrics.Metrics, gatherer prom
 	}
 	if s.hub == nil {
 		s.hub = sentrygo.NewHub(nil, sentrygo.NewScope())
+	}
+	s.parseBudget = opts.ParseBudget
+	if s.parseBudget <= 0 {
+		s.parseBudget = 2 * int64(runtime.GOMAXPROCS(0)) * max(opts.MaxBody, minParseWeight)
+	}
+	s.parse = semaphore.NewWeighted(s.parseBudget)
+	s.parseWait = opts.ParseWait
+	if s.parseWait <= 0 {
+		s.parseWait = defaultParseWait
 	}
 	s.rejected = newLogSampler(rejectedLogsPerSecond, rejectedLogBurst)
 	s.selfTestLimiter = newClientLimiter(selfTestPerMinute, time.Minute, maxLimitedClients)

@@ -21,6 +21,11 @@ import (
 // from holding handlers for ever.
 const storeTimeout = 5 * time.Second
 
+// minParseWeight is what a delivery costs the parse budget at least:
+// decoding even a small body allocates, and the floor bounds how many
+// deliveries are in flight at once.
+const minParseWeight = 16 << 10
+
 // request is what the webhook takes from the request's headers, each value
 // cut to maxLogValue since a sender can put anything there.
 type request struct {
@@ -63,6 +68,14 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, req request) (i
 		return intake.Result{}, fmt.Errorf("verify webhook: %w", err)
 	}
 
+	// Only a verified delivery takes room in the parse budget, so
+	// unauthenticated senders, however slow or many, cannot hold it.
+	weight := min(max(int64(len(body)), minParseWeight), s.parseBudget)
+	if err := s.acquireParse(r.Context(), weight); err != nil {
+		return intake.Result{}, fmt.Errorf("wait to parse %d bytes: %w", len(body), err)
+	}
+	defer s.parse.Release(weight)
+
 	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
 	defer cancel()
 	res, err := s.receiver.Receive(ctx, req.resource, req.requestID, body)
@@ -70,6 +83,20 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, req request) (i
 		return intake.Result{}, fmt.Errorf("receive delivery: %w", err)
 	}
 	return res, nil
+}
+
+// acquireParse takes weight from the parse budget, waiting at most
+// parseWait (and never past the request's end).
+func (s *Server) acquireParse(ctx context.Context, weight int64) error {
+	if s.parse.TryAcquire(weight) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, s.parseWait, errBusy)
+	defer cancel()
+	if err := s.parse.Acquire(ctx, weight); err != nil {
+		return fmt.Errorf("%w: %w", errBusy, context.Cause(ctx))
+	}
+	return nil
 }
 
 // succeed answers a recorded delivery and logs it.

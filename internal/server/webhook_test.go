@@ -2,16 +2,20 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"booty/internal/intake"
 	"booty/internal/server"
 )
 
@@ -228,5 +232,166 @@ func TestAcceptedRequestIDIsCut(t *testing.T) {
 	}
 	if stored == 0 || stored > 160 {
 		t.Errorf("stored a Request-ID of %d characters, want it cut to about 128", stored)
+	}
+}
+
+// gate instruments the real intake: each delivery inside it is counted
+// and held until the test lets it go.
+type gate struct {
+	inner   server.Receiver
+	entered chan struct{}
+	release chan struct{}
+
+	mu       sync.Mutex
+	cur, max int
+}
+
+func newGate(inner server.Receiver) *gate {
+	return &gate{inner: inner, entered: make(chan struct{}, 100), release: make(chan struct{})}
+}
+
+func (g *gate) Receive(ctx context.Context, resource, requestID string, body []byte) (intake.Result, error) {
+	g.mu.Lock()
+	g.cur++
+	g.max = max(g.max, g.cur)
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.cur--
+		g.mu.Unlock()
+	}()
+	g.entered <- struct{}{}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return intake.Result{}, ctx.Err()
+	}
+	return g.inner.Receive(ctx, resource, requestID, body)
+}
+
+func (g *gate) maxInside() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.max
+}
+
+// TestParseBudget holds deliveries inside the intake and checks that the
+// budget bounds what is parsed at once: by size (two bodies near the limit
+// fill it), and by count (each counts 16 KiB at least), and that a
+// delivery finding it full is answered 503 with Retry-After.
+func TestParseBudget(t *testing.T) {
+	t.Parallel()
+	const maxBody = 64 << 10
+	small := fixture(t, "event_alert.triggered.json")
+	big := append(bytes.Clone(small[:len(small)-1]), []byte(`,"pad":"`+strings.Repeat("x", maxBody-len(small)-20)+`"}`)...)
+	if len(big) > maxBody || len(big) < maxBody-64 {
+		t.Fatalf("big body is %d bytes", len(big))
+	}
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		inside int // deliveries the budget of 2 × maxBody lets in
+	}{
+		{"bodies near the limit", big, 2},
+		{"small bodies", small, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var g *gate
+			b := setup(t, setupOptions{
+				opts: server.Options{MaxBody: maxBody, ParseBudget: 2 * maxBody, ParseWait: time.Millisecond},
+				wrap: func(r server.Receiver) server.Receiver { g = newGate(r); return g },
+			})
+			h := webhookHeader(testSecret, "event_alert", tc.body)
+			codes := make(chan int, tc.inside)
+			for range tc.inside {
+				go func() { codes <- b.do(t, http.MethodPost, "/webhooks/sentry", tc.body, h).Code }()
+			}
+			for range tc.inside {
+				<-g.entered
+			}
+			// The budget is full and stays full until the gate opens: one
+			// more is turned away once its wait is over.
+			rec := b.do(t, http.MethodPost, "/webhooks/sentry", tc.body, h)
+			if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
+				t.Errorf("with the budget full: got %d Retry-After %q, want 503 Retry-After 1", rec.Code, rec.Header().Get("Retry-After"))
+			}
+			if got := decode[map[string]string](t, rec)["error"]; got != "unavailable" {
+				t.Errorf("with the budget full: error %q, want unavailable", got)
+			}
+			close(g.release)
+			for range tc.inside {
+				if c := <-codes; c != http.StatusAccepted && c != http.StatusOK {
+					t.Errorf("a delivery inside the budget got %d", c)
+				}
+			}
+			if got := g.maxInside(); got != tc.inside {
+				t.Errorf("%d deliveries were parsed at once, want %d", got, tc.inside)
+			}
+			// With room again, deliveries are taken.
+			if rec := b.do(t, http.MethodPost, "/webhooks/sentry", tc.body, h); rec.Code != http.StatusOK {
+				t.Errorf("after the budget freed: got %d %s, want 200", rec.Code, rec.Body)
+			}
+			if !strings.Contains(b.logs.String(), "too many deliveries being parsed") {
+				t.Errorf("the refusal was not logged:\n%s", b.logs)
+			}
+		})
+	}
+}
+
+// TestParseBudgetWaits checks that a delivery finding the budget full
+// waits for room rather than being refused at once.
+func TestParseBudgetWaits(t *testing.T) {
+	t.Parallel()
+	var g *gate
+	body := fixture(t, "event_alert.triggered.json")
+	b := setup(t, setupOptions{
+		opts: server.Options{ParseBudget: 16 << 10, ParseWait: time.Minute},
+		wrap: func(r server.Receiver) server.Receiver { g = newGate(r); return g },
+	})
+	h := webhookHeader(testSecret, "event_alert", body)
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() { codes <- b.do(t, http.MethodPost, "/webhooks/sentry", body, h).Code }()
+	}
+	<-g.entered
+	g.release <- struct{}{} // the first finishes, so the second gets in
+	<-g.entered
+	g.release <- struct{}{}
+	got := []int{<-codes, <-codes}
+	if got[0]+got[1] != http.StatusAccepted+http.StatusOK {
+		t.Errorf("got %v, want a 202 and a 200 (duplicate)", got)
+	}
+	if m := g.maxInside(); m != 1 {
+		t.Errorf("%d deliveries were parsed at once, want 1", m)
+	}
+}
+
+// TestUnauthenticatedRequestsTakeNoParseRoom fills the budget and checks
+// that unsigned requests are still answered 401 at once: only verified
+// deliveries wait for room.
+func TestUnauthenticatedRequestsTakeNoParseRoom(t *testing.T) {
+	t.Parallel()
+	var g *gate
+	body := fixture(t, "event_alert.triggered.json")
+	b := setup(t, setupOptions{
+		opts: server.Options{ParseBudget: 16 << 10, ParseWait: time.Minute},
+		wrap: func(r server.Receiver) server.Receiver { g = newGate(r); return g },
+	})
+	done := make(chan int, 1)
+	go func() {
+		done <- b.do(t, http.MethodPost, "/webhooks/sentry", body, webhookHeader(testSecret, "event_alert", body)).Code
+	}()
+	<-g.entered
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/webhooks/sentry", bytes.NewReader(body))
+	req.Header = webhookHeader("wrong", "event_alert", body)
+	rec := httptest.NewRecorder()
+	b.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("unsigned with the budget full: got %d, want 401", rec.Code)
+	}
+	close(g.release)
+	if c := <-done; c != http.StatusAccepted {
+		t.Errorf("the held delivery got %d, want 202", c)
 	}
 }
