@@ -53,8 +53,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				// net/http's way to abort a response; it handles it.
 				panic(p)
 			}
-			s.log.Error("handler panicked; answered 500", "method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			s.log.Error("handler panicked; answered 500", "method", clip(r.Method, maxLogValue),
+				"path", clip(r.URL.Path, maxLogValue), "panic", clip(fmt.Sprint(p), maxLogError), "stack", string(debug.Stack()))
 			if !tw.wrote {
 				writeJSON(tw, http.StatusInternalServerError, errorBody{Error: errInternal})
 			}

@@ -33,12 +33,16 @@ func TestRecoverPanics(t *testing.T) {
 			var logs bytes.Buffer
 			s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
 			rec := httptest.NewRecorder()
-			s.recoverPanics(tc.handler).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+			// A panic on any path logs it cut: the sender chose it.
+			s.recoverPanics(tc.handler).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/"+strings.Repeat("p", 4096), nil))
 			if rec.Code != tc.wantCode || rec.Body.String() != tc.wantBody {
 				t.Errorf("got %d %q, want %d %q", rec.Code, rec.Body, tc.wantCode, tc.wantBody)
 			}
 			if got, want := strings.Contains(logs.String(), "handler panicked"), tc.wantCode != 204; got != want {
 				t.Errorf("panic logged: got %v, want %v", got, want)
+			}
+			if strings.Contains(logs.String(), strings.Repeat("p", 129)) {
+				t.Errorf("the request's path was logged whole:\n%.300s", logs.String())
 			}
 		})
 	}
