@@ -74,6 +74,9 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Always 1; labelled with the version, release and environment booty runs as.",
 		}, []string{"version", "release", "environment"}),
 	}
+	// The refused event alerts' series exists from the start at 0, so an
+	// alert on its increase sees the first refusal too.
+	m.Deliveries.WithLabelValues("event_alert", "unavailable")
 	reg.MustRegister(m.Deliveries, m.Decisions, m.AnswerSeconds, m.LastWebhook,
 		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo)
 	return m

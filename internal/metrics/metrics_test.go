@@ -91,6 +91,23 @@ booty_jobs{state="scheduled"} 1
 	}
 }
 
+// TestRefusedDeliveriesSeriesFromTheStart checks that the series an
+// operator alerts on for refused deliveries is there, at 0, before the
+// first refusal: increase() over a series that appears at 1 misses it.
+func TestRefusedDeliveriesSeriesFromTheStart(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	metrics.New(reg)
+	want := `
+# HELP booty_webhook_deliveries_total Webhook deliveries by resource and outcome (decision, ignore reason or error).
+# TYPE booty_webhook_deliveries_total counter
+booty_webhook_deliveries_total{outcome="unavailable",resource="event_alert"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "booty_webhook_deliveries_total"); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestGitHubRequestWithoutAnswer(t *testing.T) {
 	t.Parallel()
 	m := metrics.New(prometheus.NewRegistry())
