@@ -94,7 +94,10 @@ func (s *Server) acquireParse(ctx context.Context, weight int64) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, s.parseWait, errBusy)
 	defer cancel()
 	if err := s.parse.Acquire(ctx, weight); err != nil {
-		return fmt.Errorf("%w: %w", errBusy, context.Cause(ctx))
+		if cause := context.Cause(ctx); !errors.Is(cause, errBusy) {
+			return fmt.Errorf("%w: %w", errBusy, cause) // the sender gave up first
+		}
+		return fmt.Errorf("%w for %v", errBusy, s.parseWait)
 	}
 	return nil
 }

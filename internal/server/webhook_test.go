@@ -334,7 +334,7 @@ func TestParseBudget(t *testing.T) {
 			if rec := b.do(t, http.MethodPost, "/webhooks/sentry", tc.body, h); rec.Code != http.StatusOK {
 				t.Errorf("after the budget freed: got %d %s, want 200", rec.Code, rec.Body)
 			}
-			if !strings.Contains(b.logs.String(), "too many deliveries being parsed") {
+			if !strings.Contains(b.logs.String(), `"err":"wait to parse `+fmt.Sprint(len(tc.body))+` bytes: too many deliveries being parsed for 1ms"`) {
 				t.Errorf("the refusal was not logged:\n%s", b.logs)
 			}
 		})
