@@ -50,7 +50,7 @@ func (e *event) problemKey() (key string, ok bool) {
 
 // fingerprintHash hashes a custom fingerprint. It returns "" for none and
 // for Sentry's default, ["{{ default }}"], which says nothing by itself.
-func fingerprintHash(fp []lstring) string {
+func fingerprintHash(fp []lenientString) string {
 	var b strings.Builder
 	custom := false
 	for i, x := range fp {

@@ -98,7 +98,7 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 	case ev == nil:
 	case !typeErr:
 		ev.normalize()
-	case !ev.relax(body):
+	case !ev.decodeLenientParts(body):
 		// encoding/json allocates the pointer before it finds that
 		// data.event is, say, a string.
 		ev = nil

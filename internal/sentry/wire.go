@@ -18,42 +18,42 @@ import (
 // never fail. Everything else is typed for the shape Sentry sends today; on
 // a mismatch encoding/json skips the field, finishes decoding and returns an
 // *json.UnmarshalTypeError, and Parse then re-reads the few parts whose
-// shape varies (see relaxed). The common payload is decoded once.
+// shape varies (see lenientEvent). The common payload is decoded once.
 
 // header is the part of a delivery read for every resource.
 type header struct {
-	Action lstring `json:"action"`
+	Action lenientString `json:"action"`
 }
 
 // envelope is an event_alert delivery.
 type envelope struct {
-	Action lstring `json:"action"`
+	Action lenientString `json:"action"`
 	Data   struct {
-		Event         *event  `json:"event"`
-		TriggeredRule lstring `json:"triggered_rule"`
+		Event         *event        `json:"event"`
+		TriggeredRule lenientString `json:"triggered_rule"`
 	} `json:"data"`
 }
 
 // event is data.event of an event_alert.
 type event struct {
-	EventID     lstring    `json:"event_id"`
-	IssueID     lstring    `json:"issue_id"`
-	Project     lstring    `json:"project"`
-	URL         string     `json:"url"`
-	WebURL      string     `json:"web_url"`
-	Level       lstring    `json:"level"`
-	Title       string     `json:"title"`
-	Culprit     string     `json:"culprit"`
-	Platform    string     `json:"platform"`
-	Environment lstring    `json:"environment"`
-	Release     lstring    `json:"release"`
-	Timestamp   ltime      `json:"timestamp"`
-	Datetime    ltime      `json:"datetime"`
-	Hashes      []lstring  `json:"hashes"`
-	Fingerprint []lstring  `json:"fingerprint"`
-	Metadata    metadata   `json:"metadata"`
-	Exception   exceptions `json:"exception"`
-	Stacktrace  stacktrace `json:"stacktrace"`
+	EventID     lenientString   `json:"event_id"`
+	IssueID     lenientString   `json:"issue_id"`
+	Project     lenientString   `json:"project"`
+	URL         string          `json:"url"`
+	WebURL      string          `json:"web_url"`
+	Level       lenientString   `json:"level"`
+	Title       string          `json:"title"`
+	Culprit     string          `json:"culprit"`
+	Platform    string          `json:"platform"`
+	Environment lenientString   `json:"environment"`
+	Release     lenientString   `json:"release"`
+	Timestamp   lenientTime     `json:"timestamp"`
+	Datetime    lenientTime     `json:"datetime"`
+	Hashes      []lenientString `json:"hashes"`
+	Fingerprint []lenientString `json:"fingerprint"`
+	Metadata    metadata        `json:"metadata"`
+	Exception   exceptions      `json:"exception"`
+	Stacktrace  stacktrace      `json:"stacktrace"`
 	Breadcrumbs struct {
 		Values []crumb `json:"values"`
 	} `json:"breadcrumbs"`
@@ -79,9 +79,9 @@ func (e *event) normalize() {
 	}
 }
 
-// relax reports whether data.event in body is an object and, if it is,
-// fills crumbs and tags through the relaxed types.
-func (e *event) relax(body []byte) (isObject bool) {
+// decodeLenientParts reports whether data.event in body is an object and, if it is,
+// fills crumbs and tags through lenientEvent, whose types accept every known shape.
+func (e *event) decodeLenientParts(body []byte) (isObject bool) {
 	var probe struct {
 		Data struct {
 			Event json.RawMessage `json:"event"`
@@ -92,15 +92,15 @@ func (e *event) relax(body []byte) (isObject bool) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return false
 	}
-	var r relaxed
+	var r lenientEvent
 	_ = json.Unmarshal(raw, &r)
 	e.crumbs, e.tags = r.Breadcrumbs, r.Tags
 	return true
 }
 
-// relaxed is data.event re-read after a type mismatch, with the parts whose
+// lenientEvent is data.event re-read after a type mismatch, with the parts whose
 // shape varies decoded by types that accept every known shape.
-type relaxed struct {
+type lenientEvent struct {
 	Breadcrumbs breadcrumbs `json:"breadcrumbs"`
 	Tags        []tag       `json:"tags"`
 }
@@ -142,10 +142,10 @@ type frame struct {
 type breadcrumbs []crumb
 
 type crumb struct {
-	Timestamp ltime           `json:"timestamp"`
+	Timestamp lenientTime     `json:"timestamp"`
 	Type      string          `json:"type"`
 	Category  string          `json:"category"`
-	Level     lstring         `json:"level"`
+	Level     lenientString   `json:"level"`
 	Message   string          `json:"message"`
 	Data      json.RawMessage `json:"data"`
 }
@@ -174,7 +174,7 @@ func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 
 // tag is one entry of data.event.tags: a [key, value] pair as Sentry sends
 // it, or a {"key": ..., "value": ...} object as its API returns it. In the
-// relaxed tier the value may also be a number.
+// lenient tier the value may also be a number.
 type tag struct {
 	Key, Value string
 	ok         bool
@@ -189,14 +189,14 @@ func (t *tag) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '[':
-		var pair []lstring
+		var pair []lenientString
 		if json.Unmarshal(data, &pair) == nil && len(pair) == 2 {
 			t.Key, t.Value, t.ok = string(pair[0]), string(pair[1]), true
 		}
 	case '{':
 		var obj struct {
-			Key   lstring `json:"key"`
-			Value lstring `json:"value"`
+			Key   lenientString `json:"key"`
+			Value lenientString `json:"value"`
 		}
 		if json.Unmarshal(data, &obj) == nil {
 			t.Key, t.Value, t.ok = string(obj.Key), string(obj.Value), true
@@ -205,21 +205,21 @@ func (t *tag) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// lstring is a string field that Sentry (or an older SDK) may send as a
+// lenientString is a string field that Sentry (or an older SDK) may send as a
 // number: issue ids, project ids, releases. A number keeps its literal text;
 // null, booleans, objects and lists read as "" instead of failing.
-type lstring string
+type lenientString string
 
-// UnmarshalJSON never fails; see lstring.
-func (s *lstring) UnmarshalJSON(data []byte) error {
+// UnmarshalJSON never fails; see lenientString.
+func (s *lenientString) UnmarshalJSON(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
 	switch c := data[0]; {
 	case c == '"':
-		*s = lstring(unquote(data))
+		*s = lenientString(unquote(data))
 	case c == '-' || '0' <= c && c <= '9':
-		*s = lstring(data)
+		*s = lenientString(data)
 	case c == 'n':
 		// null: leave the zero value, as encoding/json does.
 	default:
@@ -240,15 +240,15 @@ func unquote(lit []byte) string {
 	return s
 }
 
-// ltime is a timestamp sent as epoch seconds (a number, or a string holding
+// lenientTime is a timestamp sent as epoch seconds (a number, or a string holding
 // one) or as an RFC 3339 string. Anything else, or a time outside years
 // 1970-9999, reads as the zero time.
-type ltime struct {
+type lenientTime struct {
 	t time.Time
 }
 
-// UnmarshalJSON never fails; see ltime.
-func (lt *ltime) UnmarshalJSON(data []byte) error {
+// UnmarshalJSON never fails; see lenientTime.
+func (lt *lenientTime) UnmarshalJSON(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
