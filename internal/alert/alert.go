@@ -6,6 +6,7 @@ package alert
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Severity is the level of an event, ordered so that a larger value is worse.
@@ -41,7 +42,10 @@ func (s Severity) String() string {
 // Sentry's SDKs send ("warn", "critical"). ok is false for an unknown level,
 // which is returned as SeverityError.
 func ParseSeverity(level string) (s Severity, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(level)) {
+	// Control characters (a trailing NUL from a C SDK) are noise around
+	// the level, not part of it: "debug\x00" must not pass as an error.
+	trimmed := strings.TrimFunc(level, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	switch strings.ToLower(trimmed) {
 	case "debug":
 		return SeverityDebug, true
 	case "info", "log":

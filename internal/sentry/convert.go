@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"booty/internal/alert"
@@ -21,7 +22,7 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	a = &alert.Alert{
 		ProblemKey:    key,
 		EventID:       clip(strings.TrimSpace(string(e.EventID)), maxShort),
-		SentryIssueID: clip(strings.TrimSpace(string(e.IssueID)), maxShort),
+		SentryIssueID: clip(canonicalID(string(e.IssueID)), maxShort),
 		Title:         clip(e.Title, maxField),
 		Culprit:       clip(e.Culprit, maxField),
 		Platform:      clip(e.Platform, maxShort),
@@ -38,10 +39,10 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	if slug := projectSlug(e.URL); slug != "" {
 		a.Project = slug
 	} else {
-		a.Project = clip(strings.TrimSpace(string(e.Project)), maxShort)
+		a.Project = clip(canonicalID(string(e.Project)), maxShort)
 	}
 
-	raw := strings.TrimSpace(string(e.Level))
+	raw := strings.TrimFunc(string(e.Level), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 	a.Level = alert.SeverityError
 	if raw != "" {
 		var known bool
@@ -56,7 +57,8 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	if a.Environment == "" {
 		a.Environment = a.TagValue("environment")
 	}
-	a.Sample = a.TagValue("sample_event") == "yes"
+	// Sentry sends "yes"; a hand-edited or relayed sample may shout it.
+	a.Sample = strings.EqualFold(strings.TrimSpace(a.TagValue("sample_event")), "yes")
 
 	if u, ok := httpURL(e.WebURL); ok {
 		a.EventURL = e.WebURL
