@@ -21,7 +21,7 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	}
 	a = &alert.Alert{
 		ProblemKey:    key,
-		EventID:       clip(strings.TrimSpace(string(e.EventID)), maxShort),
+		EventID:       eventID(string(e.EventID)),
 		SentryIssueID: clip(canonicalID(string(e.IssueID)), maxShort),
 		Title:         clip(e.Title, maxField),
 		Culprit:       clip(e.Culprit, maxField),
@@ -67,6 +67,16 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 
 	e.exception(a)
 	return a, unknownLevel, true
+}
+
+// eventID returns Sentry's event id (32 hex digits) as sent, or its hash
+// when it holds anything else: the id is what dedup matches on, so it is
+// kept out of redaction and must not be able to carry text.
+func eventID(s string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return ""
+	}
+	return keyPart(s)
 }
 
 // exception fills the exception fields and frames of a. Sentry lists
