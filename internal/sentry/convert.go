@@ -29,8 +29,8 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 		Release:       clip(string(e.Release), maxField),
 		Rule:          clip(rule, maxField),
 		Timestamp:     e.Timestamp.t,
-		Tags:          tags(e.tags),
-		Breadcrumbs:   crumbs(e.crumbs),
+		Tags:          tags(e.Tags),
+		Breadcrumbs:   crumbs(e.Breadcrumbs),
 	}
 	if a.Timestamp.IsZero() {
 		a.Timestamp = e.Datetime.t
@@ -93,10 +93,10 @@ func (e *event) exception(a *alert.Alert) {
 	if a.ExceptionValue == "" {
 		a.ExceptionValue = clip(e.Metadata.Value, maxField)
 	}
-	fs := e.Stacktrace.Frames
+	fs := []frame(e.Stacktrace.Frames)
 	for i := len(vals) - 1; i >= 0; i-- {
 		if st := vals[i].Stacktrace; st != nil && len(st.Frames) > 0 {
-			fs = st.Frames
+			fs = []frame(st.Frames)
 			break
 		}
 	}
@@ -132,8 +132,8 @@ func frames(fs []frame) []alert.Frame {
 			Colno:       f.Colno,
 			InApp:       f.InApp,
 			ContextLine: clip(f.ContextLine, maxField),
-			PreContext:  clipAll(pre),
-			PostContext: clipAll(post),
+			PreContext:  clipAll([]string(pre)),
+			PostContext: clipAll([]string(post)),
 		}
 	}
 	return out

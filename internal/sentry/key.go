@@ -35,7 +35,7 @@ func (e *event) problemKey() (key string, ok bool) {
 		}
 	}
 	if h == "" {
-		h = fingerprintHash(e.Fingerprint)
+		h = e.Fingerprint.sum
 	}
 	if h == "" {
 		return "", false
@@ -48,26 +48,6 @@ func (e *event) problemKey() (key string, ok bool) {
 		project = keyPart(project)
 	}
 	return "sentry:" + project + ":" + h, true
-}
-
-// fingerprintHash hashes a custom fingerprint. It returns "" for none and
-// for Sentry's default, ["{{ default }}"], which says nothing by itself.
-func fingerprintHash(fp []lenientString) string {
-	var b strings.Builder
-	custom := false
-	for i, x := range fp {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(string(x))
-		if x != "" && strings.ReplaceAll(string(x), " ", "") != "{{default}}" {
-			custom = true
-		}
-	}
-	if !custom {
-		return ""
-	}
-	return hashPart(b.String())
 }
 
 // canonicalID returns a numeric id in one spelling, so that 900130,

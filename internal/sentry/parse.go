@@ -94,13 +94,7 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 	}
 	d.Action = clip(string(env.Action), maxShort)
 	ev := env.Data.Event
-	switch {
-	case ev == nil:
-	case !typeErr:
-		ev.normalize()
-	case !ev.decodeLenientParts(body):
-		// encoding/json allocates the pointer before it finds that
-		// data.event is, say, a string.
+	if ev != nil && typeErr && !isEventObject(body) {
 		ev = nil
 	}
 	switch {
