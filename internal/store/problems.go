@@ -18,9 +18,10 @@ type DecideFunc func(prev alert.Problem) (alert.Decision, alert.Problem)
 type EnqueueFunc func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (jobID int64, err error)
 
 // Accept decides what to do with an alert and makes it durable: the
-// problem's new state, the delivery record and, when GitHub must change,
-// the job commit in one transaction. When Accept returns nil, the alert
-// survives a crash.
+// problem's new state, the event it counted, the delivery record and, when
+// GitHub must change, the job commit in one transaction. decide sees in
+// prev.EventCounted whether the alert's event was counted before. When
+// Accept returns nil, the alert survives a crash.
 func (s *Store) Accept(ctx context.Context, d Delivery, a *alert.Alert, decide DecideFunc, enqueue EnqueueFunc) (alert.Decision, error) {
 	var dec alert.Decision
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
