@@ -221,7 +221,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), log, time.Now)
+	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), func(s string) string { return s }, log, time.Now)
 	a.handler = server.New(server.Options{
 		Secret:      []byte(cfg.WebhookSecret),
 		MaxBody:     cfg.MaxBody,
@@ -308,6 +308,10 @@ func pruneDeliveries(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Warn("pruning old delivery records failed", "err", err)
 		} else if n > 0 {
 			log.Info("pruned old delivery records", "count", n)
+		}
+		// Dedup remembers counted events as long as their deliveries.
+		if _, err := st.PruneEvents(ctx, time.Now().Add(-deliveryRetention)); err != nil && ctx.Err() == nil {
+			log.Warn("pruning old counted events failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ package alert
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Severity is the level of an event, ordered so that a larger value is worse.
@@ -41,7 +42,10 @@ func (s Severity) String() string {
 // Sentry's SDKs send ("warn", "critical"). ok is false for an unknown level,
 // which is returned as SeverityError.
 func ParseSeverity(level string) (s Severity, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(level)) {
+	// Control characters (a trailing NUL from a C SDK) are noise around
+	// the level, not part of it: "debug\x00" must not pass as an error.
+	trimmed := strings.TrimFunc(level, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	switch strings.ToLower(trimmed) {
 	case "debug":
 		return SeverityDebug, true
 	case "info", "log":
@@ -156,4 +160,42 @@ func (a *Alert) CrashFrame() (f Frame, ok bool) {
 		return Frame{}, false
 	}
 	return a.Frames[len(a.Frames)-1], true
+}
+
+// Redact replaces every string of a that came from the payload with f of
+// it, in place: the texts of the event, its frames, breadcrumbs and tags,
+// and its URLs. ProblemKey and EventID are left alone: they are what dedup
+// matches on, a redactor could map two of them to one, and the parser
+// already keeps them to [A-Za-z0-9:._-]. Level is not a string.
+func (a *Alert) Redact(f func(string) string) {
+	for _, s := range []*string{
+		&a.SentryIssueID, &a.Project, &a.LevelRaw, &a.Title, &a.ExceptionType, &a.ExceptionValue,
+		&a.Culprit, &a.Platform, &a.Environment, &a.Release, &a.Rule, &a.EventURL, &a.IssueURL,
+	} {
+		*s = f(*s)
+	}
+	for i := range a.Frames {
+		fr := &a.Frames[i]
+		for _, s := range []*string{&fr.Filename, &fr.AbsPath, &fr.Module, &fr.Function, &fr.ContextLine} {
+			*s = f(*s)
+		}
+		redactAll(fr.PreContext, f)
+		redactAll(fr.PostContext, f)
+	}
+	for i := range a.Breadcrumbs {
+		b := &a.Breadcrumbs[i]
+		for _, s := range []*string{&b.Type, &b.Category, &b.Level, &b.Message, &b.Data} {
+			*s = f(*s)
+		}
+	}
+	for i := range a.Tags {
+		a.Tags[i].Key = f(a.Tags[i].Key)
+		a.Tags[i].Value = f(a.Tags[i].Value)
+	}
+}
+
+func redactAll(ss []string, f func(string) string) {
+	for i := range ss {
+		ss[i] = f(ss[i])
+	}
 }

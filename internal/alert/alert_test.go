@@ -24,6 +24,8 @@ func TestParseSeverity(t *testing.T) {
 		{"FATAL", SeverityFatal, true},
 		{"Warning", SeverityWarning, true},
 		{" error\n", SeverityError, true},
+		{"debug\x00", SeverityDebug, true},
+		{"\x00warning\x1b", SeverityWarning, true},
 		// Unknown levels are errors so that nothing new is lost.
 		{"", SeverityError, false},
 		{"panic", SeverityError, false},

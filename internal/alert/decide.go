@@ -23,6 +23,11 @@ const (
 	ReasonSampleEvent    Reason = "sample_event"
 	ReasonDuplicate      Reason = "duplicate"
 	ReasonCooldown       Reason = "cooldown"
+	// ReasonPredatesClose is a new event of a problem whose issue is
+	// closed, but one that happened before the close: counted, and no
+	// regression, since the fix may well have come after it. A replayed
+	// old delivery is one.
+	ReasonPredatesClose Reason = "predates_close"
 )
 
 // Decision is the outcome of the pipeline: either an Action or a Reason.
@@ -51,11 +56,37 @@ type Problem struct {
 	// Count is the number of distinct events seen.
 	Count       int64
 	LastEventID string
+	// EventCounted reports that the event being decided is already among
+	// the problem's counted events. The store fills it from the events it
+	// keeps for the delivery retention, not only the last one, so that
+	// alternating two old deliveries counts them once; Decide sets it in
+	// the next state once it counts the event. It is not a column.
+	EventCounted bool
 	// IssueNumber is 0 until the issue exists.
 	IssueNumber int
 	IssueClosed bool
-	// CooldownUntil is when booty may write to the issue again.
-	CooldownUntil time.Time
+	// IssueClosedAt is when GitHub says the issue was closed; zero while it
+	// is open, or when booty does not know.
+	IssueClosedAt time.Time
+	// LastWriteAt is when booty last decided to write to the issue
+	// (create, comment, reopen). The cooldown is counted from it with the
+	// configuration in force, so a changed OBSV_COOLDOWN_HOURS applies to
+	// known problems at once.
+	LastWriteAt time.Time
+}
+
+// CooldownEnd returns when the quiet period after booty's last write ends
+// for a cooldown of d.
+func (p *Problem) CooldownEnd(d time.Duration) time.Time { return p.LastWriteAt.Add(d) }
+
+// closedSince returns the earliest moment the issue can have been closed:
+// GitHub's closed_at, or, when that is unknown, booty's last write, since
+// every write leaves the issue open.
+func (p *Problem) closedSince() time.Time {
+	if p.IssueClosedAt.After(p.LastWriteAt) {
+		return p.IssueClosedAt
+	}
+	return p.LastWriteAt
 }
 
 // Known reports whether p was stored before.
@@ -94,25 +125,40 @@ func SampleFilter() Stage {
 	})
 }
 
-// Dedup stops a second delivery of an event booty has already counted.
+// Dedup stops a second delivery of an event booty has already counted:
+// several alert rules firing on one event, a redelivery, a replay.
 func Dedup() Stage {
 	return StageFunc(func(a *Alert, p *Problem, _ time.Time) Reason {
-		if p.Known() && a.EventID != "" && a.EventID == p.LastEventID {
+		if p.Known() && a.EventID != "" && (p.EventCounted || a.EventID == p.LastEventID) {
 			return ReasonDuplicate
 		}
 		return ""
 	})
 }
 
-// Cooldown stops writes while the problem is in its quiet period, which
-// starts with each decision to write: while its issue is being filed, and
-// after each write to it. A closed issue is a regression and passes at once.
-func Cooldown() Stage {
+// PredatesClose stops a regression whose event is not later than the
+// close of the issue. The event's own time is covered by Sentry's
+// signature; the delivery's Sentry-Hook-Timestamp header is not, so it
+// proves nothing. An event without a time never reopens an issue.
+func PredatesClose() Stage {
+	return StageFunc(func(a *Alert, p *Problem, _ time.Time) Reason {
+		if p.Known() && p.IssueNumber != 0 && p.IssueClosed && !a.Timestamp.After(p.closedSince()) {
+			return ReasonPredatesClose
+		}
+		return ""
+	})
+}
+
+// Cooldown stops writes while the problem is in its quiet period of d,
+// which starts with each decision to write: while its issue is being
+// filed, and after each write to it. A closed issue is a regression and
+// passes at once.
+func Cooldown(d time.Duration) Stage {
 	return StageFunc(func(_ *Alert, p *Problem, now time.Time) Reason {
 		if !p.Known() || (p.IssueNumber != 0 && p.IssueClosed) {
 			return ""
 		}
-		if now.Before(p.CooldownUntil) {
+		if now.Before(p.CooldownEnd(d)) {
 			return ReasonCooldown
 		}
 		return ""
@@ -126,19 +172,24 @@ type Pipeline struct {
 	Stateless []Stage
 	// Stateful stages read the problem's stored state.
 	Stateful []Stage
-	// Cooldown is the quiet period after each write to GitHub.
+	// Cooldown is the quiet period after each write to GitHub, for
+	// CooldownEnd; the Cooldown stage holds its own copy.
 	Cooldown time.Duration
 }
 
 // NewPipeline returns the pipeline of DESIGN.md: severity threshold, sample
-// filter, dedup, cooldown.
+// filter, dedup, regression check, cooldown.
 func NewPipeline(min Severity, cooldown time.Duration) *Pipeline {
 	return &Pipeline{
 		Stateless: []Stage{Threshold(min), SampleFilter()},
-		Stateful:  []Stage{Dedup(), Cooldown()},
+		Stateful:  []Stage{Dedup(), PredatesClose(), Cooldown(cooldown)},
 		Cooldown:  cooldown,
 	}
 }
+
+// CooldownEnd returns when p's quiet period ends under this pipeline's
+// cooldown.
+func (pl *Pipeline) CooldownEnd(p Problem) time.Time { return p.CooldownEnd(pl.Cooldown) }
 
 // Prefilter runs the stateless stages. It returns the reason to stop, or "".
 func (pl *Pipeline) Prefilter(a *Alert) Reason {
@@ -157,7 +208,7 @@ func (pl *Pipeline) Decide(a *Alert, prev Problem, now time.Time) (d Decision, n
 		return Decision{Reason: r}, next
 	}
 	next.observe(a, now)
-	next.CooldownUntil = now.Add(pl.Cooldown)
+	next.LastWriteAt = now
 	switch {
 	case !prev.Known(), prev.IssueNumber == 0:
 		// A problem still without an issue after its cooldown: its first
@@ -167,6 +218,7 @@ func (pl *Pipeline) Decide(a *Alert, prev Problem, now time.Time) (d Decision, n
 	case prev.IssueClosed:
 		d.Action = ActionReopen
 		next.IssueClosed = false
+		next.IssueClosedAt = time.Time{}
 	default:
 		d.Action = ActionComment
 	}
@@ -192,5 +244,6 @@ func (p *Problem) observe(a *Alert, now time.Time) {
 	p.Count++
 	if a.EventID != "" {
 		p.LastEventID = a.EventID
+		p.EventCounted = true
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -83,6 +84,8 @@ func TestDedup(t *testing.T) {
 		{"new event", "e2", known, ""},
 		{"no event id is never a duplicate", "", Problem{Key: "k", FirstSeen: t0, Count: 1}, ""},
 		{"unknown problem", "e1", Problem{LastEventID: "e1"}, ""},
+		{"counted before, not last", "e0", Problem{Key: "k", FirstSeen: t0, Count: 2, LastEventID: "e1", EventCounted: true}, ReasonDuplicate},
+		{"no event id, counted flag stale", "", Problem{Key: "k", FirstSeen: t0, Count: 2, EventCounted: true}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +100,7 @@ func TestDedup(t *testing.T) {
 func TestCooldown(t *testing.T) {
 	t.Parallel()
 	until := t0.Add(time.Hour)
-	open := Problem{Key: "k", FirstSeen: t0, LastSeen: t0, Count: 1, IssueNumber: 7, CooldownUntil: until}
+	open := Problem{Key: "k", FirstSeen: t0, LastSeen: t0, Count: 1, IssueNumber: 7, LastWriteAt: t0}
 	closed := open
 	closed.IssueClosed = true
 	pending := open
@@ -124,7 +127,7 @@ func TestCooldown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Cooldown().Check(&Alert{EventID: "e2"}, &tt.p, tt.now); got != tt.want {
+			if got := Cooldown(time.Hour).Check(&Alert{EventID: "e2"}, &tt.p, tt.now); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -224,21 +227,21 @@ func TestDecide(t *testing.T) {
 			cooldown: 6 * h,
 			steps: []step{
 				{name: "first alert creates", at: 0, eventID: "e1", want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(6 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", LastWriteAt: at(0)}},
 				{name: "same event again is a duplicate", at: time.Minute, eventID: "e1", before: issueFiled(7), want: duplicate,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", IssueNumber: 7, CooldownUntil: at(6 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", IssueNumber: 7, LastWriteAt: at(0)}},
 				{name: "new event within cooldown is counted", at: h, eventID: "e2", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(h), Count: 2, LastEventID: "e2", IssueNumber: 7, CooldownUntil: at(6 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(h), Count: 2, LastEventID: "e2", IssueNumber: 7, LastWriteAt: at(0)}},
 				{name: "new event as cooldown ends comments", at: 6 * h, eventID: "e3", want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 3, LastEventID: "e3", IssueNumber: 7, CooldownUntil: at(12 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 3, LastEventID: "e3", IssueNumber: 7, LastWriteAt: at(6 * h)}},
 				{name: "comment starts a new cooldown", at: 7 * h, eventID: "e4", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(7 * h), Count: 4, LastEventID: "e4", IssueNumber: 7, CooldownUntil: at(12 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(7 * h), Count: 4, LastEventID: "e4", IssueNumber: 7, LastWriteAt: at(6 * h)}},
 				{name: "closed issue reopens within cooldown", at: 8 * h, eventID: "e5", before: issueClosed, want: reopen,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(8 * h), Count: 5, LastEventID: "e5", IssueNumber: 7, CooldownUntil: at(14 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(8 * h), Count: 5, LastEventID: "e5", IssueNumber: 7, LastWriteAt: at(8 * h)}},
 				{name: "reopen starts a new cooldown", at: 9 * h, eventID: "e6", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(9 * h), Count: 6, LastEventID: "e6", IssueNumber: 7, CooldownUntil: at(14 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(9 * h), Count: 6, LastEventID: "e6", IssueNumber: 7, LastWriteAt: at(8 * h)}},
 				{name: "after cooldown comments", at: 30 * h, eventID: "e7", want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(30 * h), Count: 7, LastEventID: "e7", IssueNumber: 7, CooldownUntil: at(36 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(30 * h), Count: 7, LastEventID: "e7", IssueNumber: 7, LastWriteAt: at(30 * h)}},
 			},
 		},
 		{
@@ -246,9 +249,9 @@ func TestDecide(t *testing.T) {
 			cooldown: h,
 			steps: []step{
 				{name: "create", at: 0, eventID: "e1", want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", LastWriteAt: at(0)}},
 				{name: "reopen", at: 48 * h, eventID: "e2", before: func(p *Problem) { p.IssueNumber = 3; p.IssueClosed = true }, want: reopen,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(48 * h), Count: 2, LastEventID: "e2", IssueNumber: 3, CooldownUntil: at(49 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(48 * h), Count: 2, LastEventID: "e2", IssueNumber: 3, LastWriteAt: at(48 * h)}},
 			},
 		},
 		{
@@ -256,17 +259,17 @@ func TestDecide(t *testing.T) {
 			cooldown: h,
 			steps: []step{
 				{name: "create", at: 0, eventID: "e1", want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", LastWriteAt: at(0)}},
 				{name: "within cooldown", at: time.Minute, eventID: "e2", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, LastEventID: "e2", CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, LastEventID: "e2", LastWriteAt: at(0)}},
 				// The first create was parked, dropped or is still failing:
 				// after the cooldown the problem asks for an issue again.
 				{name: "after cooldown, still no issue number", at: 5 * h, eventID: "e3", want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5 * h), Count: 3, LastEventID: "e3", CooldownUntil: at(6 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5 * h), Count: 3, LastEventID: "e3", LastWriteAt: at(5 * h)}},
 				{name: "within the new cooldown", at: 5*h + time.Minute, eventID: "e4", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5*h + time.Minute), Count: 4, LastEventID: "e4", CooldownUntil: at(6 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(5*h + time.Minute), Count: 4, LastEventID: "e4", LastWriteAt: at(5 * h)}},
 				{name: "issue filed, comment", at: 6 * h, eventID: "e5", before: issueFiled(9), want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 5, LastEventID: "e5", IssueNumber: 9, CooldownUntil: at(7 * h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(6 * h), Count: 5, LastEventID: "e5", IssueNumber: 9, LastWriteAt: at(6 * h)}},
 			},
 		},
 		{
@@ -274,13 +277,13 @@ func TestDecide(t *testing.T) {
 			cooldown: 0,
 			steps: []step{
 				{name: "create", at: 0, eventID: "e1", before: nil, want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", CooldownUntil: at(0)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastEventID: "e1", LastWriteAt: at(0)}},
 				{name: "same instant, new event", at: 0, eventID: "e2", before: issueFiled(4), want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 2, LastEventID: "e2", IssueNumber: 4, CooldownUntil: at(0)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 2, LastEventID: "e2", IssueNumber: 4, LastWriteAt: at(0)}},
 				{name: "next event", at: time.Second, eventID: "e3", want: comment,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, CooldownUntil: at(time.Second)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, LastWriteAt: at(time.Second)}},
 				{name: "duplicate is still a duplicate", at: 2 * time.Second, eventID: "e3", want: duplicate,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, CooldownUntil: at(time.Second)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Second), Count: 3, LastEventID: "e3", IssueNumber: 4, LastWriteAt: at(time.Second)}},
 			},
 		},
 		{
@@ -288,13 +291,13 @@ func TestDecide(t *testing.T) {
 			cooldown: h,
 			steps: []step{
 				{name: "create", at: 0, eventID: "", want: create,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(0), Count: 1, LastWriteAt: at(0)}},
 				{name: "again", at: time.Minute, eventID: "", before: issueFiled(2), want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, IssueNumber: 2, CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(time.Minute), Count: 2, IssueNumber: 2, LastWriteAt: at(0)}},
 				{name: "with id", at: 2 * time.Minute, eventID: "e1", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(2 * time.Minute), Count: 3, LastEventID: "e1", IssueNumber: 2, CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(2 * time.Minute), Count: 3, LastEventID: "e1", IssueNumber: 2, LastWriteAt: at(0)}},
 				{name: "without id keeps the last id", at: 3 * time.Minute, eventID: "", want: cooldown,
-					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(3 * time.Minute), Count: 4, LastEventID: "e1", IssueNumber: 2, CooldownUntil: at(h)}},
+					wantP: Problem{Key: "k", FirstSeen: at(0), LastSeen: at(3 * time.Minute), Count: 4, LastEventID: "e1", IssueNumber: 2, LastWriteAt: at(0)}},
 			},
 		},
 	}
@@ -307,16 +310,22 @@ func TestDecide(t *testing.T) {
 				if s.before != nil {
 					s.before(&p)
 				}
-				a := &Alert{ProblemKey: "k", EventID: s.eventID, Level: SeverityError}
+				// Events happen as they are delivered here; the replay tests
+				// below send old ones.
+				a := &Alert{ProblemKey: "k", EventID: s.eventID, Level: SeverityError, Timestamp: t0.Add(s.at)}
 				if r := pl.Prefilter(a); r != "" {
 					t.Fatalf("step %d (%s): Prefilter = %q, want \"\"", i, s.name, r)
 				}
+				p.EventCounted = false
 				prev := p
 				d, next := pl.Decide(a, p, t0.Add(s.at))
 				if d != s.want {
 					t.Errorf("step %d (%s): decision %q, want %q", i, s.name, d, s.want)
 				}
-				if diff := cmp.Diff(s.wantP, next); diff != "" {
+				if got, want := next.EventCounted, s.eventID != "" && s.want.Reason != ReasonDuplicate; got != want {
+					t.Errorf("step %d (%s): next EventCounted %t, want %t", i, s.name, got, want)
+				}
+				if diff := cmp.Diff(s.wantP, next, cmpopts.IgnoreFields(Problem{}, "EventCounted")); diff != "" {
 					t.Errorf("step %d (%s): next problem (-want +got):\n%s", i, s.name, diff)
 				}
 				if s.want.Reason == ReasonDuplicate {
@@ -327,5 +336,140 @@ func TestDecide(t *testing.T) {
 				p = next
 			}
 		})
+	}
+}
+
+func TestPredatesClose(t *testing.T) {
+	t.Parallel()
+	wrote := t0
+	closedAt := t0.Add(2 * time.Hour)
+	closed := Problem{Key: "k", FirstSeen: t0, LastSeen: t0, Count: 1, IssueNumber: 7, IssueClosed: true, IssueClosedAt: closedAt, LastWriteAt: wrote}
+	closeUnknown := closed
+	closeUnknown.IssueClosedAt = time.Time{}
+	open := closed
+	open.IssueClosed, open.IssueClosedAt = false, time.Time{}
+	tests := []struct {
+		name  string
+		p     Problem
+		event time.Time
+		want  Reason
+	}{
+		{"event after the close reopens", closed, closedAt.Add(time.Second), ""},
+		{"event at the close", closed, closedAt, ReasonPredatesClose},
+		{"event before the close", closed, closedAt.Add(-time.Hour), ReasonPredatesClose},
+		{"event without a time", closed, time.Time{}, ReasonPredatesClose},
+		{"close time unknown: after the last write reopens", closeUnknown, wrote.Add(time.Second), ""},
+		{"close time unknown: before the last write", closeUnknown, wrote.Add(-time.Second), ReasonPredatesClose},
+		{"open issue is not its business", open, t0.Add(-time.Hour), ""},
+		{"unknown problem", Problem{}, time.Time{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := PredatesClose().Check(&Alert{EventID: "e2", Timestamp: tt.event}, &tt.p, t0.Add(30*24*time.Hour)); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDecideReplay plays the attacks of captured deliveries through the
+// pipeline with an event set kept the way the store keeps it.
+func TestDecideReplay(t *testing.T) {
+	t.Parallel()
+	const h = time.Hour
+	type delivery struct {
+		eventID string
+		event   time.Duration // the event's own time, since t0
+		at      time.Duration // when it is delivered, since t0
+		closeAt time.Duration // if set, the issue is closed at this time before the delivery
+		want    Decision
+	}
+	create := Decision{Action: ActionCreate}
+	tests := []struct {
+		name       string
+		deliveries []delivery
+		wantCount  int64
+		wantWrites int
+	}{
+		{
+			name: "alternating two captured deliveries",
+			deliveries: []delivery{
+				{eventID: "a", event: 0, at: 0, want: create},
+				{eventID: "b", event: h, at: h, want: Decision{Reason: ReasonCooldown}},
+				{eventID: "a", event: 0, at: 10 * h, want: Decision{Reason: ReasonDuplicate}},
+				{eventID: "b", event: h, at: 20 * h, want: Decision{Reason: ReasonDuplicate}},
+				{eventID: "a", event: 0, at: 30 * h, want: Decision{Reason: ReasonDuplicate}},
+				{eventID: "b", event: h, at: 40 * h, want: Decision{Reason: ReasonDuplicate}},
+			},
+			wantCount: 2, wantWrites: 1,
+		},
+		{
+			name: "replay after a close",
+			deliveries: []delivery{
+				{eventID: "a", event: 0, at: 0, want: create},
+				{eventID: "a", event: 0, at: 30 * 24 * h, closeAt: 24 * h, want: Decision{Reason: ReasonDuplicate}},
+				{eventID: "old", event: h, at: 30 * 24 * h, want: Decision{Reason: ReasonPredatesClose}},
+				{eventID: "new", event: 25 * h, at: 30 * 24 * h, want: Decision{Action: ActionReopen}},
+			},
+			wantCount: 3, wantWrites: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pl := NewPipeline(SeverityError, 6*h)
+			var p Problem
+			counted := make(map[string]bool)
+			writes := 0
+			for i, dl := range tt.deliveries {
+				if dl.closeAt != 0 {
+					p.IssueNumber, p.IssueClosed, p.IssueClosedAt = 1, true, t0.Add(dl.closeAt)
+				} else if p.Known() && p.IssueNumber == 0 {
+					p.IssueNumber = 1
+				}
+				p.EventCounted = counted[dl.eventID]
+				a := &Alert{ProblemKey: "k", EventID: dl.eventID, Level: SeverityError, Timestamp: t0.Add(dl.event)}
+				d, next := pl.Decide(a, p, t0.Add(dl.at))
+				if d != dl.want {
+					t.Errorf("delivery %d (%s): decision %q, want %q", i, dl.eventID, d, dl.want)
+				}
+				if d.Accepted() {
+					writes++
+				}
+				if next.EventCounted {
+					counted[dl.eventID] = true
+				}
+				p = next
+			}
+			if p.Count != tt.wantCount || writes != tt.wantWrites {
+				t.Errorf("got %d events counted and %d writes, want %d and %d", p.Count, writes, tt.wantCount, tt.wantWrites)
+			}
+		})
+	}
+}
+
+// TestCooldownFollowsConfiguration checks that the quiet period is counted
+// from the last write with the cooldown in force: lowering it applies to a
+// problem decided under the old one.
+func TestCooldownFollowsConfiguration(t *testing.T) {
+	t.Parallel()
+	const h = time.Hour
+	old := NewPipeline(SeverityError, 6*h)
+	a := &Alert{ProblemKey: "k", EventID: "e1", Level: SeverityError, Timestamp: t0}
+	_, p := old.Decide(a, Problem{}, t0)
+	p.IssueNumber = 3
+	p.EventCounted = false
+
+	lowered := NewPipeline(SeverityError, h)
+	a2 := &Alert{ProblemKey: "k", EventID: "e2", Level: SeverityError, Timestamp: t0.Add(2 * h)}
+	if d, _ := lowered.Decide(a2, p, t0.Add(2*h)); d != (Decision{Action: ActionComment}) {
+		t.Errorf("two hours after the create with the cooldown lowered to one: got %q, want comment", d)
+	}
+	if d, _ := old.Decide(a2, p, t0.Add(2*h)); d != (Decision{Reason: ReasonCooldown}) {
+		t.Errorf("two hours after the create with a six-hour cooldown: got %q, want cooldown", d)
+	}
+	if got, want := lowered.CooldownEnd(p), t0.Add(h); !got.Equal(want) {
+		t.Errorf("CooldownEnd = %v, want %v", got, want)
 	}
 }

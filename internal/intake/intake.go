@@ -26,13 +26,22 @@ type Intake struct {
 	pipeline *alert.Pipeline
 	store    Store
 	enqueue  store.EnqueueFunc
+	redact   func(string) string
 	log      *slog.Logger
 	now      func() time.Time
 }
 
-// New returns an Intake. now is the clock (time.Now outside tests).
-func New(pl *alert.Pipeline, st Store, enqueue store.EnqueueFunc, log *slog.Logger, now func() time.Time) *Intake {
-	return &Intake{pipeline: pl, store: st, enqueue: enqueue, log: log, now: now}
+// New returns an Intake. redact rewrites a string from the payload without
+// its secrets; it is applied to every string of a parsed delivery before
+// anything is decided, stored, enqueued or logged, and must not be nil.
+// now is the clock (time.Now outside tests).
+func New(pl *alert.Pipeline, st Store, enqueue store.EnqueueFunc, redact func(string) string, log *slog.Logger, now func() time.Time) *Intake {
+	if redact == nil {
+		// Running without redaction would store secrets for ever in parked
+		// jobs: refuse at startup rather than leak quietly.
+		panic("intake.New: nil redactor")
+	}
+	return &Intake{pipeline: pl, store: st, enqueue: enqueue, redact: redact, log: log, now: now}
 }
 
 // Result is what became of one delivery.
@@ -41,21 +50,28 @@ type Result struct {
 	Action   string
 	Alert    *alert.Alert // nil when the delivery was not an event alert
 	Decision alert.Decision
-	// CooldownUntil is when the problem's cooldown ends, for a cooldown
-	// decision; the answer tells the sender. Zero when unknown.
+	// CooldownUntil is when the problem's quiet period ends, under the
+	// cooldown in force, when the decision is alert.ReasonCooldown; zero
+	// otherwise.
 	CooldownUntil time.Time
 }
 
 // Receive parses body and makes the decision durable. It returns a
 // *sentry.PayloadError for a bad payload, and a store error when the
-// decision could not be recorded (nothing was accepted then).
+// decision could not be recorded (nothing was accepted then). Every string
+// taken from the delivery is redacted first, so the problem, the delivery
+// record, the job and the log hold no secret the redactor knows.
 func (in *Intake) Receive(ctx context.Context, resource, requestID string, body []byte) (Result, error) {
 	d, err := sentry.Parse(resource, body)
 	if err != nil {
 		return Result{}, err
 	}
+	d.Action = in.redact(d.Action)
+	if d.Alert != nil {
+		d.Alert.Redact(in.redact)
+	}
 	res := Result{Resource: d.Resource, Action: d.Action, Alert: d.Alert}
-	rec := store.Delivery{ReceivedAt: in.now(), RequestID: requestID, Resource: d.Resource, Action: d.Action}
+	rec := store.Delivery{ReceivedAt: in.now(), RequestID: in.redact(requestID), Resource: d.Resource, Action: d.Action}
 	if d.Ignore != "" {
 		res.Decision.Reason = d.Ignore
 		return res, in.store.RecordIgnored(ctx, rec, d.Ignore)
@@ -70,8 +86,16 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		return res, in.store.RecordIgnored(ctx, rec, r)
 	}
 	now := rec.ReceivedAt
+	// The store runs decide once, inside its transaction; next is read
+	// only after Accept has returned.
+	var next alert.Problem
 	res.Decision, err = in.store.Accept(ctx, rec, a, func(prev alert.Problem) (alert.Decision, alert.Problem) {
-		return in.pipeline.Decide(a, prev, now)
+		var dec alert.Decision
+		dec, next = in.pipeline.Decide(a, prev, now)
+		return dec, next
 	}, in.enqueue)
+	if err == nil && res.Decision.Reason == alert.ReasonCooldown {
+		res.CooldownUntil = in.pipeline.CooldownEnd(next)
+	}
 	return res, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"booty/internal/alert"
@@ -20,16 +21,16 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	}
 	a = &alert.Alert{
 		ProblemKey:    key,
-		EventID:       clip(strings.TrimSpace(string(e.EventID)), maxShort),
-		SentryIssueID: clip(strings.TrimSpace(string(e.IssueID)), maxShort),
+		EventID:       eventID(string(e.EventID)),
+		SentryIssueID: clip(canonicalID(string(e.IssueID)), maxShort),
 		Title:         clip(e.Title, maxField),
 		Culprit:       clip(e.Culprit, maxField),
 		Platform:      clip(e.Platform, maxShort),
 		Release:       clip(string(e.Release), maxField),
 		Rule:          clip(rule, maxField),
 		Timestamp:     e.Timestamp.t,
-		Tags:          tags(e.tags),
-		Breadcrumbs:   crumbs(e.crumbs),
+		Tags:          tags(e.Tags),
+		Breadcrumbs:   crumbs(e.Breadcrumbs),
 	}
 	if a.Timestamp.IsZero() {
 		a.Timestamp = e.Datetime.t
@@ -38,10 +39,10 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	if slug := projectSlug(e.URL); slug != "" {
 		a.Project = slug
 	} else {
-		a.Project = clip(strings.TrimSpace(string(e.Project)), maxShort)
+		a.Project = clip(canonicalID(string(e.Project)), maxShort)
 	}
 
-	raw := strings.TrimSpace(string(e.Level))
+	raw := strings.TrimFunc(string(e.Level), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 	a.Level = alert.SeverityError
 	if raw != "" {
 		var known bool
@@ -56,7 +57,8 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 	if a.Environment == "" {
 		a.Environment = a.TagValue("environment")
 	}
-	a.Sample = a.TagValue("sample_event") == "yes"
+	// Sentry sends "yes"; a hand-edited or relayed sample may shout it.
+	a.Sample = strings.EqualFold(strings.TrimSpace(a.TagValue("sample_event")), "yes")
 
 	if u, ok := httpURL(e.WebURL); ok {
 		a.EventURL = e.WebURL
@@ -65,6 +67,16 @@ func (e *event) alert(rule string) (a *alert.Alert, unknownLevel, ok bool) {
 
 	e.exception(a)
 	return a, unknownLevel, true
+}
+
+// eventID returns Sentry's event id (32 hex digits) as sent, or its hash
+// when it holds anything else: the id is what dedup matches on, so it is
+// kept out of redaction and must not be able to carry text.
+func eventID(s string) string {
+	if s = strings.TrimSpace(s); s == "" {
+		return ""
+	}
+	return keyPart(s)
 }
 
 // exception fills the exception fields and frames of a. Sentry lists
@@ -81,10 +93,10 @@ func (e *event) exception(a *alert.Alert) {
 	if a.ExceptionValue == "" {
 		a.ExceptionValue = clip(e.Metadata.Value, maxField)
 	}
-	fs := e.Stacktrace.Frames
+	fs := []frame(e.Stacktrace.Frames)
 	for i := len(vals) - 1; i >= 0; i-- {
 		if st := vals[i].Stacktrace; st != nil && len(st.Frames) > 0 {
-			fs = st.Frames
+			fs = []frame(st.Frames)
 			break
 		}
 	}
@@ -120,8 +132,8 @@ func frames(fs []frame) []alert.Frame {
 			Colno:       f.Colno,
 			InApp:       f.InApp,
 			ContextLine: clip(f.ContextLine, maxField),
-			PreContext:  clipAll(pre),
-			PostContext: clipAll(post),
+			PreContext:  clipAll([]string(pre)),
+			PostContext: clipAll([]string(post)),
 		}
 	}
 	return out

@@ -31,6 +31,9 @@ func FuzzParse(f *testing.F) {
 	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":{"issue_id":1e999,"fingerprint":["x",null]}}}`))
 	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":"x"}}`))
 	f.Add("event_alert", []byte(`not json`))
+	f.Add("event_alert", []byte(`{}`))
+	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":{"issue_id":900130.0,"level":"debug\u0000","tags":[["sample_event","YES"]]}}}`))
+	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":{"issue_id":"1","stacktrace":{"frames":[{},{},{"in_app":true},{}]},"hashes":["",""]}}}`))
 
 	f.Fuzz(func(t *testing.T, resource string, body []byte) {
 		d, err := Parse(resource, body)

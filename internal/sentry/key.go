@@ -3,6 +3,8 @@ package sentry
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +24,7 @@ const maxKeyPart = 100
 // (which could forge another key's shape), is hashed. ok is
 // false when the event has no issue id, no hash and no custom fingerprint.
 func (e *event) problemKey() (key string, ok bool) {
-	if id := strings.TrimSpace(string(e.IssueID)); id != "" {
+	if id := canonicalID(string(e.IssueID)); id != "" {
 		return "sentry:" + keyPart(id), true
 	}
 	var h string
@@ -33,12 +35,12 @@ func (e *event) problemKey() (key string, ok bool) {
 		}
 	}
 	if h == "" {
-		h = fingerprintHash(e.Fingerprint)
+		h = e.Fingerprint.sum
 	}
 	if h == "" {
 		return "", false
 	}
-	project := strings.TrimSpace(string(e.Project))
+	project := canonicalID(string(e.Project))
 	if project == "" {
 		project = projectSlug(e.URL)
 	}
@@ -48,24 +50,43 @@ func (e *event) problemKey() (key string, ok bool) {
 	return "sentry:" + project + ":" + h, true
 }
 
-// fingerprintHash hashes a custom fingerprint. It returns "" for none and
-// for Sentry's default, ["{{ default }}"], which says nothing by itself.
-func fingerprintHash(fp []lstring) string {
-	var b strings.Builder
-	custom := false
-	for i, x := range fp {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(string(x))
-		if x != "" && strings.ReplaceAll(string(x), " ", "") != "{{default}}" {
-			custom = true
-		}
-	}
-	if !custom {
+// canonicalID returns a numeric id in one spelling, so that 900130,
+// 900130.0, 9.0013e5 and "900130" (Sentry and older SDKs send all of
+// them) are one problem. Anything that is not a whole number is returned
+// trimmed, as sent.
+func canonicalID(s string) string {
+	s = strings.TrimSpace(s)
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	switch {
+	case s == "":
 		return ""
+	case isDigits(intPart) && (!hasDot || strings.Trim(frac, "0") == ""):
+		if n := strings.TrimLeft(intPart, "0"); n != "" {
+			return n
+		}
+		return "0"
+	case strings.ContainsAny(s, "eE") && len(s) <= 32:
+		// Exponent forms are rare; float64 is exact for every id below
+		// 2^53, and a larger one is left as sent.
+		f, err := strconv.ParseFloat(s, 64)
+		if err == nil && f >= 0 && f < 1<<53 && f == math.Trunc(f) {
+			return strconv.FormatInt(int64(f), 10)
+		}
 	}
-	return hashPart(b.String())
+	return s
+}
+
+// isDigits reports whether s is one or more ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // keyPart returns s if it can go into a key verbatim, else its hash.

@@ -94,13 +94,7 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 	}
 	d.Action = clip(string(env.Action), maxShort)
 	ev := env.Data.Event
-	switch {
-	case ev == nil:
-	case !typeErr:
-		ev.normalize()
-	case !ev.relax(body):
-		// encoding/json allocates the pointer before it finds that
-		// data.event is, say, a string.
+	if ev != nil && typeErr && !isEventObject(body) {
 		ev = nil
 	}
 	switch {
@@ -109,11 +103,22 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 		// operators testing by hand forget the header.
 		d.Ignore = alert.ReasonNotEventAlert
 		return d, nil
-	case d.Action != actionTriggered:
+	case d.Action != "" && d.Action != actionTriggered:
 		d.Ignore = alert.ReasonNotTriggered
 		return d, nil
-	case ev == nil:
-		return nil, &PayloadError{Missing: []string{"data.event"}}
+	}
+	// An event alert without an action is not "not triggered": it is a
+	// body that is not what Sentry sends ({} included), and the sender
+	// needs to hear which fields are missing.
+	var missing []string
+	if d.Action == "" {
+		missing = append(missing, "action")
+	}
+	if ev == nil {
+		missing = append(missing, "data.event")
+	}
+	if len(missing) > 0 {
+		return nil, &PayloadError{Missing: missing}
 	}
 
 	a, unknownLevel, ok := ev.alert(string(env.Data.TriggeredRule))

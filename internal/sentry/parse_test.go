@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -438,6 +439,13 @@ func TestParseTolerates(t *testing.T) {
 				t.Error("got Sample false, want true")
 			}
 		}},
+		{"sample event shouted", func(ev map[string]any) {
+			ev["tags"] = append(ev["tags"].([]any), []any{"sample_event", " YES "})
+		}, func(t *testing.T, a *alert.Alert) {
+			if !a.Sample {
+				t.Error("got Sample false for sample_event YES, want true")
+			}
+		}},
 		{"sample_event other than yes", func(ev map[string]any) {
 			ev["tags"] = append(ev["tags"].([]any), []any{"sample_event", "no"})
 		}, func(t *testing.T, a *alert.Alert) {
@@ -569,6 +577,18 @@ func TestParseProblemKey(t *testing.T) {
 		want string
 	}{
 		{"issue_id", func(map[string]any) {}, "sentry:4214010673"},
+		{"numeric issue_id", func(ev map[string]any) { ev["issue_id"] = json.RawMessage(`900130`) }, "sentry:900130"},
+		{"numeric issue_id with fraction", func(ev map[string]any) { ev["issue_id"] = json.RawMessage(`900130.0`) }, "sentry:900130"},
+		{"numeric issue_id with exponent", func(ev map[string]any) { ev["issue_id"] = json.RawMessage(`9.0013e5`) }, "sentry:900130"},
+		{"string issue_id", func(ev map[string]any) { ev["issue_id"] = "900130" }, "sentry:900130"},
+		{"string issue_id with fraction", func(ev map[string]any) { ev["issue_id"] = " 900130.00 " }, "sentry:900130"},
+		{"string issue_id with leading zero", func(ev map[string]any) { ev["issue_id"] = "0900130" }, "sentry:900130"},
+		{"issue_id with a real fraction", func(ev map[string]any) { ev["issue_id"] = json.RawMessage(`900130.5`) }, "sentry:900130.5"},
+		{"issue_id past float precision", func(ev map[string]any) { ev["issue_id"] = json.RawMessage(`9007199254740993`) }, "sentry:9007199254740993"},
+		{"pre-2021: numeric project with fraction", func(ev map[string]any) {
+			pre2021(ev)
+			ev["project"] = json.RawMessage(`4505266924748801.0`)
+		}, "sentry:4505266924748801:" + hash},
 		{"empty issue_id: hashes", func(ev map[string]any) { ev["issue_id"] = "" }, "sentry:4505266924748801:" + hash},
 		{"pre-2021: project and hash", pre2021, "sentry:4505266924748801:" + hash},
 		{"pre-2021 without project: slug", func(ev map[string]any) {
@@ -621,6 +641,8 @@ func TestParseLevel(t *testing.T) {
 		{"fatal", "fatal", alert.SeverityFatal, "", false},
 		{"info", "info", alert.SeverityInfo, "", false},
 		{"unknown", "bogus", alert.SeverityError, "bogus", true},
+		{"trailing NUL", "debug\x00", alert.SeverityDebug, "", false},
+		{"control characters around", "\x01info\x7f", alert.SeverityInfo, "", false},
 		{"number", 50, alert.SeverityError, "50", true},
 	}
 	for _, tt := range tests {
@@ -664,7 +686,6 @@ func TestParseResource(t *testing.T) {
 		{"event alert, not triggered", "event_alert", resolved, "event_alert", false, alert.ReasonNotTriggered},
 		{"not triggered, no event", "event_alert", []byte(`{"action":"resolved"}`), "event_alert", false, alert.ReasonNotTriggered},
 		{"other resource with an event alert body", "issue", alertBody, "issue", false, alert.ReasonNotEventAlert},
-		{"event alert, top level a list", "event_alert", []byte(`[]`), "event_alert", false, alert.ReasonNotTriggered},
 		{"unknown resource", "brand_new_thing", []byte(`[1,2]`), "brand_new_thing", false, alert.ReasonNotEventAlert},
 		{"other resource, action of the wrong type", "issue", []byte(`{"action":{"x":1}}`), "issue", false, alert.ReasonNotEventAlert},
 	}
@@ -700,6 +721,10 @@ func TestParseRejects(t *testing.T) {
 		{"empty body", "event_alert", ``, nil},
 		{"not JSON, other resource", "issue", `<html>`, nil},
 		{"not JSON, no header", "", `{"action":`, nil},
+		{"empty object", "event_alert", `{}`, []string{"action", "data.event"}},
+		{"top level a list", "event_alert", `[]`, []string{"action", "data.event"}},
+		{"empty action", "event_alert", `{"action":"","data":{"event":{"issue_id":"1"}}}`, []string{"action"}},
+		{"event without action", "event_alert", `{"data":{"event":{"issue_id":"1"}}}`, []string{"action"}},
 		{"no data", "event_alert", `{"action":"triggered"}`, []string{"data.event"}},
 		{"no data.event", "event_alert", `{"action":"triggered","data":{"triggered_rule":"r"}}`, []string{"data.event"}},
 		{"null data.event", "event_alert", `{"action":"triggered","data":{"event":null}}`, []string{"data.event"}},

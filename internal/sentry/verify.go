@@ -10,6 +10,7 @@ package sentry
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -34,8 +35,13 @@ func Verify(secret, body []byte, sig string) error {
 	if sig == "" {
 		return fmt.Errorf("%w: missing", ErrInvalidSignature)
 	}
+	// The exact-length check comes first: hex.Decode would accept a
+	// shorter even-length prefix of a valid signature.
 	var want [sha256.Size]byte
-	if !decodeHex(want[:], sig) {
+	if len(sig) != hex.EncodedLen(len(want)) {
+		return fmt.Errorf("%w: malformed", ErrInvalidSignature)
+	}
+	if _, err := hex.Decode(want[:], []byte(sig)); err != nil {
 		return fmt.Errorf("%w: malformed", ErrInvalidSignature)
 	}
 	mac := hmac.New(sha256.New, secret)
@@ -45,34 +51,4 @@ func Verify(secret, body []byte, sig string) error {
 		return fmt.Errorf("%w: mismatch", ErrInvalidSignature)
 	}
 	return nil
-}
-
-// decodeHex decodes s into dst and reports whether s was exactly
-// 2*len(dst) hex digits. It avoids encoding/hex so that the header string
-// needs no conversion to a byte slice (an allocation per request).
-func decodeHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
-		return false
-	}
-	for i := range dst {
-		hi, ok1 := fromHex(s[2*i])
-		lo, ok2 := fromHex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }

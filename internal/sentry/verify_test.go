@@ -26,6 +26,8 @@ func TestVerify(t *testing.T) {
 		{"wrong", secret, body, sign(secret, []byte("other body")), false},
 		{"empty", secret, body, "", false},
 		{"truncated", secret, body, sig[:63], false},
+		{"even-length prefix", secret, body, sig[:62], false},
+		{"double length", secret, body, sig + sig, false},
 		{"too long", secret, body, sig + "0", false},
 		{"non-hex", secret, body, "z" + sig[1:], false},
 		{"sha256= prefix", secret, body, "sha256=" + sig[:57], false},

@@ -2,9 +2,12 @@ package sentry
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -13,96 +16,154 @@ import (
 // rest of the payload (contexts, raw_stacktrace, sdk, request...) without
 // building anything for it.
 //
-// Decoding is lenient in two tiers. Scalars that Sentry (or an older SDK)
-// has sent with more than one JSON type use the lenient types below, which
-// never fail. Everything else is typed for the shape Sentry sends today; on
-// a mismatch encoding/json skips the field, finishes decoding and returns an
-// *json.UnmarshalTypeError, and Parse then re-reads the few parts whose
-// shape varies (see relaxed). The common payload is decoded once.
+// Decoding is lenient. Scalars that Sentry (or an older SDK) has sent with
+// more than one JSON type use the lenient types below, which never fail;
+// so do the lists whose shape varies (breadcrumbs, tags). Everything else
+// is typed for the shape Sentry sends today; on a mismatch encoding/json
+// skips the field, finishes decoding and returns an
+// *json.UnmarshalTypeError, which Parse tolerates. The payload is decoded
+// once.
+//
+// Memory is bounded while decoding, not after: the lists a hostile body
+// can make long (frames, exceptions, breadcrumbs, tags, hashes,
+// fingerprint, context lines) are read element by element from the
+// already-validated bytes, keeping only what an Alert can hold, so a 1 MB
+// body of 330,000 empty frames builds a few hundred of them, not 330,000.
 
 // header is the part of a delivery read for every resource.
 type header struct {
-	Action lstring `json:"action"`
+	Action lenientString `json:"action"`
 }
 
 // envelope is an event_alert delivery.
 type envelope struct {
-	Action lstring `json:"action"`
+	Action lenientString `json:"action"`
 	Data   struct {
-		Event         *event  `json:"event"`
-		TriggeredRule lstring `json:"triggered_rule"`
+		Event         *event        `json:"event"`
+		TriggeredRule lenientString `json:"triggered_rule"`
 	} `json:"data"`
 }
 
 // event is data.event of an event_alert.
 type event struct {
-	EventID     lstring    `json:"event_id"`
-	IssueID     lstring    `json:"issue_id"`
-	Project     lstring    `json:"project"`
-	URL         string     `json:"url"`
-	WebURL      string     `json:"web_url"`
-	Level       lstring    `json:"level"`
-	Title       string     `json:"title"`
-	Culprit     string     `json:"culprit"`
-	Platform    string     `json:"platform"`
-	Environment lstring    `json:"environment"`
-	Release     lstring    `json:"release"`
-	Timestamp   ltime      `json:"timestamp"`
-	Datetime    ltime      `json:"datetime"`
-	Hashes      []lstring  `json:"hashes"`
-	Fingerprint []lstring  `json:"fingerprint"`
-	Metadata    metadata   `json:"metadata"`
-	Exception   exceptions `json:"exception"`
-	Stacktrace  stacktrace `json:"stacktrace"`
-	Breadcrumbs struct {
-		Values []crumb `json:"values"`
-	} `json:"breadcrumbs"`
-	Tags [][]string `json:"tags"`
-
-	// crumbs and tags are the normalized breadcrumbs and tags, from
-	// whichever tier read them.
-	crumbs []crumb
-	tags   []tag
+	EventID     lenientString `json:"event_id"`
+	IssueID     lenientString `json:"issue_id"`
+	Project     lenientString `json:"project"`
+	URL         string        `json:"url"`
+	WebURL      string        `json:"web_url"`
+	Level       lenientString `json:"level"`
+	Title       string        `json:"title"`
+	Culprit     string        `json:"culprit"`
+	Platform    string        `json:"platform"`
+	Environment lenientString `json:"environment"`
+	Release     lenientString `json:"release"`
+	Timestamp   lenientTime   `json:"timestamp"`
+	Datetime    lenientTime   `json:"datetime"`
+	Hashes      hashList      `json:"hashes"`
+	Fingerprint fingerprint   `json:"fingerprint"`
+	Metadata    metadata      `json:"metadata"`
+	Exception   exceptions    `json:"exception"`
+	Stacktrace  stacktrace    `json:"stacktrace"`
+	Breadcrumbs breadcrumbs   `json:"breadcrumbs"`
+	Tags        tagList       `json:"tags"`
 }
 
-// normalize fills crumbs and tags from the typed fields.
-func (e *event) normalize() {
-	e.crumbs = e.Breadcrumbs.Values
-	if len(e.Tags) == 0 {
-		return
-	}
-	e.tags = make([]tag, len(e.Tags))
-	for i, kv := range e.Tags {
-		if len(kv) == 2 {
-			e.tags[i] = tag{Key: kv[0], Value: kv[1], ok: true}
-		}
-	}
-}
-
-// relax reports whether data.event in body is an object and, if it is,
-// fills crumbs and tags through the relaxed types.
-func (e *event) relax(body []byte) (isObject bool) {
+// isEventObject reports whether data.event in body is a JSON object.
+// encoding/json allocates the *event before it finds that data.event is,
+// say, a string, so after a type mismatch Parse asks. Only the first byte
+// of the value is looked at; nothing is copied.
+func isEventObject(body []byte) bool {
 	var probe struct {
 		Data struct {
-			Event json.RawMessage `json:"event"`
+			Event firstByte `json:"event"`
 		} `json:"data"`
 	}
 	_ = json.Unmarshal(body, &probe)
-	raw := probe.Data.Event
-	if len(raw) == 0 || raw[0] != '{' {
-		return false
-	}
-	var r relaxed
-	_ = json.Unmarshal(raw, &r)
-	e.crumbs, e.tags = r.Breadcrumbs, r.Tags
-	return true
+	return probe.Data.Event == '{'
 }
 
-// relaxed is data.event re-read after a type mismatch, with the parts whose
-// shape varies decoded by types that accept every known shape.
-type relaxed struct {
-	Breadcrumbs breadcrumbs `json:"breadcrumbs"`
-	Tags        []tag       `json:"tags"`
+// firstByte records the first byte of a JSON value.
+type firstByte byte
+
+// UnmarshalJSON never fails; see firstByte.
+func (b *firstByte) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 {
+		*b = firstByte(data[0])
+	}
+	return nil
+}
+
+// smallList is the size under which a list is decoded in one go, which is
+// faster than streaming it: whole, it builds at most about 60 times its
+// bytes (an empty frame "{}," becomes a 170-byte struct), under 1 MB.
+const smallList = 16 << 10
+
+// eachElement calls fn with each element of data, a JSON array that
+// encoding/json has already validated, in order, until fn returns false;
+// the elements after that are skipped without being built. A long list is
+// streamed, one element alive at a time. An element of the wrong type
+// reads as far as it matches, as encoding/json does; anything but an
+// array is ignored, since the lists using this are lenient.
+func eachElement[T any](data []byte, fn func(v *T) (more bool)) {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	if len(data) == 0 || data[0] != '[' {
+		return
+	}
+	if len(data) <= smallList {
+		var all []T
+		_ = json.Unmarshal(data, &all)
+		for i := range all {
+			if !fn(&all[i]) {
+				return
+			}
+		}
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return
+	}
+	// One variable for every element: decoding into it allocates it once.
+	var (
+		v    T
+		rest skip
+	)
+	for dec.More() {
+		var zero T
+		v = zero
+		_ = dec.Decode(&v)
+		if !fn(&v) {
+			break
+		}
+	}
+	for dec.More() {
+		_ = dec.Decode(&rest)
+	}
+}
+
+// skip is what an element not kept is decoded into: encoding/json walks it
+// without building anything.
+type skip struct{}
+
+// keepLast appends v to list, and when list has grown to twice max, moves
+// its newest max elements to the front: amortised O(1), never more than
+// 2*max elements alive.
+func keepLast[T any](list []T, v T, max int) []T {
+	list = append(list, v)
+	if len(list) >= 2*max {
+		n := copy(list, list[len(list)-max:])
+		clear(list[n:])
+		list = list[:n]
+	}
+	return list
+}
+
+// newest returns the newest max elements of list.
+func newest[T any](list []T, max int) []T {
+	if len(list) > max {
+		return list[len(list)-max:]
+	}
+	return list
 }
 
 type metadata struct {
@@ -111,7 +172,36 @@ type metadata struct {
 }
 
 type exceptions struct {
-	Values []exception `json:"values"`
+	Values exceptionList `json:"values"`
+}
+
+// exceptionList is a chain of exceptions, oldest first. Only two are used:
+// the last one (the one raised) and the last one with frames; at most
+// those two are kept, in order.
+type exceptionList []exception
+
+// UnmarshalJSON streams the list; see exceptionList. It never fails.
+func (l *exceptionList) UnmarshalJSON(data []byte) error {
+	var last, withFrames exception
+	var n int
+	haveFrames := false
+	eachElement(data, func(e *exception) bool {
+		n++
+		last = *e
+		if e.Stacktrace != nil && len(e.Stacktrace.Frames) > 0 {
+			withFrames, haveFrames = *e, true
+		}
+		return true
+	})
+	switch {
+	case n == 0:
+		*l = nil
+	case haveFrames && (last.Stacktrace == nil || len(last.Stacktrace.Frames) == 0):
+		*l = exceptionList{withFrames, last}
+	default:
+		*l = exceptionList{last}
+	}
+	return nil
 }
 
 type exception struct {
@@ -121,31 +211,92 @@ type exception struct {
 }
 
 type stacktrace struct {
-	Frames []frame `json:"frames"`
+	Frames frameList `json:"frames"`
+}
+
+// frameList is a stack, oldest frame first. It keeps the newest maxFrames
+// frames and, if it fell out of those, the newest in-app frame (the one an
+// issue names as the crash site) in front of them.
+type frameList []frame
+
+// UnmarshalJSON streams the list; see frameList. It never fails.
+func (l *frameList) UnmarshalJSON(data []byte) error {
+	var (
+		kept      []frame
+		inApp     frame
+		haveInApp bool
+		n, inAppN int
+	)
+	eachElement(data, func(f *frame) bool {
+		n++
+		if f.InApp {
+			inApp, haveInApp, inAppN = *f, true, n
+		}
+		kept = keepLast(kept, *f, maxFrames)
+		return true
+	})
+	kept = newest(kept, maxFrames)
+	if haveInApp && n-inAppN >= len(kept) {
+		kept = append([]frame{inApp}, kept[1:]...)
+	}
+	*l = kept
+	return nil
 }
 
 type frame struct {
-	Filename    string   `json:"filename"`
-	AbsPath     string   `json:"abs_path"`
-	Module      string   `json:"module"`
-	Function    string   `json:"function"`
-	Lineno      int      `json:"lineno"`
-	Colno       int      `json:"colno"`
-	InApp       bool     `json:"in_app"`
-	ContextLine string   `json:"context_line"`
-	PreContext  []string `json:"pre_context"`
-	PostContext []string `json:"post_context"`
+	Filename    string      `json:"filename"`
+	AbsPath     string      `json:"abs_path"`
+	Module      string      `json:"module"`
+	Function    string      `json:"function"`
+	Lineno      int         `json:"lineno"`
+	Colno       int         `json:"colno"`
+	InApp       bool        `json:"in_app"`
+	ContextLine string      `json:"context_line"`
+	PreContext  preContext  `json:"pre_context"`
+	PostContext postContext `json:"post_context"`
+}
+
+// preContext is the source lines before a frame's line; the maxContextLines
+// nearest it (the last ones) are kept.
+type preContext []string
+
+// UnmarshalJSON streams the lines; see preContext. An element that is not
+// a string reads as "". It never fails.
+func (c *preContext) UnmarshalJSON(data []byte) error {
+	var kept []string
+	eachElement(data, func(s *string) bool {
+		kept = keepLast(kept, *s, maxContextLines)
+		return true
+	})
+	*c = newest(kept, maxContextLines)
+	return nil
+}
+
+// postContext is the source lines after a frame's line; the first
+// maxContextLines are kept.
+type postContext []string
+
+// UnmarshalJSON streams the lines; see postContext. It never fails.
+func (c *postContext) UnmarshalJSON(data []byte) error {
+	var kept []string
+	eachElement(data, func(s *string) bool {
+		kept = append(kept, *s)
+		return len(kept) < maxContextLines
+	})
+	*c = kept
+	return nil
 }
 
 // breadcrumbs accepts both {"values": [...]} (what Sentry sends) and a
-// bare list (what some SDKs and hand-made test payloads send).
+// bare list (what some SDKs and hand-made test payloads send), and keeps
+// the newest maxBreadcrumbs.
 type breadcrumbs []crumb
 
 type crumb struct {
-	Timestamp ltime           `json:"timestamp"`
+	Timestamp lenientTime     `json:"timestamp"`
 	Type      string          `json:"type"`
 	Category  string          `json:"category"`
-	Level     lstring         `json:"level"`
+	Level     lenientString   `json:"level"`
 	Message   string          `json:"message"`
 	Data      json.RawMessage `json:"data"`
 }
@@ -159,12 +310,15 @@ func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '[':
-		var list []crumb
-		_ = json.Unmarshal(data, &list)
-		*b = list
+		var kept []crumb
+		eachElement(data, func(c *crumb) bool {
+			kept = keepLast(kept, *c, maxBreadcrumbs)
+			return true
+		})
+		*b = newest(kept, maxBreadcrumbs)
 	case '{':
 		var obj struct {
-			Values []crumb `json:"values"`
+			Values breadcrumbs `json:"values"`
 		}
 		_ = json.Unmarshal(data, &obj)
 		*b = obj.Values
@@ -172,9 +326,77 @@ func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// tagList is data.event.tags; it keeps the first maxTags well-formed tags.
+type tagList []tag
+
+// UnmarshalJSON streams the list; see tagList. It never fails.
+func (l *tagList) UnmarshalJSON(data []byte) error {
+	var kept []tag
+	eachElement(data, func(t *tag) bool {
+		if t.ok && t.Key != "" {
+			kept = append(kept, *t)
+		}
+		return len(kept) < maxTags
+	})
+	*l = kept
+	return nil
+}
+
+// hashList is data.event.hashes, Sentry's grouping hashes; only the first
+// that is not blank is used, and kept.
+type hashList []lenientString
+
+// UnmarshalJSON streams the list; see hashList. It never fails.
+func (l *hashList) UnmarshalJSON(data []byte) error {
+	var first lenientString
+	eachElement(data, func(h *lenientString) bool {
+		if strings.TrimSpace(string(*h)) != "" {
+			first = *h
+		}
+		return first == ""
+	})
+	*l = nil
+	if first != "" {
+		*l = hashList{first}
+	}
+	return nil
+}
+
+// fingerprint is data.event.fingerprint, kept as the hash that keys an old
+// payload's problem: its parts joined by newlines, hashed as they stream
+// by, so a fingerprint of any length costs no memory.
+type fingerprint struct {
+	// sum is hashPart of the joined parts; "" when there were none, or
+	// only Sentry's default ("{{ default }}"), which says nothing.
+	sum string
+}
+
+// UnmarshalJSON hashes the parts; see fingerprint. It never fails.
+func (fp *fingerprint) UnmarshalJSON(data []byte) error {
+	h := sha256.New()
+	custom := false
+	i := 0
+	eachElement(data, func(part *lenientString) bool {
+		if i > 0 {
+			h.Write([]byte{'\n'})
+		}
+		i++
+		h.Write([]byte(*part))
+		if *part != "" && strings.ReplaceAll(string(*part), " ", "") != "{{default}}" {
+			custom = true
+		}
+		return true
+	})
+	fp.sum = ""
+	if custom {
+		fp.sum = hex.EncodeToString(h.Sum(nil)[:16])
+	}
+	return nil
+}
+
 // tag is one entry of data.event.tags: a [key, value] pair as Sentry sends
 // it, or a {"key": ..., "value": ...} object as its API returns it. In the
-// relaxed tier the value may also be a number.
+// lenient tier the value may also be a number.
 type tag struct {
 	Key, Value string
 	ok         bool
@@ -189,14 +411,14 @@ func (t *tag) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '[':
-		var pair []lstring
+		var pair []lenientString
 		if json.Unmarshal(data, &pair) == nil && len(pair) == 2 {
 			t.Key, t.Value, t.ok = string(pair[0]), string(pair[1]), true
 		}
 	case '{':
 		var obj struct {
-			Key   lstring `json:"key"`
-			Value lstring `json:"value"`
+			Key   lenientString `json:"key"`
+			Value lenientString `json:"value"`
 		}
 		if json.Unmarshal(data, &obj) == nil {
 			t.Key, t.Value, t.ok = string(obj.Key), string(obj.Value), true
@@ -205,21 +427,21 @@ func (t *tag) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// lstring is a string field that Sentry (or an older SDK) may send as a
+// lenientString is a string field that Sentry (or an older SDK) may send as a
 // number: issue ids, project ids, releases. A number keeps its literal text;
 // null, booleans, objects and lists read as "" instead of failing.
-type lstring string
+type lenientString string
 
-// UnmarshalJSON never fails; see lstring.
-func (s *lstring) UnmarshalJSON(data []byte) error {
+// UnmarshalJSON never fails; see lenientString.
+func (s *lenientString) UnmarshalJSON(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}
 	switch c := data[0]; {
 	case c == '"':
-		*s = lstring(unquote(data))
+		*s = lenientString(unquote(data))
 	case c == '-' || '0' <= c && c <= '9':
-		*s = lstring(data)
+		*s = lenientString(data)
 	case c == 'n':
 		// null: leave the zero value, as encoding/json does.
 	default:
@@ -240,15 +462,15 @@ func unquote(lit []byte) string {
 	return s
 }
 
-// ltime is a timestamp sent as epoch seconds (a number, or a string holding
+// lenientTime is a timestamp sent as epoch seconds (a number, or a string holding
 // one) or as an RFC 3339 string. Anything else, or a time outside years
 // 1970-9999, reads as the zero time.
-type ltime struct {
+type lenientTime struct {
 	t time.Time
 }
 
-// UnmarshalJSON never fails; see ltime.
-func (lt *ltime) UnmarshalJSON(data []byte) error {
+// UnmarshalJSON never fails; see lenientTime.
+func (lt *lenientTime) UnmarshalJSON(data []byte) error {
 	if len(data) == 0 {
 		return nil
 	}

@@ -128,7 +128,7 @@ func setup(t *testing.T, so setupOptions) *bundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rcv = intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs), log, b.clock.now)
+		rcv = intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs), func(s string) string { return s }, log, b.clock.now)
 	}
 	if so.wrap != nil {
 		rcv = so.wrap(rcv)

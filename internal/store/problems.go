@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"booty/internal/alert"
 )
@@ -17,9 +18,10 @@ type DecideFunc func(prev alert.Problem) (alert.Decision, alert.Problem)
 type EnqueueFunc func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (jobID int64, err error)
 
 // Accept decides what to do with an alert and makes it durable: the
-// problem's new state, the delivery record and, when GitHub must change,
-// the job commit in one transaction. When Accept returns nil, the alert
-// survives a crash.
+// problem's new state, the event it counted, the delivery record and, when
+// GitHub must change, the job commit in one transaction. decide sees in
+// prev.EventCounted whether the alert's event was counted before. When
+// Accept returns nil, the alert survives a crash.
 func (s *Store) Accept(ctx context.Context, d Delivery, a *alert.Alert, decide DecideFunc, enqueue EnqueueFunc) (alert.Decision, error) {
 	var dec alert.Decision
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -27,10 +29,20 @@ func (s *Store) Accept(ctx context.Context, d Delivery, a *alert.Alert, decide D
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
+		if prev.Known() && a.EventID != "" {
+			if prev.EventCounted, err = eventCountedTx(ctx, tx, d.ProblemKey, a.EventID); err != nil {
+				return err
+			}
+		}
 		var next alert.Problem
 		dec, next = decide(prev)
 		if next != prev {
 			if err := putProblemTx(ctx, tx, next); err != nil {
+				return err
+			}
+		}
+		if next.EventCounted && !prev.EventCounted && a.EventID != "" {
+			if err := countEventTx(ctx, tx, d.ProblemKey, a.EventID, d.ReceivedAt); err != nil {
 				return err
 			}
 		}
@@ -51,7 +63,7 @@ func (s *Store) Accept(ctx context.Context, d Delivery, a *alert.Alert, decide D
 }
 
 const problemColumns = `key, first_seen_ms, last_seen_ms, event_count, last_event_id,
-	issue_number, issue_closed, cooldown_until_ms`
+	issue_number, issue_closed, issue_closed_at_ms, last_write_ms`
 
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
@@ -59,12 +71,12 @@ type querier interface {
 
 func problemTx(ctx context.Context, q querier, key string) (alert.Problem, error) {
 	var (
-		p                     alert.Problem
-		first, last, cooldown int64
-		closed                int
+		p                                alert.Problem
+		first, last, closedAt, lastWrite int64
+		closed                           int
 	)
 	err := q.QueryRowContext(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`, key).
-		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &cooldown)
+		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
 	}
@@ -73,14 +85,15 @@ func problemTx(ctx context.Context, q querier, key string) (alert.Problem, error
 	}
 	p.FirstSeen = fromMillis(first)
 	p.LastSeen = fromMillis(last)
-	p.CooldownUntil = fromMillis(cooldown)
+	p.IssueClosedAt = fromMillis(closedAt)
+	p.LastWriteAt = fromMillis(lastWrite)
 	p.IssueClosed = closed != 0
 	return p, nil
 }
 
 func putProblemTx(ctx context.Context, tx *sql.Tx, p alert.Problem) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (key) DO UPDATE SET
 			first_seen_ms = excluded.first_seen_ms,
 			last_seen_ms = excluded.last_seen_ms,
@@ -88,9 +101,10 @@ func putProblemTx(ctx context.Context, tx *sql.Tx, p alert.Problem) error {
 			last_event_id = excluded.last_event_id,
 			issue_number = excluded.issue_number,
 			issue_closed = excluded.issue_closed,
-			cooldown_until_ms = excluded.cooldown_until_ms`,
+			issue_closed_at_ms = excluded.issue_closed_at_ms,
+			last_write_ms = excluded.last_write_ms`,
 		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
-		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.CooldownUntil))
+		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt))
 	if err != nil {
 		return fmt.Errorf("write problem: %w", err)
 	}
@@ -102,10 +116,16 @@ func (s *Store) Problem(ctx context.Context, key string) (alert.Problem, error) 
 	return problemTx(ctx, s.db, key)
 }
 
-// SetIssue records the GitHub issue of a problem and whether it is closed.
-func (s *Store) SetIssue(ctx context.Context, key string, number int, closed bool) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2 WHERE key = $3`,
-		number, boolInt(closed), key)
+// SetIssue records the GitHub issue of a problem, whether it is closed and,
+// when it is, GitHub's closed_at (zero when unknown). The close time is
+// what a regression must be later than; it is cleared when the issue is
+// open.
+func (s *Store) SetIssue(ctx context.Context, key string, number int, closed bool, closedAt time.Time) error {
+	if !closed {
+		closedAt = time.Time{}
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2, issue_closed_at_ms = $3
+		WHERE key = $4`, number, boolInt(closed), toMillis(closedAt), key)
 	if err != nil {
 		return fmt.Errorf("set issue of %s: %w", key, err)
 	}

@@ -183,7 +183,8 @@ func TestAcceptFirstAlert(t *testing.T) {
 		LastEventID:   "ev1",
 		IssueNumber:   17,
 		IssueClosed:   true,
-		CooldownUntil: fine.Add(6*time.Hour + 999*time.Microsecond),
+		IssueClosedAt: fine.Add(time.Hour + 999*time.Microsecond),
+		LastWriteAt:   fine.Add(6*time.Hour + 999*time.Microsecond),
 	}
 	var (
 		gotPrev  []alert.Problem
@@ -233,7 +234,8 @@ func TestAcceptFirstAlert(t *testing.T) {
 	want := next
 	want.FirstSeen = want.FirstSeen.Truncate(time.Millisecond)
 	want.LastSeen = want.LastSeen.Truncate(time.Millisecond)
-	want.CooldownUntil = want.CooldownUntil.Truncate(time.Millisecond)
+	want.IssueClosedAt = want.IssueClosedAt.Truncate(time.Millisecond)
+	want.LastWriteAt = want.LastWriteAt.Truncate(time.Millisecond)
 	if diff := cmp.Diff(want, stored); diff != "" {
 		t.Errorf("stored problem (-want +got):\n%s", diff)
 	}
@@ -598,12 +600,12 @@ func TestSetIssue(t *testing.T) {
 	if _, err := st.Problem(ctx, "sentry:missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Problem of an unknown key: got err %v, want ErrNotFound", err)
 	}
-	if err := st.SetIssue(ctx, "sentry:missing", 5, false); !errors.Is(err, store.ErrNotFound) {
+	if err := st.SetIssue(ctx, "sentry:missing", 5, false, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetIssue of an unknown key: got err %v, want ErrNotFound", err)
 	}
 
 	a := &alert.Alert{ProblemKey: "sentry:14", EventID: "ev1"}
-	p := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 2, LastEventID: "ev1", CooldownUntil: base.Add(time.Hour)}
+	p := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 2, LastEventID: "ev1", LastWriteAt: base.Add(time.Hour)}
 	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a,
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonCooldown}, p
@@ -616,7 +618,7 @@ func TestSetIssue(t *testing.T) {
 		number int
 		closed bool
 	}{{5, false}, {5, true}, {6, false}} {
-		if err := st.SetIssue(ctx, a.ProblemKey, c.number, c.closed); err != nil {
+		if err := st.SetIssue(ctx, a.ProblemKey, c.number, c.closed, time.Time{}); err != nil {
 			t.Fatalf("SetIssue(%d, %t): %v", c.number, c.closed, err)
 		}
 		got, err := st.Problem(ctx, a.ProblemKey)

@@ -50,7 +50,7 @@ type Issues interface {
 // Problems is the part of the store the worker uses.
 type Problems interface {
 	Problem(ctx context.Context, key string) (alert.Problem, error)
-	SetIssue(ctx context.Context, key string, number int, closed bool) error
+	SetIssue(ctx context.Context, key string, number int, closed bool, closedAt time.Time) error
 }
 
 var (
@@ -178,7 +178,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		}
 		if found {
 			log.Info("found issue of an earlier attempt", "issue", is.Number)
-			return w.cfg.Problems.SetIssue(ctx, key, is.Number, is.Closed)
+			return w.cfg.Problems.SetIssue(ctx, key, is.Number, is.Closed, time.Time{})
 		}
 	}
 	if err := w.pace(ctx); err != nil {
@@ -190,7 +190,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		return err
 	}
 	log.Info("issue created", "issue", is.Number, "url", is.URL)
-	return w.cfg.Problems.SetIssue(ctx, key, is.Number, false)
+	return w.cfg.Problems.SetIssue(ctx, key, is.Number, false, time.Time{})
 }
 
 func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], p alert.Problem) error {
@@ -206,7 +206,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		// Someone deleted the issue. The problem is still happening, so
 		// it gets a new one.
 		log.Warn("issue was deleted; filing a new one", "issue", n)
-		if err := w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, 0, false); err != nil {
+		if err := w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, 0, false, time.Time{}); err != nil {
 			return err
 		}
 		p.IssueNumber, p.IssueClosed = 0, false
@@ -223,7 +223,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		}
 		if done {
 			log.Info("comment of an earlier attempt found", "issue", n)
-			return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, is.Closed)
+			return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, is.Closed, time.Time{})
 		}
 	}
 	// A reopen stays a regression when a retry finds the issue open
@@ -246,7 +246,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		return err
 	}
 	log.Info("issue commented", "issue", n, "count", p.Count)
-	return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, false)
+	return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, false, time.Time{})
 }
 
 func (w *Worker) ensureLabel(ctx context.Context) error {

@@ -269,7 +269,7 @@ func TestReopen(t *testing.T) {
 				t.Fatalf("CloseIssue: %v", err)
 			}
 			if c.storeKnows {
-				if err := b.st.SetIssue(t.Context(), key, is.Number, true); err != nil {
+				if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
 					t.Fatalf("SetIssue: %v", err)
 				}
 			}
@@ -711,7 +711,7 @@ func TestReopenThenCommentRetried(t *testing.T) {
 	if err := b.srv.CloseIssue(is.Number); err != nil {
 		t.Fatalf("CloseIssue: %v", err)
 	}
-	if err := b.st.SetIssue(t.Context(), key, is.Number, true); err != nil {
+	if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
 		t.Fatalf("SetIssue: %v", err)
 	}
 
