@@ -53,10 +53,13 @@ func (b *Binary) Path(ctx context.Context) (string, error) {
 			b.err = fmt.Errorf("build %s: %w", b.pkg, b.err)
 			return
 		}
-		b.path = filepath.Join(b.dir, filepath.Base(filepath.Clean(b.pkg)))
-		if b.pkg == "." {
-			b.path = filepath.Join(b.dir, "server")
+		name := filepath.Base(filepath.Clean(b.pkg))
+		if name == "." {
+			// Named after the directory, as go build names it.
+			wd, _ := os.Getwd()
+			name = filepath.Base(wd)
 		}
+		b.path = filepath.Join(b.dir, name)
 		args := []string{"build", "-o", b.path}
 		if b.ldflags != "" {
 			args = append(args, "-ldflags", b.ldflags)
@@ -200,6 +203,15 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 // Err returns how the process exited (nil for status 0); call it after
 // Done is closed.
 func (p *Process) Err() error { return p.err }
+
+// Signal sends sig to the process, for the signals Kill and Stop do not
+// cover.
+func (p *Process) Signal(sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("signal %d: %w", p.PID(), err)
+	}
+	return nil
+}
 
 // Kill ends the process with SIGKILL (no shutdown, no flush, as a crash or
 // the OOM killer would) and waits until it is gone. It is safe to call

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,6 +68,40 @@ func TestStartReportsEarlyExit(t *testing.T) {
 	_, err = proctest.Start(t.Context(), proctest.Options{Path: path, Env: []string{"FAKE_EXIT=3"}, AddrEnv: "FAKE_LISTEN"})
 	if err == nil || !strings.Contains(err.Error(), "exited before it was healthy") || !strings.Contains(err.Error(), "exiting as asked") {
 		t.Fatalf("got %v, want an early-exit error carrying the output", err)
+	}
+}
+
+func TestBinaryIsBuiltOnce(t *testing.T) {
+	t.Parallel()
+	first, err := fake.Path(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := fake.Path(t.Context())
+	if err != nil || again != first {
+		t.Fatalf("second Path: %q %v, want %q", again, err, first)
+	}
+	if filepath.Base(first) != "fakeserver" {
+		t.Errorf("binary named %q, want fakeserver", filepath.Base(first))
+	}
+	if _, err := os.Stat(first); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSignal(t *testing.T) {
+	t.Parallel()
+	p := start(t)
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+		if p.Err() != nil {
+			t.Errorf("exit after SIGTERM: %v, want a clean exit", p.Err())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10 s of SIGTERM")
 	}
 }
 
