@@ -24,6 +24,7 @@ import (
 	"booty/internal/apm/apmtest"
 	"booty/internal/config"
 	"booty/internal/githubtest"
+	"booty/internal/logtest"
 	"booty/internal/sentry"
 )
 
@@ -178,7 +179,7 @@ func TestAPMParkedJobIsReportedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	ctx := context.Background()
 	a, err := newApp(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), time.Now())
 	if err != nil {
@@ -223,14 +224,10 @@ func TestAPMParkedJobIsReportedOnce(t *testing.T) {
 		t.Fatalf("webhook: got %d, want 202", resp.StatusCode)
 	}
 
-	deadline := time.Now().Add(20 * time.Second)
-	for len(stand.Events()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("no event within 20s; logs:\n%s", logs)
-		}
+	waitFor(t, 20*time.Second, "the parked job's event", func() bool {
 		a.apm.Flush(100 * time.Millisecond)
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(stand.Events()) > 0
+	})
 	stop()
 	evs := stand.Events()
 	if len(evs) != 1 {

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,126 +16,6 @@ import (
 	"booty/internal/githubtest"
 	"booty/internal/sentry"
 )
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	builtPath string
-	buildErr  error
-)
-
-// TestMain removes the binary the tests built.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
-// builtBooty builds the booty binary once per test run, stamped with
-// apmVersion as the deploy workflow stamps the SHA.
-func builtBooty(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "booty-bin-")
-		if buildErr != nil {
-			return
-		}
-		builtPath = filepath.Join(binDir, "booty")
-		out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+apmVersion, "-o", builtPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtPath
-}
-
-// process is a booty binary serving on loopback.
-type process struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *syncBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // what Wait returned, once done is closed
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// startBooty starts the built binary's serve with env alone (nothing of the
-// test's own environment leaks in) on addr, a free loopback address when
-// empty, and waits until /health answers. The process is killed when the
-// test ends.
-func startBooty(t *testing.T, env []string, addr string) *process {
-	t.Helper()
-	if addr == "" {
-		addr = freeAddr(t)
-	}
-	p := &process{cmd: exec.Command(builtBooty(t), "serve"), url: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
-	p.cmd.Env = append(env, "BOOTY_LISTEN="+addr)
-	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.kill)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("booty did not serve within 20s; logs:\n%s", p.logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill ends the process with SIGKILL: no shutdown, no flush.
-func (p *process) kill() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (p *process) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("booty exited with %v; logs:\n%s", p.err, p.logs)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("booty did not stop within 20s; logs:\n%s", p.logs)
-	}
-}
 
 func bootyEnv(gh *githubtest.Server, dbPath string) []string {
 	return []string{
@@ -293,9 +169,9 @@ func TestCrashRecovery(t *testing.T) {
 			status[i] = send(p.url, d)
 		}
 	}
-	waitFor(t, 30*time.Second, "one issue per problem", func() bool { return len(gh.Issues()) >= problems })
-	// Let any duplicate the crash could cause surface before counting.
-	time.Sleep(500 * time.Millisecond)
+	// Every delivery is answered, so every job is on disk: once none is
+	// left to run, no duplicate can still be on its way.
+	waitJobsDone(t, p, time.Minute)
 	checkOneIssueEach(t, gh, problems)
 
 	recorded := recordedRequests(t, dbPath)
@@ -332,8 +208,7 @@ func TestGitHubDownThenUp(t *testing.T) {
 	p.kill()
 	p = startBooty(t, env, addr)
 	gh.SetDown(false)
-	waitFor(t, 40*time.Second, "the issues after GitHub came back", func() bool { return len(gh.Issues()) >= problems })
-	time.Sleep(300 * time.Millisecond)
+	waitJobsDone(t, p, time.Minute)
 	checkOneIssueEach(t, gh, problems)
 	if strings.Contains(p.logs.String(), testToken) || strings.Contains(p.logs.String(), testSecret) {
 		t.Error("a secret reached booty's log")

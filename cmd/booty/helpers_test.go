@@ -2,15 +2,96 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	fixtureload "booty/internal/fixture"
+	"booty/internal/logtest"
+	"booty/internal/proctest"
 	"booty/internal/sentry"
 )
+
+// binary is booty built once for the tests that run it as a process,
+// stamped with apmVersion as the deploy workflow stamps the SHA.
+var binary = proctest.NewBinary(".", "-X main.version="+apmVersion)
+
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	_ = binary.Remove()
+	os.Exit(code)
+}
+
+// builtBooty returns the path of the built booty binary.
+func builtBooty(t *testing.T) string {
+	t.Helper()
+	path, err := binary.Path(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// process is a booty binary serving on loopback.
+type process struct {
+	*proctest.Process
+	url  string
+	logs *logtest.Buffer
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	addr, err := proctest.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// startBooty starts the built binary's serve with env alone (nothing of the
+// test's own environment leaks in) on addr, a free loopback address when
+// empty, and waits until /health answers 200. The process is killed when
+// the test ends.
+func startBooty(t *testing.T, env []string, addr string) *process {
+	t.Helper()
+	p := proctest.StartTest(t, proctest.Options{
+		Path: builtBooty(t), Args: []string{"serve"}, Env: env, Addr: addr, AddrEnv: "BOOTY_LISTEN",
+	})
+	return &process{Process: p, url: p.URL, logs: p.Logs}
+}
+
+// kill ends the process with SIGKILL: no shutdown, no flush.
+func (p *process) kill() { _ = p.Kill() }
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *process) stop(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := p.Stop(ctx); err != nil {
+		t.Errorf("%v; logs:\n%s", err, p.logs)
+	}
+}
+
+// waitJobsDone waits until booty has no job left to run, so that what its
+// jobs do to GitHub can be counted, and fails the test if a job parked.
+func waitJobsDone(t *testing.T, p *process, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	states, err := p.WaitJobsDone(ctx)
+	if err != nil {
+		t.Fatalf("%v; logs:\n%s", err, p.logs)
+	}
+	if states["parked"] != 0 {
+		t.Fatalf("%d jobs parked; logs:\n%s", states["parked"], p.logs)
+	}
+}
 
 const (
 	testSecret = "whsec-test-1f4b9c"
@@ -89,14 +170,19 @@ func do(t testing.TB, req *http.Request) answer {
 	return a
 }
 
-// waitFor polls cond until it holds or timeout passes.
+// waitFor checks cond every 20 ms until it holds, and fails the test if
+// timeout passes first.
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-deadline.C:
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		case <-tick.C:
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

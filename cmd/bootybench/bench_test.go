@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"booty/internal/fixture"
+	"booty/internal/proctest"
+)
+
+// booty is the booty binary, built once for the end-to-end run.
+var booty = proctest.NewBinary("booty/cmd/booty", "")
+
+// TestMain lets the test binary serve the baseline: the benchmark starts
+// the baseline by running its own executable, which in a test is this.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == baselineFlag {
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	code := m.Run()
+	_ = booty.Remove()
+	os.Exit(code)
+}
+
+// TestBenchEndToEnd runs every scenario at a tiny size against the real
+// booty process: each target gets exactly one PASS or FAIL line, and the
+// exit code says whether any failed.
+func TestBenchEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs booty several times")
+	}
+	t.Parallel()
+	path, err := booty.Path(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, stderr bytes.Buffer
+	code := run(t.Context(), []string{
+		"-booty", path, "-fixture", filepath.Join(fixture.Dir(), "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"),
+		"-n", "300", "-rate", "100", "-rate-for", "1s", "-problems", "8", "-events", "3", "-c", "4",
+		"-oversize-mb", "4", "-flood", "2",
+	}, &out, &stderr)
+	t.Logf("output:\n%s%s", &out, &stderr)
+	for _, h := range []string{"== throughput", "== rate", "== many", "== crash", "== memory", "== targets"} {
+		if !strings.Contains(out.String(), h) {
+			t.Errorf("no %q section", h)
+		}
+	}
+	pass, fail := strings.Count(out.String(), "\nPASS  "), strings.Count(out.String(), "\nFAIL  ")
+	if pass+fail != 14 {
+		t.Errorf("%d PASS and %d FAIL lines, want 14 in all", pass, fail)
+	}
+	switch {
+	case code == exitBroken || code == exitUsage:
+		t.Fatalf("exit %d: the benchmark could not run", code)
+	case (fail > 0) != (code == exitMissed):
+		t.Errorf("exit %d with %d FAIL lines", code, fail)
+	}
+	// Tiny runs must still file one issue per problem, killed or not.
+	for _, target := range []string{"8 problems file exactly 8 issues", "still exactly 8 issues", "is in booty's records",
+		"exactly 1 issue"} {
+		for line := range strings.Lines(out.String()) {
+			if strings.Contains(line, target) && !strings.HasPrefix(line, "PASS  ") {
+				t.Errorf("target missed: %s", line)
+			}
+		}
+	}
+}
