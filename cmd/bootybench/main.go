@@ -437,7 +437,7 @@ func startBooty(o options, ghURL, dbPath, addr string) (*process, error) {
 	cmd.Env = []string{
 		"SENTRY_WEBHOOK_SECRET=" + secret, "GITHUB_TOKEN=" + token, "TARGET_REPO_URL=acme/shop",
 		"GITHUB_API_URL=" + ghURL, "BOOTY_DATABASE_URL=sqlite:" + dbPath, "BOOTY_LISTEN=" + addr,
-		"GITHUB_WRITES_PER_MINUTE=1000000", "GITHUB_WRITES_PER_HOUR=100000000",
+		"GITHUB_WRITES_PER_MINUTE=1000000", "GITHUB_WRITES_PER_HOUR=100000000", "GITHUB_WRITE_INTERVAL=0",
 	}
 	return startProcess(cmd, addr, "/health")
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"booty/internal/alert"
 )
@@ -102,8 +103,9 @@ func (s *Store) Problem(ctx context.Context, key string) (alert.Problem, error) 
 	return problemTx(ctx, s.db, key)
 }
 
-// SetIssue records the GitHub issue of a problem and whether it is closed.
-func (s *Store) SetIssue(ctx context.Context, key string, number int, closed bool) error {
+// SetIssue records the GitHub issue of a problem, whether it is closed and
+// since when (GitHub's closed_at; zero when open or unknown).
+func (s *Store) SetIssue(ctx context.Context, key string, number int, closed bool, _ time.Time) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2 WHERE key = $3`,
 		number, boolInt(closed), key)
 	if err != nil {

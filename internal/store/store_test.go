@@ -598,7 +598,7 @@ func TestSetIssue(t *testing.T) {
 	if _, err := st.Problem(ctx, "sentry:missing"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Problem of an unknown key: got err %v, want ErrNotFound", err)
 	}
-	if err := st.SetIssue(ctx, "sentry:missing", 5, false); !errors.Is(err, store.ErrNotFound) {
+	if err := st.SetIssue(ctx, "sentry:missing", 5, false, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetIssue of an unknown key: got err %v, want ErrNotFound", err)
 	}
 
@@ -616,7 +616,7 @@ func TestSetIssue(t *testing.T) {
 		number int
 		closed bool
 	}{{5, false}, {5, true}, {6, false}} {
-		if err := st.SetIssue(ctx, a.ProblemKey, c.number, c.closed); err != nil {
+		if err := st.SetIssue(ctx, a.ProblemKey, c.number, c.closed, time.Time{}); err != nil {
 			t.Fatalf("SetIssue(%d, %t): %v", c.number, c.closed, err)
 		}
 		got, err := st.Problem(ctx, a.ProblemKey)
