@@ -71,6 +71,13 @@ func (c *testClock) advanceTo(t time.Time) {
 	}
 }
 
+// The implementations the worker runs with in booty.
+var (
+	_ worker.Issues = (*github.Client)(nil)
+	_ worker.Issues = (*github.DryRun)(nil)
+	_ worker.Store  = (*store.Store)(nil)
+)
+
 // failures records the jobs the worker gives up on.
 type failures struct {
 	mu  sync.Mutex
