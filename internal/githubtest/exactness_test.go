@@ -143,10 +143,10 @@ func TestGone(t *testing.T) {
 func TestLateCommit(t *testing.T) {
 	t.Parallel()
 	s := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: owner, Repo: repo})
-	hold := 1500 * time.Millisecond
+	hold := 3 * time.Second
 	s.FailNextMatching("POST", "/repos/acme/shop/issues", 1, githubtest.LateCommit(hold))
 	c, err := gh.NewClient(gh.WithAuthToken(testToken), gh.WithURLs(&s.URL, nil),
-		gh.WithHTTPClient(&http.Client{Timeout: 500 * time.Millisecond}))
+		gh.WithHTTPClient(&http.Client{Timeout: time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,8 +86,8 @@ func TestCreateRetryIgnoresOthersMarkers(t *testing.T) {
 // again, finds it, and sends no second create.
 func TestCreateCommittedLate(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: time.Hour, timeout: 300 * time.Millisecond})
-	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.LateCommit(3*time.Second))
+	b := setup(t, setupOpts{cooldown: time.Hour, timeout: time.Second})
+	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.LateCommit(5*time.Second))
 	a := newAlert("sentry:4860", "ev1")
 	_, id := b.accept(t, a)
 	j := b.waitErrors(t, id, 1)
