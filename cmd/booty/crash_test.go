@@ -26,6 +26,7 @@ func bootyEnv(gh *githubtest.Server, dbPath string) []string {
 		"BOOTY_DATABASE_URL=sqlite:" + dbPath,
 		"GITHUB_WRITES_PER_MINUTE=100000",
 		"GITHUB_WRITES_PER_HOUR=1000000",
+		"GITHUB_WRITE_INTERVAL=0",
 		"BOOTY_LOG_FORMAT=json",
 	}
 }

@@ -202,8 +202,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	}
 	w := worker.New(worker.Config{
 		Issues:   issues,
-		Problems: a.store,
-		Limiter:  github.NewLimiter(cfg.WritesPerMinute, cfg.WritesPerHour),
+		Store:    a.store,
+		Limiter:  github.NewLimiter(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval),
 		Label:    cfg.TriggerLabel,
 		Log:      log,
 		Failures: a.apm,
@@ -278,7 +278,13 @@ func (a *app) close() {
 func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metrics) (worker.Issues, server.Access, error) {
 	if cfg.DryRun {
 		log.Info("dry run: GitHub writes are logged, not sent")
-		return github.NewDryRun(log), nil, nil
+		// A text log prints a body as one escaped line: give it the
+		// text as a readable block on the same stream instead.
+		var text io.Writer
+		if _, ok := log.Handler().(*slog.TextHandler); ok {
+			text = os.Stderr
+		}
+		return github.NewDryRun(log, text), nil, nil
 	}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: github.NewTransport(nil, m)}
 	c, err := github.NewClient(hc, cfg.GitHubAPIURL, cfg.GitHubToken, cfg.RepoOwner, cfg.RepoName, ver)

@@ -9,10 +9,9 @@
 // The first line on stdout is the base URL, for example
 // http://127.0.0.1:40123/. Logs go to stderr. With -state, the labels and
 // issues are read from FILE at start (if it exists) and written back on
-// SIGINT or SIGTERM. The stand-in is driven through its control endpoints:
-// GET /_standin/issues, GET /_standin/requests, POST /_standin/fail (a JSON
-// githubtest.FaultSpec), POST /_standin/down?on=1|0 and
-// POST /_standin/issues/{number}/close.
+// SIGINT or SIGTERM. The stand-in is driven through its control endpoints
+// (list the issues, close one, inject faults); github-standin --help lists
+// them (githubtest.ControlHelp).
 package main
 
 import (
@@ -57,7 +56,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	token := flags.String("token", "", "token every API request must carry (empty: accept any)")
 	repo := flags.String("repo", "", "the one repository served, as owner/name")
 	statePath := flags.String("state", "", "file to load issues from at start and save them to at exit")
+	login := flags.String("login", githubtest.DefaultLogin, "login of the token's user (GET /user, author of the issues booty files)")
+	flags.Usage = func() {
+		out := flags.Output()
+		fmt.Fprint(out, `usage: github-standin -repo owner/name [-listen ADDR] [-token T] [-login L] [-state FILE]
+
+Serves a stand-in of GitHub's REST API for one repository, for trying booty
+end to end: point booty's GITHUB_API_URL at the URL printed on stdout, with
+GITHUB_TOKEN set to -token and TARGET_REPO_URL to -repo.
+
+Flags:
+`)
+		flags.PrintDefaults()
+		fmt.Fprint(out, "\n"+githubtest.ControlHelp+`
+Example: list the issues booty filed, then close issue 1:
+  curl -s http://ADDR/_standin/issues
+  curl -s -X POST http://ADDR/_standin/issues/1/close
+`)
+	}
 	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "github-standin: unexpected arguments %q\n", flags.Args())
+		flags.Usage()
 		return 2
 	}
 	owner, name, ok := strings.Cut(*repo, "/")
@@ -66,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serve(ctx, log, stdout, *listen, *statePath, githubtest.Options{Token: *token, Owner: owner, Repo: name}); err != nil {
+	if err := serve(ctx, log, stdout, *listen, *statePath, githubtest.Options{Token: *token, Owner: owner, Repo: name, Login: *login}); err != nil {
 		log.Error("github-standin failed", "err", err)
 		return 1
 	}

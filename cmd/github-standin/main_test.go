@@ -209,3 +209,24 @@ func TestStateFileRoundTrip(t *testing.T) {
 		t.Errorf("missing file: got %+v, %v; want empty state", missing, err)
 	}
 }
+
+// TestHelp documents the control endpoints a person drives the stand-in
+// with, and does nothing else.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("--help: exit %d, want 0\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"-repo", "GET    /_standin/issues", "/_standin/issues/{number}/close", "/_standin/fail", "late_commit", "drop-labels", "issues-disabled"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("--help printed a URL: it must not serve: %q", stdout.String())
+	}
+	if code := run(t.Context(), []string{"-repo", "a/b", "extra"}, &stdout, &stderr); code != 2 {
+		t.Errorf("extra argument: exit %d, want 2", code)
+	}
+}

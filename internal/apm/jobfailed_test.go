@@ -48,13 +48,13 @@ func TestWorkerReportsOnlyJobsThatStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := worker.New(worker.Config{
-		Issues: client, Problems: st, Limiter: github.NewLimiter(1000, 10000), Label: "agent:builder",
+		Issues: client, Store: st, Limiter: github.NewLimiter(1000, 10000, 0), Label: "agent:builder",
 		Log: slog.New(slog.DiscardHandler), Failures: b.rep,
 	})
 	job := func(id int64, attempt int) *river.Job[worker.IssueArgs] {
 		return &river.Job[worker.IssueArgs]{
 			JobRow: &rivertype.JobRow{ID: id, Kind: worker.IssueArgs{}.Kind(), Attempt: attempt, MaxAttempts: worker.MaxAttempts, CreatedAt: now},
-			Args:   worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Alert: a},
+			Args:   worker.NewIssueArgs(a, alert.ActionCreate),
 		}
 	}
 	const createPath = "/repos/acme/shop/issues"

@@ -43,6 +43,8 @@ type Config struct {
 	SentrySampleRate  float64 // SENTRY_SAMPLE_RATE
 
 	InternalTestToken string // INTERNAL_TEST_TOKEN
+
+	WriteInterval time.Duration // GITHUB_WRITE_INTERVAL
 }
 
 // Repo returns "OWNER/REPO".
@@ -151,10 +153,26 @@ func Load(getenv func(string) string) (*Config, error) {
 		r.bad("SENTRY_DSN", "required when SENTRY_ENVIRONMENT is "+c.SentryEnvironment+": booty must report its own errors in production")
 	}
 
+	c.WriteInterval = r.duration("GITHUB_WRITE_INTERVAL", time.Second, 0, time.Hour)
+
 	if len(r.problems) > 0 {
 		return c, r.problems
 	}
 	return c, nil
+}
+
+// duration reads a Go duration ("1s", "500ms", "0") from min to max.
+func (r *reader) duration(name string, def, min, max time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min || d > max {
+		r.bad(name, fmt.Sprintf("%q is not a duration from %s to %s, such as 1s or 500ms", v, min, max))
+		return def
+	}
+	return d
 }
 
 // ParseRepo accepts "OWNER/REPO", "https://github.com/OWNER/REPO" (also a

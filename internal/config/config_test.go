@@ -82,6 +82,7 @@ func TestLoadDefaults(t *testing.T) {
 		SentryRelease:     "",
 		SentryEnvironment: "development",
 		SentrySampleRate:  1,
+		WriteInterval:     time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Load defaults (-want +got):\n%s", diff)
@@ -109,6 +110,7 @@ func TestLoadAllSet(t *testing.T) {
 		"BOOTY_LOG_FORMAT":         "JSON",
 		"GITHUB_WRITES_PER_MINUTE": "10",
 		"GITHUB_WRITES_PER_HOUR":   "100",
+		"GITHUB_WRITE_INTERVAL":    "0",
 		"SENTRY_DSN":               "https://key@o1.ingest.example.com/2",
 		"SENTRY_RELEASE":           "booty@1.2.3",
 		"SENTRY_ENVIRONMENT":       "production",
@@ -139,6 +141,7 @@ func TestLoadAllSet(t *testing.T) {
 		SentryEnvironment: "production",
 		SentrySampleRate:  0.25,
 		InternalTestToken: "itt",
+		WriteInterval:     0,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
@@ -184,6 +187,9 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "GITHUB_WRITES_PER_MINUTE", value: "many"},
 		{name: "GITHUB_WRITES_PER_HOUR", value: "0"},
 		{name: "GITHUB_WRITES_PER_HOUR", value: "1.5"},
+		{name: "GITHUB_WRITE_INTERVAL", value: "1"},
+		{name: "GITHUB_WRITE_INTERVAL", value: "-1s"},
+		{name: "GITHUB_WRITE_INTERVAL", value: "2h"},
 		{name: "SENTRY_SAMPLE_RATE", value: "1.5"},
 		{name: "SENTRY_SAMPLE_RATE", value: "-0.1"},
 		{name: "SENTRY_SAMPLE_RATE", value: "half"},

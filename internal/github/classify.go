@@ -11,6 +11,27 @@ import (
 	gh "github.com/google/go-github/v92/github"
 )
 
+// The adapter's sentinel errors. Every error a Client method returns wraps
+// the cause; these say what it means for booty, so that the worker decides
+// what to do with errors.Is in one place.
+var (
+	// ErrOutcomeUnknown: a write may or may not have been made (no answer,
+	// a timeout, a 5xx, an answer cut short or too large, or a success
+	// answer without an issue number). A create must look for its marker
+	// before it is sent again.
+	ErrOutcomeUnknown = errors.New("outcome unknown: GitHub may have made the change")
+	// ErrIssueGone: GitHub answered 410 for an issue, and the repository
+	// still has issues: someone deleted the issue.
+	ErrIssueGone = errors.New("the issue was deleted")
+	// ErrIssuesDisabled: GitHub answered 410 because the repository has
+	// its issues turned off. Filing again would make a duplicate once they
+	// are turned back on.
+	ErrIssuesDisabled = errors.New("issues are disabled on the repository")
+	// ErrAnswerTooLarge: GitHub's answer was longer than MaxAnswerBytes;
+	// reading stopped there.
+	ErrAnswerTooLarge = errors.New("github answer too large")
+)
+
 // Class says what to do after a failed GitHub call.
 type Class int
 
@@ -46,10 +67,6 @@ type Failure struct {
 	Status int
 	// Message is GitHub's own message, for Permanent failures.
 	Message string
-	// MaybeDone is true when the request may have taken effect even though
-	// it failed (no answer, a timeout, a 5xx): a create must look for its
-	// marker before it is sent again.
-	MaybeDone bool
 }
 
 // secondaryDefault is the wait GitHub documents for a secondary rate limit
@@ -58,6 +75,8 @@ const secondaryDefault = 60 * time.Second
 
 // Classify decides, in one place, whether err from a GitHub call is retried,
 // waited out or parked. now is the current time, for rate limit resets.
+// Whether a write may have taken effect is not a class: the adapter says so
+// with ErrOutcomeUnknown.
 func Classify(err error, now time.Time) Failure {
 	var (
 		rl    *gh.RateLimitError
@@ -65,6 +84,8 @@ func Classify(err error, now time.Time) Failure {
 		er    *gh.ErrorResponse
 	)
 	switch {
+	case errors.Is(err, ErrIssuesDisabled), errors.Is(err, ErrIssueGone):
+		return Failure{Class: Permanent, Status: http.StatusGone, Message: errorText(err)}
 	case errors.As(err, &rl):
 		return Failure{Class: RateLimited, Wait: untilReset(rl.Rate.Reset.Time, now), Status: status(rl.Response)}
 	case errors.As(err, &abuse):
@@ -82,11 +103,21 @@ func Classify(err error, now time.Time) Failure {
 		return classifyResponse(er, now)
 	case errors.Is(err, context.Canceled):
 		// booty is shutting down; the job runs again after restart.
-		return Failure{Class: Retry, MaybeDone: true}
+		return Failure{Class: Retry}
 	}
-	// Network errors, timeouts, truncated answers: the request may or may
-	// not have reached GitHub.
-	return Failure{Class: Retry, MaybeDone: true}
+	// Network errors, timeouts, truncated or oversized answers: GitHub may
+	// answer properly next time.
+	return Failure{Class: Retry}
+}
+
+// errorText is the message of the first sentinel in err.
+func errorText(err error) string {
+	for _, s := range []error{ErrIssuesDisabled, ErrIssueGone} {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return err.Error()
 }
 
 func classifyResponse(er *gh.ErrorResponse, now time.Time) Failure {
@@ -96,7 +127,7 @@ func classifyResponse(er *gh.ErrorResponse, now time.Time) Failure {
 		return Failure{Class: RateLimited, Wait: retryAfter(resp, now), Status: code}
 	}
 	if code >= 500 || code == http.StatusRequestTimeout {
-		return Failure{Class: Retry, Status: code, MaybeDone: true}
+		return Failure{Class: Retry, Status: code}
 	}
 	msg := er.Message
 	for _, e := range er.Errors {
@@ -107,6 +138,36 @@ func classifyResponse(er *gh.ErrorResponse, now time.Time) Failure {
 		}
 	}
 	return Failure{Class: Permanent, Status: code, Message: strings.TrimSpace(msg)}
+}
+
+// mayHaveHappened reports whether a write that failed with err may still
+// have been made: anything but a clear refusal or rate limit.
+func mayHaveHappened(err error) bool {
+	return Classify(err, time.Now()).Class == Retry
+}
+
+// statusOf returns the HTTP status of a GitHub error answer, or 0.
+func statusOf(err error) int {
+	var er *gh.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	return 0
+}
+
+// isAlreadyExists reports whether err is GitHub's 422 for a resource (a
+// label) that exists.
+func isAlreadyExists(err error) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if e.Code == "already_exists" {
+			return true
+		}
+	}
+	return false
 }
 
 // rateLimited reports whether a 403 is a rate limit rather than a refusal.

@@ -155,42 +155,42 @@ func TestClassify(t *testing.T) {
 		{
 			name: "408",
 			err:  wrap(&gh.ErrorResponse{Response: response(408), Message: "Request Timeout"}),
-			want: github.Failure{Class: github.Retry, Status: 408, MaybeDone: true},
+			want: github.Failure{Class: github.Retry, Status: 408},
 		},
 		{
 			name: "500",
 			err:  wrap(&gh.ErrorResponse{Response: response(500), Message: "Server Error"}),
-			want: github.Failure{Class: github.Retry, Status: 500, MaybeDone: true},
+			want: github.Failure{Class: github.Retry, Status: 500},
 		},
 		{
 			name: "502",
 			err:  wrap(&gh.ErrorResponse{Response: response(502), Message: "Bad Gateway"}),
-			want: github.Failure{Class: github.Retry, Status: 502, MaybeDone: true},
+			want: github.Failure{Class: github.Retry, Status: 502},
 		},
 		{
 			name: "503",
 			err:  wrap(&gh.ErrorResponse{Response: response(503), Message: "Service Unavailable"}),
-			want: github.Failure{Class: github.Retry, Status: 503, MaybeDone: true},
+			want: github.Failure{Class: github.Retry, Status: 503},
 		},
 		{
 			name: "connection refused",
 			err:  wrap(&url.Error{Op: "Post", URL: "https://api.github.com/repos/o/r/issues", Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}),
-			want: github.Failure{Class: github.Retry, MaybeDone: true},
+			want: github.Failure{Class: github.Retry},
 		},
 		{
 			name: "timeout",
 			err:  wrap(&url.Error{Op: "Post", URL: "https://api.github.com/repos/o/r/issues", Err: context.DeadlineExceeded}),
-			want: github.Failure{Class: github.Retry, MaybeDone: true},
+			want: github.Failure{Class: github.Retry},
 		},
 		{
 			name: "canceled",
 			err:  wrap(context.Canceled),
-			want: github.Failure{Class: github.Retry, MaybeDone: true},
+			want: github.Failure{Class: github.Retry},
 		},
 		{
 			name: "error response without response",
 			err:  wrap(&gh.ErrorResponse{Message: "odd"}),
-			want: github.Failure{Class: github.Retry, MaybeDone: true},
+			want: github.Failure{Class: github.Retry},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -234,9 +234,12 @@ func TestClassifyWire(t *testing.T) {
 		{"422", githubtest.Status(422), "", github.Failure{Class: github.Permanent, Status: 422, Message: "Unprocessable Entity"}},
 		{"404", githubtest.Status(404), "", github.Failure{Class: github.Permanent, Status: 404, Message: "Not Found"}},
 		{"bad credentials", githubtest.Fault{}, "wrong-token", github.Failure{Class: github.Permanent, Status: 401, Message: "Bad credentials"}},
-		{"502", githubtest.Status(502), "", github.Failure{Class: github.Retry, Status: 502, MaybeDone: true}},
-		{"502 after commit", githubtest.CommitThenFail(502), "", github.Failure{Class: github.Retry, Status: 502, MaybeDone: true}},
-		{"disconnect", githubtest.Disconnect(), "", github.Failure{Class: github.Retry, MaybeDone: true}},
+		{"502", githubtest.Status(502), "", github.Failure{Class: github.Retry, Status: 502}},
+		{"502 after commit", githubtest.CommitThenFail(502), "", github.Failure{Class: github.Retry, Status: 502}},
+		{"disconnect", githubtest.Disconnect(), "", github.Failure{Class: github.Retry}},
+		{"created without a number", githubtest.CommitThenAnswer(201, "{}"), "", github.Failure{Class: github.Retry}},
+		{"created, malformed answer", githubtest.CommitThenAnswer(201, "{"), "", github.Failure{Class: github.Retry}},
+		{"issues disabled", githubtest.Status(410), "", github.Failure{Class: github.Permanent, Status: 410, Message: github.ErrIssuesDisabled.Error()}},
 		{"bare 429", githubtest.Status(429), "", github.Failure{Class: github.RateLimited, Status: 429, Wait: 60 * time.Second}},
 		{"secondary", githubtest.SecondaryRateLimit(3 * time.Second), "", github.Failure{Class: github.RateLimited, Status: 403, Wait: 3 * time.Second}},
 		{"secondary 429", githubtest.TooMany(2 * time.Second), "", github.Failure{Class: github.RateLimited, Status: 429, Wait: 2 * time.Second}},
@@ -264,6 +267,10 @@ func TestClassifyWire(t *testing.T) {
 			}
 			if diff := cmp.Diff(c.want, github.Classify(err, now)); diff != "" {
 				t.Errorf("Classify(%v) (-want +got):\n%s", err, diff)
+			}
+			// Every failure that may hide a created issue says so.
+			if got, want := errors.Is(err, github.ErrOutcomeUnknown), c.want.Class == github.Retry; got != want {
+				t.Errorf("errors.Is(%v, ErrOutcomeUnknown): got %t, want %t", err, got, want)
 			}
 		})
 	}

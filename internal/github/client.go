@@ -1,14 +1,16 @@
 // Package github is booty's adapter to GitHub: it renders a problem as issue
-// text, and files, comments on and reopens issues through go-github,
+// text, and files, comments on, reopens and closes issues through go-github,
 // classifying every failure in one place.
 package github
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gh "github.com/google/go-github/v92/github"
@@ -16,20 +18,37 @@ import (
 
 // Issue is what booty needs to know of a GitHub issue.
 type Issue struct {
-	Number int
-	Closed bool
-	URL    string
+	Number   int
+	Closed   bool
+	ClosedAt time.Time
+	// URL is GitHub's html_url of the issue, for logs and links.
+	URL string
+	// ProblemKey is the key in the issue's hidden marker, or "" when it
+	// has none.
+	ProblemKey string
 }
 
 // Client files and updates issues in one repository.
 type Client struct {
 	gh          *gh.Client
 	owner, repo string
+
+	mu      sync.Mutex
+	creator string
 }
+
+// Lookups list at most lookupPages pages of lookupPerPage issues: enough
+// for any real burst, and a runaway repository cannot turn one lookup into
+// thousands of calls. Pages are kept small so that a page of the longest
+// bodies GitHub allows stays far under MaxAnswerBytes.
+const (
+	lookupPages   = 20
+	lookupPerPage = 50
+)
 
 // NewClient returns a Client for owner/repo on the REST API at apiURL (with a
 // trailing slash), authenticated with token. httpClient carries the timeout
-// and any instrumentation.
+// and any instrumentation (NewTransport).
 func NewClient(httpClient *http.Client, apiURL, token, owner, repo, version string) (*Client, error) {
 	c, err := gh.NewClient(
 		gh.WithHTTPClient(httpClient),
@@ -49,36 +68,103 @@ func NewClient(httpClient *http.Client, apiURL, token, owner, repo, version stri
 	return &Client{gh: c, owner: owner, repo: repo}, nil
 }
 
+// SetCreator names the identity booty's issues are created by, as GitHub
+// shows it in an issue's user.login: a GitHub App files as "NAME[bot]",
+// which GET /user cannot tell. Without it, Creator asks GitHub.
+func (c *Client) SetCreator(login string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.creator = login
+}
+
+// Creator returns the login booty's issues are created by: the one given to
+// SetCreator, else the token's user from GET /user, asked once and kept.
+func (c *Client) Creator(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.creator != "" {
+		return c.creator, nil
+	}
+	u, _, err := c.gh.Users.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("get the token's user: %w", err)
+	}
+	if u.GetLogin() == "" {
+		return "", fmt.Errorf("get the token's user: %w", ErrOutcomeUnknown)
+	}
+	c.creator = u.GetLogin()
+	return c.creator, nil
+}
+
 // CreateIssue opens an issue with labels in one call (GitHub creates labels
-// it does not know).
+// it does not know). An answer that may hide a created issue (no answer, a
+// 5xx, a success without an issue number) is ErrOutcomeUnknown.
 func (c *Client) CreateIssue(ctx context.Context, title, body string, labels []string) (Issue, error) {
 	is, _, err := c.gh.Issues.Create(ctx, c.owner, c.repo, gh.CreateIssueRequest{
 		Title: title, Body: &body, Labels: labels,
 	})
-	if err != nil {
+	switch {
+	case err != nil && statusOf(err) == http.StatusGone:
+		// An issue that does not exist yet cannot be deleted.
+		return Issue{}, fmt.Errorf("create issue: %w: %w", ErrIssuesDisabled, err)
+	case err != nil && mayHaveHappened(err):
+		return Issue{}, fmt.Errorf("create issue: %w: %w", ErrOutcomeUnknown, err)
+	case err != nil:
 		return Issue{}, fmt.Errorf("create issue: %w", err)
+	case is.GetNumber() <= 0:
+		return Issue{}, fmt.Errorf("create issue: answer without an issue number: %w", ErrOutcomeUnknown)
 	}
 	return toIssue(is), nil
 }
 
-// FindIssue looks for the issue of problemKey among the issues labelled
-// label that changed since since, by its hidden marker. It is how a create
-// whose outcome is unknown is checked before it is tried again.
-func (c *Client) FindIssue(ctx context.Context, problemKey, label string, since time.Time) (Issue, bool, error) {
-	opts := &gh.IssueListByRepoOptions{
-		State: "all", Labels: []string{label}, Sort: "created", Direction: "desc", Since: since,
-		ListOptions: gh.ListOptions{PerPage: 100},
+// FindIssues returns the issues that carry the hidden marker of problemKey
+// among those created by booty's identity (Creator) and updated since
+// since, with or without labels, oldest first. It is how a create whose
+// outcome is unknown is checked before it is tried again, and how
+// duplicates are found.
+func (c *Client) FindIssues(ctx context.Context, problemKey string, since time.Time) ([]Issue, error) {
+	all, err := c.OwnIssues(ctx, since)
+	if err != nil {
+		return nil, fmt.Errorf("find issue %s: %w", problemKey, err)
 	}
-	// A handful of pages covers any real burst; the limit keeps a runaway
-	// repository from turning one lookup into thousands of calls.
-	for page := 0; page < 10; page++ {
+	var out []Issue
+	for _, is := range all {
+		if is.ProblemKey == problemKey {
+			out = append(out, is)
+		}
+	}
+	return out, nil
+}
+
+// OwnIssues returns the issues created by booty's identity and updated
+// since since that carry a problem marker, oldest first.
+func (c *Client) OwnIssues(ctx context.Context, since time.Time) ([]Issue, error) {
+	creator, err := c.Creator(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list own issues: %w", err)
+	}
+	opts := &gh.IssueListByRepoOptions{
+		Creator: creator, State: "all", Sort: "created", Direction: "desc", Since: since,
+		ListOptions: gh.ListOptions{PerPage: lookupPerPage},
+	}
+	var out []Issue
+	for range lookupPages {
 		list, resp, err := c.gh.Issues.ListByRepo(ctx, c.owner, c.repo, opts)
 		if err != nil {
-			return Issue{}, false, fmt.Errorf("find issue %s: %w", problemKey, err)
+			return nil, fmt.Errorf("list own issues: %w", err)
 		}
 		for _, is := range list {
-			if is.PullRequestLinks == nil && ContainsMarker(is.GetBody(), problemKey) {
-				return toIssue(is), true, nil
+			if is.PullRequestLinks != nil {
+				continue
+			}
+			// GitHub filters by creator; checking again keeps a proxy or
+			// an older GitHub Enterprise that ignores the filter from
+			// letting anyone's issue pass for booty's.
+			if !strings.EqualFold(is.GetUser().GetLogin(), creator) {
+				continue
+			}
+			if i := toIssue(is); i.ProblemKey != "" {
+				out = append(out, i)
 			}
 		}
 		if resp.NextPage == 0 {
@@ -86,14 +172,15 @@ func (c *Client) FindIssue(ctx context.Context, problemKey, label string, since 
 		}
 		opts.ListOptions.Page = resp.NextPage
 	}
-	return Issue{}, false, nil
+	slices.SortFunc(out, func(a, b Issue) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
 }
 
-// Issue returns issue number.
+// Issue returns issue number. A 410 is ErrIssueGone or ErrIssuesDisabled.
 func (c *Client) Issue(ctx context.Context, number int) (Issue, error) {
 	is, _, err := c.gh.Issues.Get(ctx, c.owner, c.repo, number)
 	if err != nil {
-		return Issue{}, fmt.Errorf("get issue %d: %w", number, err)
+		return Issue{}, fmt.Errorf("get issue %d: %w", number, c.gone(ctx, err))
 	}
 	return toIssue(is), nil
 }
@@ -101,7 +188,7 @@ func (c *Client) Issue(ctx context.Context, number int) (Issue, error) {
 // Comment adds a comment to issue number.
 func (c *Client) Comment(ctx context.Context, number int, body string) error {
 	if _, _, err := c.gh.Issues.CreateComment(ctx, c.owner, c.repo, number, gh.IssueCommentRequest{Body: body}); err != nil {
-		return fmt.Errorf("comment on issue %d: %w", number, err)
+		return fmt.Errorf("comment on issue %d: %w", number, c.gone(ctx, err))
 	}
 	return nil
 }
@@ -110,11 +197,11 @@ func (c *Client) Comment(ctx context.Context, number int, body string) error {
 // contains marker: the check before a comment whose outcome is unknown is
 // tried again.
 func (c *Client) HasComment(ctx context.Context, number int, marker string, since time.Time) (bool, error) {
-	opts := &gh.IssueListCommentsOptions{Since: &since, ListOptions: gh.ListOptions{PerPage: 100}}
-	for page := 0; page < 10; page++ {
+	opts := &gh.IssueListCommentsOptions{Since: &since, ListOptions: gh.ListOptions{PerPage: lookupPerPage}}
+	for range lookupPages {
 		list, resp, err := c.gh.Issues.ListComments(ctx, c.owner, c.repo, number, opts)
 		if err != nil {
-			return false, fmt.Errorf("list comments of issue %d: %w", number, err)
+			return false, fmt.Errorf("list comments of issue %d: %w", number, c.gone(ctx, err))
 		}
 		for _, cm := range list {
 			if strings.Contains(cm.GetBody(), marker) {
@@ -133,7 +220,22 @@ func (c *Client) HasComment(ctx context.Context, number int, marker string, sinc
 func (c *Client) Reopen(ctx context.Context, number int) error {
 	open, reason := "open", "reopened"
 	if _, _, err := c.gh.Issues.Update(ctx, c.owner, c.repo, number, gh.UpdateIssueRequest{State: &open, StateReason: &reason}); err != nil {
-		return fmt.Errorf("reopen issue %d: %w", number, err)
+		return fmt.Errorf("reopen issue %d: %w", number, c.gone(ctx, err))
+	}
+	return nil
+}
+
+// CloseDuplicate closes issue number as a duplicate of issue of
+// (state_reason duplicate), with a comment linking the older issue. It is
+// how booty heals a problem it filed twice.
+func (c *Client) CloseDuplicate(ctx context.Context, number, of int) error {
+	body := fmt.Sprintf("booty filed this problem twice. Closing as a duplicate of #%d, which booty keeps.", of)
+	if _, _, err := c.gh.Issues.CreateComment(ctx, c.owner, c.repo, number, gh.IssueCommentRequest{Body: body}); err != nil {
+		return fmt.Errorf("comment on duplicate issue %d: %w", number, c.gone(ctx, err))
+	}
+	closed, reason := "closed", "duplicate"
+	if _, _, err := c.gh.Issues.Update(ctx, c.owner, c.repo, number, gh.UpdateIssueRequest{State: &closed, StateReason: &reason}); err != nil {
+		return fmt.Errorf("close duplicate issue %d: %w", number, c.gone(ctx, err))
 	}
 	return nil
 }
@@ -144,8 +246,7 @@ func (c *Client) EnsureLabel(ctx context.Context, name string) error {
 	if err == nil {
 		return nil
 	}
-	var er *gh.ErrorResponse
-	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusNotFound {
+	if statusOf(err) != http.StatusNotFound {
 		return fmt.Errorf("get label %q: %w", name, err)
 	}
 	color, desc := "5319e7", "Filed by booty from a Sentry alert, for the builder agent"
@@ -167,24 +268,37 @@ func (c *Client) CheckAccess(ctx context.Context) error {
 		return fmt.Errorf("token cannot write issues to %s/%s", c.owner, c.repo)
 	}
 	if !r.GetHasIssues() && r.HasIssues != nil {
-		return fmt.Errorf("issues are disabled on %s/%s", c.owner, c.repo)
+		return fmt.Errorf("%s/%s: %w", c.owner, c.repo, ErrIssuesDisabled)
 	}
 	return nil
 }
 
-func isAlreadyExists(err error) bool {
-	var er *gh.ErrorResponse
-	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusUnprocessableEntity {
-		return false
+// gone tells the two meanings of GitHub's 410 apart: a deleted issue, or a
+// repository whose issues are turned off (its has_issues). Other errors
+// pass through. When the repository cannot be read, its error is returned,
+// so the call is tried again rather than guessed at.
+func (c *Client) gone(ctx context.Context, err error) error {
+	if statusOf(err) != http.StatusGone {
+		return err
 	}
-	for _, e := range er.Errors {
-		if e.Code == "already_exists" {
-			return true
-		}
+	r, _, rerr := c.gh.Repositories.Get(ctx, c.owner, c.repo)
+	switch {
+	case rerr != nil:
+		// Not the 410 itself: that would park the job on a guess.
+		return fmt.Errorf("read the repository to tell what a 410 means: %w", rerr)
+	case r.HasIssues != nil && !r.GetHasIssues():
+		return fmt.Errorf("%w: %w", ErrIssuesDisabled, err)
 	}
-	return false
+	return fmt.Errorf("%w: %w", ErrIssueGone, err)
 }
 
 func toIssue(is *gh.Issue) Issue {
-	return Issue{Number: is.GetNumber(), Closed: is.GetState() == "closed", URL: is.GetHTMLURL()}
+	key, _ := MarkerKey(is.GetBody())
+	return Issue{
+		Number:     is.GetNumber(),
+		Closed:     is.GetState() == "closed",
+		ClosedAt:   is.GetClosedAt().Time,
+		URL:        is.GetHTMLURL(),
+		ProblemKey: key,
+	}
 }

@@ -2,48 +2,83 @@ package github
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
 
 // DryRun stands in for Client when BOOTY_DRY_RUN is set: every write is
-// logged with the full text booty would have sent, and nothing reaches
-// GitHub. Issues it "creates" get numbers local to this process and are
-// always open.
+// logged as what booty would have sent ("would create", "would comment"),
+// and nothing reaches GitHub.
+//
+// The issues it "creates" get negative numbers (-1, -2, …), which GitHub
+// never gives out, so a dry-run issue recorded in the store can never be
+// taken for a real one; the worker files a real issue for such a problem
+// once the dry run is turned off. The issues are always open.
 type DryRun struct {
 	log  *slog.Logger
+	text io.Writer
 	mu   sync.Mutex
 	next int
 }
 
-// NewDryRun returns a DryRun that logs to log.
-func NewDryRun(log *slog.Logger) *DryRun { return &DryRun{log: log} }
+// NewDryRun returns a DryRun that logs to log. With a non-nil text (the
+// writer of a text log handler, which would print a body as one escaped
+// line), the title and body follow each record there as an indented block
+// a person can read; otherwise they are fields of the record, as a JSON
+// log wants them.
+func NewDryRun(log *slog.Logger, text io.Writer) *DryRun { return &DryRun{log: log, text: text} }
 
-// CreateIssue logs the issue.
+// CreateIssue logs the issue it would create.
 func (d *DryRun) CreateIssue(_ context.Context, title, body string, labels []string) (Issue, error) {
 	d.mu.Lock()
-	d.next++
+	defer d.mu.Unlock()
+	d.next--
 	n := d.next
-	d.mu.Unlock()
-	d.log.Info("dry run: would create issue", "number", n, "title", title, "labels", labels, "body", body)
+	d.write("dry run: would create issue", []any{"number", n, "labels", labels}, "title", title, "body", body)
 	return Issue{Number: n}, nil
 }
 
-// FindIssue finds nothing: a dry run files nothing to find.
-func (d *DryRun) FindIssue(context.Context, string, string, time.Time) (Issue, bool, error) {
-	return Issue{}, false, nil
+// Comment logs the comment it would write.
+func (d *DryRun) Comment(_ context.Context, number int, body string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.write("dry run: would comment", []any{"number", number}, "body", body)
+	return nil
 }
+
+// write logs msg with attrs and the named texts (name, text pairs).
+func (d *DryRun) write(msg string, attrs []any, texts ...string) {
+	if d.text == nil {
+		for i := 0; i+1 < len(texts); i += 2 {
+			attrs = append(attrs, texts[i], texts[i+1])
+		}
+		d.log.Info(msg, attrs...)
+		return
+	}
+	d.log.Info(msg, attrs...)
+	var b strings.Builder
+	for i := 0; i+1 < len(texts); i += 2 {
+		fmt.Fprintf(&b, "  %s:\n", texts[i])
+		for line := range strings.Lines(texts[i+1]) {
+			b.WriteString("    | " + strings.TrimRight(line, "\r\n") + "\n")
+		}
+	}
+	_, _ = io.WriteString(d.text, b.String())
+}
+
+// FindIssues finds nothing: a dry run files nothing to find.
+func (d *DryRun) FindIssues(context.Context, string, time.Time) ([]Issue, error) { return nil, nil }
+
+// OwnIssues finds nothing.
+func (d *DryRun) OwnIssues(context.Context, time.Time) ([]Issue, error) { return nil, nil }
 
 // Issue reports issue number as open.
 func (d *DryRun) Issue(_ context.Context, number int) (Issue, error) {
 	return Issue{Number: number}, nil
-}
-
-// Comment logs the comment.
-func (d *DryRun) Comment(_ context.Context, number int, body string) error {
-	d.log.Info("dry run: would comment", "number", number, "body", body)
-	return nil
 }
 
 // HasComment finds nothing.
@@ -52,6 +87,12 @@ func (d *DryRun) HasComment(context.Context, int, string, time.Time) (bool, erro
 // Reopen logs the reopen.
 func (d *DryRun) Reopen(_ context.Context, number int) error {
 	d.log.Info("dry run: would reopen issue", "number", number)
+	return nil
+}
+
+// CloseDuplicate logs the close.
+func (d *DryRun) CloseDuplicate(_ context.Context, number, of int) error {
+	d.log.Info("dry run: would close duplicate issue", "number", number, "of", of)
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package github
 
 import (
+	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,12 +17,23 @@ type RequestObserver interface {
 	GitHubRateLimit(remaining int, reset time.Time)
 }
 
+// MaxAnswerBytes caps what booty reads of one GitHub answer. The largest
+// answer booty asks for, a page of issues with bodies at GitHub's size
+// limit, is a few MiB; anything longer is a fault, and reading it whole
+// would let GitHub (or whatever answers in its place) exhaust booty's
+// memory.
+const MaxAnswerBytes = 16 << 20
+
 // Transport is an http.RoundTripper that tells a RequestObserver of every
 // call to GitHub: its operation, its status and the rate limit GitHub
-// reports. Put it in the http.Client given to NewClient.
+// reports. It also stops reading an answer at MaxAnswerBytes: a longer one
+// fails with ErrAnswerTooLarge (classified Retry, like an answer cut short;
+// a create then looks for its marker before it is sent again). Put it in
+// the http.Client given to NewClient.
 type Transport struct {
 	next http.RoundTripper
 	obs  RequestObserver
+	max  int64
 }
 
 // NewTransport returns a Transport over next (http.DefaultTransport when
@@ -29,7 +42,15 @@ func NewTransport(next http.RoundTripper, obs RequestObserver) *Transport {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &Transport{next: next, obs: obs}
+	return &Transport{next: next, obs: obs, max: MaxAnswerBytes}
+}
+
+// NewTransportLimit is NewTransport with another cap than MaxAnswerBytes,
+// for tests.
+func NewTransportLimit(next http.RoundTripper, obs RequestObserver, maxBytes int64) *Transport {
+	t := NewTransport(next, obs)
+	t.max = maxBytes
+	return t
 }
 
 // RoundTrip sends r with the next transport and reports what came back.
@@ -41,6 +62,7 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	t.obs.GitHubRequest(op, resp.StatusCode)
+	resp.Body = &cappedBody{rc: resp.Body, left: t.max}
 	h := resp.Header
 	// Only the core limit is booty's: search and GraphQL have their own.
 	if res := h.Get("X-RateLimit-Resource"); res == "" || res == "core" {
@@ -56,10 +78,14 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 // Operation names the GitHub API call of method on path (escaped, as sent;
 // any prefix before /repos/, such as GitHub Enterprise's /api/v3, is
 // ignored): create_issue, get_issue, update_issue, list_issues,
-// create_comment, list_comments, get_label, create_label, get_repo, or
-// other. The names keep the metric's labels few whatever the path holds.
+// create_comment, list_comments, get_label, create_label, get_repo,
+// get_user, or other. The names keep the metric's labels few whatever the path holds.
 func Operation(method, path string) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if segs[len(segs)-1] == "user" && method == http.MethodGet && !slices.Contains(segs, "repos") {
+		// GET /user (or /api/v3/user): who the token is.
+		return "get_user"
+	}
 	i := 0
 	for i < len(segs) && segs[i] != "repos" {
 		i++
@@ -114,3 +140,29 @@ func isNumber(s string) bool {
 	}
 	return true
 }
+
+// cappedBody reads at most left bytes of rc, and fails with
+// ErrAnswerTooLarge when there is more.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the cap from a longer one.
+		var one [1]byte
+		if n, _ := io.ReadFull(b.rc, one[:]); n > 0 {
+			return 0, ErrAnswerTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }

@@ -34,7 +34,10 @@ func TestOperation(t *testing.T) {
 		{"GET", "/repos/acme/shop/issues/comments", "other"},
 		{"GET", "/repos/acme/shop/issues/12/events", "other"},
 		{"PATCH", "/repos/acme/shop", "other"},
-		{"GET", "/user", "other"},
+		{"GET", "/user", "get_user"},
+		{"GET", "/api/v3/user", "get_user"},
+		{"POST", "/user", "other"},
+		{"GET", "/repos/acme/user", "get_repo"},
 		{"GET", "/rate_limit", "other"},
 		{"GET", "/repos/acme", "other"},
 		{"GET", "", "other"},
@@ -80,7 +83,7 @@ func TestTransportCountsEveryCall(t *testing.T) {
 	if err := c.Reopen(ctx, is.Number); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.FindIssue(ctx, "k", "agent:builder", clock.Add(-time.Hour)); err != nil {
+	if _, err := c.FindIssues(ctx, "k", clock.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.CheckAccess(ctx); err != nil {
@@ -95,7 +98,7 @@ func TestTransportCountsEveryCall(t *testing.T) {
 		{"get_label", "404"}: 1, {"create_label", "201"}: 1, {"create_issue", "201"}: 1,
 		{"get_issue", "200"}: 1, {"get_issue", "502"}: 1, {"create_comment", "201"}: 1,
 		{"list_comments", "200"}: 1, {"update_issue", "200"}: 1, {"list_issues", "200"}: 1,
-		{"get_repo", "200"}: 1,
+		{"get_repo", "200"}: 1, {"get_user", "200"}: 1,
 	}
 	got := make(map[[2]string]float64)
 	for k := range want {
@@ -107,7 +110,7 @@ func TestTransportCountsEveryCall(t *testing.T) {
 	if n := testutil.CollectAndCount(m.GitHubRequests); n != len(want) {
 		t.Errorf("got %d series, want %d", n, len(want))
 	}
-	if got, want := testutil.ToFloat64(m.GitHubRateRemaining.WithLabelValues("core")), float64(100-10); got != want {
+	if got, want := testutil.ToFloat64(m.GitHubRateRemaining.WithLabelValues("core")), float64(100-11); got != want {
 		t.Errorf("rate limit remaining: got %v, want %v", got, want)
 	}
 	if got, want := testutil.ToFloat64(m.GitHubRateReset.WithLabelValues("core")), float64(clock.Add(time.Hour).Unix()); got != want {

@@ -12,13 +12,26 @@ import (
 // are how a test sets those things up.
 const controlPrefix = "/_standin/"
 
-// controlRoutes serves:
-//
-//	GET  /_standin/issues                   the issues, as []Issue JSON
-//	GET  /_standin/requests                 the API requests so far, as []Request JSON
-//	POST /_standin/fail                     queue a fault; body is a FaultSpec
-//	POST /_standin/down?on=1                SetDown(true); on=0 sets it up again
-//	POST /_standin/issues/{number}/close    CloseIssue(number)
+// ControlHelp describes the control endpoints, for a person driving the
+// stand-in by hand (github-standin --help).
+const ControlHelp = `Control endpoints (no token needed; never failed, delayed or logged):
+  GET    /_standin/issues                        the issues, as JSON (number, title, body, labels, state, comments)
+  GET    /_standin/requests                      the API requests so far, with the status answered
+  POST   /_standin/issues/{number}/close         close an issue as a maintainer would
+  POST   /_standin/issues/{number}/reopen        reopen it
+  POST   /_standin/issues/{number}/delete        delete it: GitHub then answers 410 for it
+  DELETE /_standin/issues/{number}/labels/{name} take a label off, as a person picking the issue up does
+  POST   /_standin/down?on=1|0                   answer every API request 503 (an outage), or stop
+  POST   /_standin/drop-labels?on=1|0            drop the labels of new issues, as GitHub does for a token without push access
+  POST   /_standin/issues-disabled?on=1|0        turn the repository's issues off (410 everywhere) or on
+  POST   /_standin/fail                          queue a fault, body a JSON FaultSpec, for example
+           {"fault":"status","status":502,"method":"POST","path":"/repos/OWNER/REPO/issues","count":1}
+         faults: status, commit_then_fail, commit_then_answer (with "body"), primary_rate_limit ("reset"),
+         secondary_rate_limit and too_many ("retry_after"), hang and late_commit ("hang": a Go duration),
+         disconnect, oversized ("size" in bytes)
+`
+
+// controlRoutes serves the endpoints ControlHelp lists.
 func (s *Server) controlRoutes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_standin/issues", func(w http.ResponseWriter, _ *http.Request) {
@@ -28,23 +41,36 @@ func (s *Server) controlRoutes() *http.ServeMux {
 		writeControl(w, http.StatusOK, s.Requests())
 	})
 	mux.HandleFunc("POST /_standin/fail", s.controlFail)
-	mux.HandleFunc("POST /_standin/down", func(w http.ResponseWriter, r *http.Request) {
-		on, err := strconv.ParseBool(r.URL.Query().Get("on"))
-		if err != nil {
-			writeControlError(w, http.StatusBadRequest, "on must be 1 or 0")
-			return
-		}
-		s.SetDown(on)
-		writeControl(w, http.StatusOK, map[string]bool{"down": on})
-	})
-	mux.HandleFunc("POST /_standin/issues/{number}/close", func(w http.ResponseWriter, r *http.Request) {
-		n := issueNumber(r)
-		if err := s.CloseIssue(n); err != nil {
-			writeControlError(w, http.StatusNotFound, err.Error())
-			return
-		}
-		is, _ := s.Issue(n)
-		writeControl(w, http.StatusOK, is)
+	toggle := func(path string, set func(bool)) {
+		mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+			on, err := strconv.ParseBool(r.URL.Query().Get("on"))
+			if err != nil {
+				writeControlError(w, http.StatusBadRequest, "on must be 1 or 0")
+				return
+			}
+			set(on)
+			writeControl(w, http.StatusOK, map[string]bool{"on": on})
+		})
+	}
+	toggle("/_standin/down", s.SetDown)
+	toggle("/_standin/drop-labels", s.SetDropLabels)
+	toggle("/_standin/issues-disabled", s.SetIssuesDisabled)
+	issueOp := func(pattern string, op func(n int, r *http.Request) error) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			n := issueNumber(r)
+			if err := op(n, r); err != nil {
+				writeControlError(w, http.StatusNotFound, err.Error())
+				return
+			}
+			is, _ := s.Issue(n)
+			writeControl(w, http.StatusOK, is)
+		})
+	}
+	issueOp("POST /_standin/issues/{number}/close", func(n int, _ *http.Request) error { return s.CloseIssue(n) })
+	issueOp("POST /_standin/issues/{number}/reopen", func(n int, _ *http.Request) error { return s.ReopenIssue(n) })
+	issueOp("POST /_standin/issues/{number}/delete", func(n int, _ *http.Request) error { return s.DeleteIssue(n) })
+	issueOp("DELETE /_standin/issues/{number}/labels/{name...}", func(n int, r *http.Request) error {
+		return s.RemoveLabel(n, r.PathValue("name"))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusNotFound, "no such control endpoint")

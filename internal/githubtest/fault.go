@@ -2,8 +2,10 @@ package githubtest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +26,9 @@ const (
 	faultCommitThenFail
 	faultHang
 	faultDisconnect
+	faultLateCommit
+	faultCommitThenAnswer
+	faultOversized
 )
 
 // Fault is one injected failure, used up by one request. Build it with Status,
@@ -35,6 +40,8 @@ type Fault struct {
 	retryAfter time.Duration
 	reset      time.Time
 	hang       time.Duration
+	body       string
+	size       int64
 }
 
 // Status answers code with a GitHub-shaped error body ({"message",
@@ -80,6 +87,26 @@ func Hang(d time.Duration) Fault { return Fault{kind: faultHang, hang: d} }
 // on its own when a reused connection drops, so inject this on writes.
 func Disconnect() Fault { return Fault{kind: faultDisconnect} }
 
+// LateCommit holds the request for d whatever the client does, then
+// performs it, as GitHub sometimes commits a create long after the client
+// gave up on it. Until then the change is invisible (lists, gets); the
+// client that waited is answered normally if it is still there. Close
+// commits held requests at once.
+func LateCommit(d time.Duration) Fault { return Fault{kind: faultLateCommit, hang: d} }
+
+// CommitThenAnswer performs the request, then answers code with body
+// instead of the real answer: CommitThenAnswer(201, "{}") is a create that
+// worked but whose answer names no issue; a body that is not JSON is a
+// malformed answer.
+func CommitThenAnswer(code int, body string) Fault {
+	return Fault{kind: faultCommitThenAnswer, status: code, body: body}
+}
+
+// Oversized answers 200 with a JSON array of n bytes (streamed, never held
+// in memory), without performing the request: an answer far larger than
+// any GitHub would send.
+func Oversized(n int64) Fault { return Fault{kind: faultOversized, size: n} }
+
 // String describes f for test failure messages.
 func (f Fault) String() string {
 	switch f.kind {
@@ -97,6 +124,12 @@ func (f Fault) String() string {
 		return fmt.Sprintf("Hang(%s)", f.hang)
 	case faultDisconnect:
 		return "Disconnect()"
+	case faultLateCommit:
+		return fmt.Sprintf("LateCommit(%s)", f.hang)
+	case faultCommitThenAnswer:
+		return fmt.Sprintf("CommitThenAnswer(%d, %q)", f.status, f.body)
+	case faultOversized:
+		return fmt.Sprintf("Oversized(%d)", f.size)
 	}
 	return "Fault(none)"
 }
@@ -206,6 +239,15 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		discard := &bufferedWriter{header: make(http.Header)}
 		s.api.ServeHTTP(discard, r)
 		writeError(w, f.status, statusMessage(f.status), docsRoot)
+	case faultLateCommit:
+		return s.lateCommit(w, r, f.hang)
+	case faultCommitThenAnswer:
+		discard := &bufferedWriter{header: make(http.Header)}
+		s.api.ServeHTTP(discard, r)
+		w.WriteHeader(f.status)
+		_, _ = io.WriteString(w, f.body)
+	case faultOversized:
+		writeOversized(w, f.size)
 	case faultHang:
 		if !s.wait(r, f.hang) {
 			s.abandoned(w, r)
@@ -222,6 +264,54 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 		conn.Close()
 	}
 	return false
+}
+
+// lateCommit holds r for d, then performs it. The client may have left
+// long before; the change is made all the same. It returns false: the
+// request has been served.
+func (s *Server) lateCommit(w http.ResponseWriter, r *http.Request, d time.Duration) bool {
+	bufferBody(r)
+	s.pending.Add(1)
+	defer s.pending.Done()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	}
+	// The client's context may be over: serve a copy that is not, so the
+	// handler commits whatever happens to the connection.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
+	s.api.ServeHTTP(w, r)
+	return false
+}
+
+// writeOversized streams a JSON array of n bytes: "[" then "0," repeated,
+// then "0]".
+func writeOversized(w http.ResponseWriter, n int64) {
+	w.WriteHeader(http.StatusOK)
+	chunk := bytes.Repeat([]byte("0,"), 32<<10)
+	left := max(n-3, 0)
+	head := "["
+	if left%2 == 1 {
+		// Whitespace keeps the JSON valid and the length exact.
+		head, left = "[ ", left-1
+	}
+	if _, err := io.WriteString(w, head); err != nil {
+		return
+	}
+	for left > 0 {
+		b := chunk[:min(int64(len(chunk)), left)&^1]
+		if len(b) == 0 {
+			break
+		}
+		if _, err := w.Write(b); err != nil {
+			// The client stopped reading: nothing more to send.
+			return
+		}
+		left -= int64(len(b))
+	}
+	_, _ = io.WriteString(w, "0]")
 }
 
 func statusMessage(code int) string {
@@ -253,17 +343,22 @@ func (w *bufferedWriter) Write(p []byte) (int, error) { return w.body.Write(p) }
 type FaultSpec struct {
 	// Fault is one of "status", "primary_rate_limit",
 	// "secondary_rate_limit", "too_many", "commit_then_fail", "hang",
-	// "disconnect".
+	// "disconnect", "late_commit", "commit_then_answer", "oversized".
 	Fault string `json:"fault"`
-	// Status is the code for "status" and "commit_then_fail".
+	// Status is the code for "status", "commit_then_fail" and
+	// "commit_then_answer".
 	Status int `json:"status,omitempty"`
+	// Body is the answer of "commit_then_answer".
+	Body string `json:"body,omitempty"`
+	// Size is the length in bytes of an "oversized" answer.
+	Size int64 `json:"size,omitempty"`
 	// RetryAfter is a Go duration ("30s") for "secondary_rate_limit" and
 	// "too_many".
 	RetryAfter string `json:"retry_after,omitempty"`
 	// Reset is the epoch second a "primary_rate_limit" ends; 0 means one
 	// minute from now.
 	Reset int64 `json:"reset,omitempty"`
-	// Hang is a Go duration for "hang".
+	// Hang is a Go duration for "hang" and "late_commit".
 	Hang string `json:"hang,omitempty"`
 	// Count is how many requests fail; 0 means 1.
 	Count int `json:"count,omitempty"`
@@ -325,6 +420,19 @@ func (sp FaultSpec) fault() (Fault, error) {
 		return Hang(d), err
 	case "disconnect":
 		return Disconnect(), nil
+	case "late_commit":
+		d, err := duration("hang", sp.Hang)
+		return LateCommit(d), err
+	case "commit_then_answer":
+		if sp.Status < 200 || sp.Status > 599 {
+			return Fault{}, fmt.Errorf("%w: status %d is not 2xx to 5xx", errBadFault, sp.Status)
+		}
+		return CommitThenAnswer(sp.Status, sp.Body), nil
+	case "oversized":
+		if sp.Size < 0 {
+			return Fault{}, fmt.Errorf("%w: negative size", errBadFault)
+		}
+		return Oversized(sp.Size), nil
 	}
 	return Fault{}, fmt.Errorf("%w: unknown fault %q", errBadFault, sp.Fault)
 }

@@ -103,7 +103,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 		IssuesURL:     repoURL + "/issues{/number}",
 		LabelsURL:     repoURL + "/labels{/name}",
 		DefaultBranch: "main",
-		HasIssues:     true,
+		HasIssues:     !s.issuesDisabled.Load(),
 		Visibility:    "private",
 		OpenIssues:    open,
 		CreatedAt:     "2024-01-01T00:00:00Z",
@@ -200,9 +200,27 @@ func checkBody(resource string, body *string) []wireFieldError {
 	return nil
 }
 
+// issuesOff answers 410 when the repository's issues are turned off, as
+// GitHub does, and reports whether it did.
+func (s *Server) issuesOff(w http.ResponseWriter, docs string) bool {
+	if !s.issuesDisabled.Load() {
+		return false
+	}
+	writeError(w, http.StatusGone, "Issues are disabled for this repo", docs)
+	return true
+}
+
+// issueGone answers 410 for a deleted issue, as GitHub does.
+func issueGone(w http.ResponseWriter, docs string) {
+	writeError(w, http.StatusGone, "This issue was deleted", docs)
+}
+
 func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	var req createIssueRequest
 	if !decodeBody(w, r, docsCreateIssue, &req) {
+		return
+	}
+	if s.issuesOff(w, docsCreateIssue) {
 		return
 	}
 	if errs := append(checkTitle("Issue", req.Title, true), checkBody("Issue", req.Body)...); len(errs) > 0 {
@@ -215,6 +233,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	n := len(s.issues) + 1
 	is := &issue{
 		number:  n,
+		user:    s.opts.Login,
 		id:      firstIssueID + int64(n),
 		title:   *req.Title,
 		body:    derefString(req.Body),
@@ -223,7 +242,9 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 		updated: now,
 	}
 	for _, name := range req.Labels {
-		if name != "" {
+		// GitHub drops the labels of a token without push access
+		// without a word: the issue is created, unlabelled.
+		if name != "" && !s.dropLabels.Load() {
 			is.labels = appendLabel(is.labels, s.labelLocked(string(name), "", ""))
 		}
 	}
@@ -252,12 +273,19 @@ func issueNumber(r *http.Request) int {
 }
 
 func (s *Server) getIssue(w http.ResponseWriter, r *http.Request) {
+	if s.issuesOff(w, docsGetIssue) {
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
 	is := s.issueLocked(issueNumber(r))
-	if is == nil {
+	if is == nil || is.deleted {
 		s.mu.Unlock()
-		notFound(w, docsGetIssue)
+		if is == nil {
+			notFound(w, docsGetIssue)
+		} else {
+			issueGone(w, docsGetIssue)
+		}
 		return
 	}
 	out := s.wireIssueLocked(base, is)
@@ -281,12 +309,19 @@ func (s *Server) updateIssue(w http.ResponseWriter, r *http.Request) {
 			errs = append(errs, wireFieldError{Resource: "Issue", Code: "invalid", Field: "state_reason"})
 		}
 	}
+	if s.issuesOff(w, docsUpdateIssue) {
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
 	is := s.issueLocked(issueNumber(r))
-	if is == nil {
+	if is == nil || is.deleted {
 		s.mu.Unlock()
-		notFound(w, docsUpdateIssue)
+		if is == nil {
+			notFound(w, docsUpdateIssue)
+		} else {
+			issueGone(w, docsUpdateIssue)
+		}
 		return
 	}
 	if len(errs) > 0 {
@@ -352,6 +387,10 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 		validationFailed(w, docsListIssues, errs...)
 		return
 	}
+	if s.issuesOff(w, docsListIssues) {
+		return
+	}
+	creator := q.Get("creator")
 	var want []string
 	for name := range strings.SplitSeq(q.Get("labels"), ",") {
 		if name = strings.TrimSpace(name); name != "" {
@@ -364,7 +403,8 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var matched []*issue
 	for _, is := range s.issues {
-		if is != nil && (state == "all" || is.state == state) && !is.updated.Before(since) && hasLabels(is, want) {
+		if is != nil && !is.deleted && (state == "all" || is.state == state) && !is.updated.Before(since) && hasLabels(is, want) &&
+			(creator == "" || strings.EqualFold(is.user, creator)) {
 			matched = append(matched, is)
 		}
 	}
@@ -480,12 +520,19 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, wireFieldError{Resource: "IssueComment", Code: "missing_field", Field: "body"})
 	}
 	errs = append(errs, checkBody("IssueComment", req.Body)...)
+	if s.issuesOff(w, docsCreateComment) {
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
 	is := s.issueLocked(issueNumber(r))
-	if is == nil {
+	if is == nil || is.deleted {
 		s.mu.Unlock()
-		notFound(w, docsCreateComment)
+		if is == nil {
+			notFound(w, docsCreateComment)
+		} else {
+			issueGone(w, docsCreateComment)
+		}
 		return
 	}
 	if len(errs) > 0 {
@@ -512,12 +559,19 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, perPage := pageParams(q)
+	if s.issuesOff(w, docsListComments) {
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
 	is := s.issueLocked(issueNumber(r))
-	if is == nil {
+	if is == nil || is.deleted {
 		s.mu.Unlock()
-		notFound(w, docsListComments)
+		if is == nil {
+			notFound(w, docsListComments)
+		} else {
+			issueGone(w, docsListComments)
+		}
 		return
 	}
 	var matched []*comment

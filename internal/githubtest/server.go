@@ -39,6 +39,7 @@ const (
 	tokenUserID      = 1
 	maintainerID     = 2
 	ownerID          = 3
+	otherUserID      = 5000000
 	maintainerLogin  = "maintainer"
 	repoID           = 700000001
 	firstIssueID     = 2000000000
@@ -83,6 +84,12 @@ type Options struct {
 	// saved by an earlier run. They keep their numbers; a zero or repeated
 	// number gets the next free one.
 	Issues []Issue
+	// DropLabels makes creates ignore their labels silently, as GitHub
+	// does for a token without push access to the repository.
+	DropLabels bool
+	// IssuesDisabled starts the repository with its issues turned off:
+	// has_issues is false and every issue endpoint answers 410.
+	IssuesDisabled bool
 }
 
 // Server is a GitHub REST API stand-in for one repository. Its methods are
@@ -107,6 +114,10 @@ type Server struct {
 	down      atomic.Bool
 	writes    atomic.Int64
 
+	dropLabels     atomic.Bool
+	issuesDisabled atomic.Bool
+	pending        sync.WaitGroup
+
 	rateMu    sync.Mutex
 	rateUsed  int
 	rateReset time.Time
@@ -127,7 +138,11 @@ type Server struct {
 // Issue is a snapshot of one issue. It is also the JSON the control endpoint
 // GET /_standin/issues returns and the form a saved state takes.
 type Issue struct {
-	Number      int       `json:"number"`
+	Number int `json:"number"`
+	// User is the login of the issue's author; empty means the token's
+	// user (Options.Login).
+	User        string    `json:"user,omitempty"`
+	Deleted     bool      `json:"deleted,omitempty"`
 	Title       string    `json:"title"`
 	Body        string    `json:"body"`
 	Labels      []string  `json:"labels"`
@@ -158,6 +173,8 @@ type Request struct {
 
 type issue struct {
 	number      int
+	user        string
+	deleted     bool
 	id          int64
 	title, body string
 	labels      []*label
@@ -227,6 +244,8 @@ func New(opts Options) *Server {
 		labels:        make(map[string]*label),
 		nextCommentID: firstCommentID,
 	}
+	s.dropLabels.Store(opts.DropLabels)
+	s.issuesDisabled.Store(opts.IssuesDisabled)
 	s.seed(opts.Labels, opts.Issues)
 	s.api = s.routes()
 	s.ctl = s.controlRoutes()
@@ -238,10 +257,12 @@ func New(opts Options) *Server {
 // control endpoints.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close releases requests held by Hang or Latency and, for a Server from
-// NewServer, stops listening. It may be called more than once.
+// Close releases requests held by Hang or Latency, commits the creates
+// held by LateCommit and, for a Server from NewServer, stops listening. It
+// may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
+	s.pending.Wait()
 	if s.ts != nil {
 		s.ts.Close()
 	}
@@ -279,6 +300,8 @@ func (s *Server) seed(labels []Label, issues []Issue) {
 		}
 		is := &issue{
 			number:  n,
+			user:    cmpOr(in.User, s.opts.Login),
+			deleted: in.Deleted,
 			id:      firstIssueID + int64(n),
 			title:   in.Title,
 			body:    in.Body,
@@ -556,6 +579,53 @@ func (s *Server) CloseIssue(n int) error {
 	return nil
 }
 
+// ReopenIssue reopens issue n as a maintainer would.
+func (s *Server) ReopenIssue(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issueLocked(n)
+	if is == nil {
+		return fmt.Errorf("reopen issue %d: no such issue", n)
+	}
+	is.state, is.stateReason = "open", "reopened"
+	is.closed, is.closedBy, is.updated = time.Time{}, "", s.now()
+	return nil
+}
+
+// DeleteIssue deletes issue n as an administrator would: from then on
+// GitHub answers 410 Gone for it, and lists leave it out.
+func (s *Server) DeleteIssue(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issueLocked(n)
+	if is == nil {
+		return fmt.Errorf("delete issue %d: no such issue", n)
+	}
+	is.deleted = true
+	return nil
+}
+
+// RemoveLabel takes label name off issue n, as a person picking the issue
+// up does with the trigger label.
+func (s *Server) RemoveLabel(n int, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is := s.issueLocked(n)
+	if is == nil {
+		return fmt.Errorf("remove label from issue %d: no such issue", n)
+	}
+	is.labels = slices.DeleteFunc(is.labels, func(l *label) bool { return strings.EqualFold(l.name, name) })
+	is.updated = s.now()
+	return nil
+}
+
+// SetDropLabels makes creates ignore their labels (Options.DropLabels).
+func (s *Server) SetDropLabels(on bool) { s.dropLabels.Store(on) }
+
+// SetIssuesDisabled turns the repository's issues off or on
+// (Options.IssuesDisabled).
+func (s *Server) SetIssuesDisabled(off bool) { s.issuesDisabled.Store(off) }
+
 // Requests returns every API request received so far, in the order they were
 // answered. Control endpoints are not included.
 func (s *Server) Requests() []Request {
@@ -586,6 +656,7 @@ func (s *Server) Count(method, pathPattern string) int {
 // GitHub outage.
 func (s *Server) SetDown(down bool) { s.down.Store(down) }
 
+// issueLocked returns issue n, deleted or not; nil when there never was one.
 func (s *Server) issueLocked(n int) *issue {
 	if n < 1 || n > len(s.issues) {
 		return nil
@@ -596,6 +667,8 @@ func (s *Server) issueLocked(n int) *issue {
 func (is *issue) snapshot() Issue {
 	out := Issue{
 		Number:      is.number,
+		User:        is.user,
+		Deleted:     is.deleted,
 		Title:       is.title,
 		Body:        is.body,
 		Labels:      make([]string, 0, len(is.labels)),

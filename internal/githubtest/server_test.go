@@ -374,7 +374,7 @@ func TestUpdateIssue(t *testing.T) {
 	}
 
 	snap, ok := b.srv.Issue(1)
-	want := githubtest.Issue{Number: 1, Title: "keeps labels", Body: "new body", Labels: []string{}, State: "closed", StateReason: "not_planned",
+	want := githubtest.Issue{Number: 1, User: githubtest.DefaultLogin, Title: "keeps labels", Body: "new body", Labels: []string{}, State: "closed", StateReason: "not_planned",
 		Comments: []string{}, CreatedAt: epoch, UpdatedAt: b.clock.Now(), ClosedAt: epoch.Add(3 * time.Minute)}
 	if diff := cmp.Diff(want, snap); !ok || diff != "" {
 		t.Errorf("Issue(1) ok=%v (-want +got):\n%s", ok, diff)

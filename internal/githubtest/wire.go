@@ -3,9 +3,11 @@ package githubtest
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -196,6 +198,19 @@ func (s *Server) user(base, login string, id int64, kind string) wireUser {
 	}
 }
 
+// author is the user of an issue by login: the token's user, or someone
+// else with a stable id of their own.
+func (s *Server) author(base, login string) wireUser {
+	if login == "" || strings.EqualFold(login, s.opts.Login) {
+		return s.user(base, s.opts.Login, tokenUserID, "User")
+	}
+	kind := "User"
+	if strings.HasSuffix(login, "[bot]") {
+		kind = "Bot"
+	}
+	return s.user(base, login, otherUserID+int64(crc32.ChecksumIEEE([]byte(login))%1000000), kind)
+}
+
 func (s *Server) repoAPIURL(base string) string {
 	return base + "repos/" + s.opts.Owner + "/" + s.opts.Repo
 }
@@ -228,7 +243,7 @@ func (s *Server) wireIssueLocked(base string, is *issue) wireIssue {
 		StateReason:       optional(is.stateReason),
 		Title:             is.title,
 		Body:              optional(is.body),
-		User:              s.user(base, s.opts.Login, tokenUserID, "User"),
+		User:              s.author(base, is.user),
 		Labels:            make([]wireLabel, 0, len(is.labels)),
 		Assignees:         []wireUser{},
 		Comments:          len(is.comments),

@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -28,9 +29,53 @@ const (
 	label = "agent:builder"
 	// issuesPath is where issues are created and listed.
 	issuesPath = "/repos/" + owner + "/" + repo + "/issues"
-	// waitLong bounds every wait for River: a fetch every 2 s, retries
-	// after 1 s, 2 s, 4 s.
+	// waitLong bounds every wait for River. Jobs are fetched every 20 ms,
+	// and backoffs and snoozes pass on the test clock, which waitFor moves
+	// on to the next due job: no wait is spent on them.
 	waitLong = 25 * time.Second
+	// lateCommitWait is Config.LateCommitWait in tests, on the test clock.
+	lateCommitWait = 3 * time.Second
+)
+
+// testClock is the clock of River (river.Config.Test.Time), the worker and
+// the stand-in in one test. It moves only when the test moves it.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+var _ rivertype.TimeGenerator = (*testClock)(nil)
+
+func newTestClock() *testClock {
+	// GitHub and the store keep whole seconds and milliseconds.
+	return &testClock{t: time.Now().UTC().Truncate(time.Second)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) NowOrNil() *time.Time {
+	t := c.Now()
+	return &t
+}
+
+// advanceTo moves the clock on to t; it never goes back.
+func (c *testClock) advanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
+}
+
+// The implementations the worker runs with in booty.
+var (
+	_ worker.Issues = (*github.Client)(nil)
+	_ worker.Issues = (*github.DryRun)(nil)
+	_ worker.Store  = (*store.Store)(nil)
 )
 
 // failures records the jobs the worker gives up on.
@@ -56,6 +101,7 @@ func (f *failures) list() []worker.JobFailure {
 // bundle is one running booty worker: its store, River client, GitHub
 // stand-in and the parts tests look at.
 type bundle struct {
+	clock    *testClock
 	st       *store.Store
 	srv      *githubtest.Server
 	client   *worker.Client
@@ -63,6 +109,7 @@ type bundle struct {
 	limiter  *github.Limiter
 	failures *failures
 	pipeline *alert.Pipeline
+	worker   *worker.Worker
 }
 
 type setupOpts struct {
@@ -77,6 +124,10 @@ type setupOpts struct {
 	// manualStart leaves River's client stopped until the test calls
 	// start, as a process that has not come up yet.
 	manualStart bool
+	// github changes the stand-in's options.
+	github func(*githubtest.Options)
+	// timeout is the GitHub client's; 0 means 10 s.
+	timeout time.Duration
 }
 
 // setup starts a worker over a fresh store and stand-in, stopped when the
@@ -85,9 +136,16 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 
+	clock := newTestClock()
+	gopts := githubtest.Options{Token: token, Owner: owner, Repo: repo, Labels: o.labels, Issues: o.issues0, Now: clock.Now}
+	if o.github != nil {
+		o.github(&gopts)
+	}
 	b := &bundle{
-		srv:      githubtest.NewServer(t, githubtest.Options{Token: token, Owner: owner, Repo: repo, Labels: o.labels, Issues: o.issues0}),
-		limiter:  github.NewLimiter(1000, 100000),
+		clock: clock,
+		srv:   githubtest.NewServer(t, gopts),
+		// Pacing is the limiter's to test; here it is lifted.
+		limiter:  github.NewLimiter(100_000_000, 100_000_000, 0),
 		failures: &failures{},
 		pipeline: alert.NewPipeline(alert.SeverityError, o.cooldown),
 	}
@@ -100,21 +158,24 @@ func setup(t *testing.T, o setupOpts) *bundle {
 
 	issues := o.issues
 	if issues == nil {
-		gc, err := github.NewClient(&http.Client{Timeout: 10 * time.Second}, b.srv.URL, token, owner, repo, "test")
+		timeout := cmp.Or(o.timeout, 10*time.Second)
+		gc, err := github.NewClient(&http.Client{Timeout: timeout}, b.srv.URL, token, owner, repo, "test")
 		if err != nil {
 			t.Fatalf("github client: %v", err)
 		}
 		issues = gc
 	}
-	w := worker.New(worker.Config{
-		Issues:   issues,
-		Problems: st,
-		Limiter:  b.limiter,
-		Label:    label,
-		Log:      log,
-		Failures: b.failures,
+	b.worker = worker.New(worker.Config{
+		Issues:         issues,
+		Store:          st,
+		Limiter:        b.limiter,
+		Label:          label,
+		Log:            log,
+		Failures:       b.failures,
+		Now:            clock.Now,
+		LateCommitWait: lateCommitWait,
 	})
-	c, err := worker.NewClient(st, w, log, 2)
+	c, err := worker.NewClient(st, b.worker, log, 2, worker.WithTime(clock), worker.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -172,7 +233,7 @@ func newAlert(key, eventID string) *alert.Alert {
 // none).
 func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
 	t.Helper()
-	now := time.Now()
+	now := b.clock.Now()
 	enqueue := worker.Enqueuer(b.client)
 	var jobID int64
 	d, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: now, ProblemKey: a.ProblemKey, EventID: a.EventID}, a,
@@ -193,7 +254,8 @@ func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
 func (b *bundle) acceptJob(t *testing.T, p alert.Problem, args worker.IssueArgs, opts *river.InsertOpts) int64 {
 	t.Helper()
 	var jobID int64
-	_, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: time.Now(), ProblemKey: p.Key}, args.Alert,
+	a, _ := args.Alert()
+	_, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: b.clock.Now(), ProblemKey: p.Key}, a,
 		func(alert.Problem) (alert.Decision, alert.Problem) { return alert.Decision{Action: args.Action}, p },
 		func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
 			res, err := b.client.InsertTx(ctx, tx, args, opts)
@@ -209,9 +271,11 @@ func (b *bundle) acceptJob(t *testing.T, p alert.Problem, args worker.IssueArgs,
 	return jobID
 }
 
-// waitFor polls cond until it holds or d passes. cond returns whether it
-// holds and, for the failure message, what it saw.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+// waitFor polls cond until it holds or d passes (in real time). cond
+// returns whether it holds and, for the failure message, what it saw.
+// While it waits, the test clock moves on to the next job that waits for
+// its time (a backoff, a snooze), so that no test spends time on them.
+func (b *bundle) waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -222,8 +286,72 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, stri
 		if time.Now().After(deadline) {
 			t.Fatalf("after %s: %s: got %s", d, what, saw)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
+		b.tick(t)
 	}
+}
+
+// waitStill is waitFor with the test clock held: jobs that wait for their
+// time keep waiting, so a test can act between two attempts.
+func (b *bundle) waitStill(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, saw := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s: got %s", d, what, saw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitErrors waits, with the clock held, until job id has failed n times
+// and is not running.
+func (b *bundle) waitErrors(t *testing.T, id int64, n int) *rivertype.JobRow {
+	t.Helper()
+	var j *rivertype.JobRow
+	b.waitStill(t, waitLong, fmt.Sprintf("%d failed attempts of job %d", n, id), func() (bool, string) {
+		j = b.job(t, id)
+		return len(j.Errors) >= n && j.State != rivertype.JobStateRunning, fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
+	})
+	return j
+}
+
+// tick moves the test clock on to the earliest time a waiting job is due.
+func (b *bundle) tick(t *testing.T) {
+	t.Helper()
+	var next time.Time
+	err := b.st.DB().QueryRowContext(t.Context(),
+		`SELECT min(scheduled_at) FROM river_job WHERE state IN ('available', 'retryable', 'scheduled')`).Scan(&nullTime{&next})
+	if err != nil {
+		t.Fatalf("next due job: %v", err)
+	}
+	b.clock.advanceTo(next)
+}
+
+// nullTime scans River's scheduled_at (SQLite text) or NULL.
+type nullTime struct{ t *time.Time }
+
+func (n *nullTime) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		*n.t = v
+		return nil
+	case string:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999"} {
+			if tt, err := time.Parse(layout, v); err == nil {
+				*n.t = tt
+				return nil
+			}
+		}
+		return fmt.Errorf("scheduled_at %q: unknown layout", v)
+	}
+	return fmt.Errorf("scheduled_at: unexpected %T", v)
 }
 
 // waitIssue waits until the store records an issue for key and returns
@@ -231,7 +359,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, stri
 func (b *bundle) waitIssue(t *testing.T, key string) githubtest.Issue {
 	t.Helper()
 	var n int
-	waitFor(t, waitLong, "issue number of "+key, func() (bool, string) {
+	b.waitFor(t, waitLong, "issue number of "+key, func() (bool, string) {
 		p, err := b.st.Problem(t.Context(), key)
 		if err != nil {
 			return false, err.Error()
@@ -260,7 +388,7 @@ func (b *bundle) job(t *testing.T, id int64) *rivertype.JobRow {
 func (b *bundle) waitState(t *testing.T, id int64, state rivertype.JobState) *rivertype.JobRow {
 	t.Helper()
 	var j *rivertype.JobRow
-	waitFor(t, waitLong, fmt.Sprintf("state of job %d", id), func() (bool, string) {
+	b.waitFor(t, waitLong, fmt.Sprintf("state of job %d", id), func() (bool, string) {
 		j = b.job(t, id)
 		return j.State == state, fmt.Sprintf("state %s, attempt %d, errors %v", j.State, j.Attempt, j.Errors)
 	})

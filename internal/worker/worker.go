@@ -1,7 +1,8 @@
 // Package worker applies booty's decisions to GitHub. Each accepted alert is
 // a River job, committed with the decision; the worker files, comments on or
 // reopens the problem's issue, and backs off, waits out rate limits or parks
-// the job when GitHub fails.
+// the job when GitHub fails. It also heals duplicates: a problem filed twice
+// keeps its older issue, and the newer is closed as its duplicate.
 package worker
 
 import (
@@ -9,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,46 +19,27 @@ import (
 
 	"booty/internal/alert"
 	"booty/internal/github"
-	"booty/internal/store"
 )
-
-// IssueArgs is the job that makes GitHub match a decision.
-type IssueArgs struct {
-	// ProblemKey and Action make a create unique while it waits or runs
-	// (see createOpts).
-	ProblemKey string       `json:"problem_key" river:"unique"`
-	Action     alert.Action `json:"action" river:"unique"`
-	// Alert is the alert that led to the decision: the issue text is
-	// rendered from it when the job runs, with the problem's counts then.
-	Alert *alert.Alert `json:"alert"`
-}
-
-// Kind names the job in River's tables.
-func (IssueArgs) Kind() string { return "github_issue" }
 
 // Issues is the part of GitHub the worker uses: github.Client, or
 // github.DryRun.
 type Issues interface {
 	CreateIssue(ctx context.Context, title, body string, labels []string) (github.Issue, error)
-	FindIssue(ctx context.Context, problemKey, label string, since time.Time) (github.Issue, bool, error)
+	FindIssues(ctx context.Context, problemKey string, since time.Time) ([]github.Issue, error)
+	OwnIssues(ctx context.Context, since time.Time) ([]github.Issue, error)
 	Issue(ctx context.Context, number int) (github.Issue, error)
 	Comment(ctx context.Context, number int, body string) error
 	HasComment(ctx context.Context, number int, marker string, since time.Time) (bool, error)
 	Reopen(ctx context.Context, number int) error
+	CloseDuplicate(ctx context.Context, number, of int) error
 	EnsureLabel(ctx context.Context, name string) error
 }
 
-// Problems is the part of the store the worker uses.
-type Problems interface {
+// Store is the part of booty's store the worker uses: store.Store.
+type Store interface {
 	Problem(ctx context.Context, key string) (alert.Problem, error)
 	SetIssue(ctx context.Context, key string, number int, closed bool, closedAt time.Time) error
 }
-
-var (
-	_ Issues   = (*github.Client)(nil)
-	_ Issues   = (*github.DryRun)(nil)
-	_ Problems = (*store.Store)(nil)
-)
 
 // Retry schedule: quick first retries for blips, then every maxBackoff, for
 // at least a day of GitHub outage before a job gives up.
@@ -71,6 +53,10 @@ const (
 	// shortWait is the longest pacing delay a worker sleeps through; longer
 	// ones snooze the job and free the worker.
 	shortWait = 2 * time.Second
+	// DefaultLateCommitWait is Config.LateCommitWait's default.
+	DefaultLateCommitWait = 30 * time.Second
+	// healWindow is how far back duplicates are looked for.
+	healWindow = 24 * time.Hour
 )
 
 // Backoff returns the delay after the attempt-th failed attempt (1-based).
@@ -85,7 +71,7 @@ func Backoff(attempt int) time.Duration {
 }
 
 // Failures is told of jobs that stop for good, for booty's own error
-// reporting. It is called once per parked or abandoned job.
+// reporting. It is called once per parked job.
 type Failures interface {
 	JobFailed(ctx context.Context, f JobFailure)
 }
@@ -101,14 +87,19 @@ type JobFailure struct {
 
 // Config is what a Worker needs.
 type Config struct {
-	Issues   Issues
-	Problems Problems
-	Limiter  *github.Limiter
+	Issues  Issues
+	Store   Store
+	Limiter *github.Limiter
 	// Label is the trigger label every issue carries.
 	Label    string
 	Log      *slog.Logger
 	Failures Failures // may be nil
 	Now      func() time.Time
+	// LateCommitWait is how long after a create whose outcome is unknown
+	// the worker waits before it files again, so that a create GitHub
+	// commits late is found by its marker instead of being filed twice.
+	// Zero means DefaultLateCommitWait.
+	LateCommitWait time.Duration
 }
 
 // Worker carries out IssueArgs jobs.
@@ -125,6 +116,12 @@ func New(cfg Config) *Worker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.LateCommitWait <= 0 {
+		cfg.LateCommitWait = DefaultLateCommitWait
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	return &Worker{cfg: cfg}
 }
 
@@ -133,35 +130,45 @@ func (w *Worker) NextRetry(job *river.Job[IssueArgs]) time.Time {
 	return w.cfg.Now().Add(Backoff(job.Attempt))
 }
 
-// Timeout bounds one attempt: a lookup, a write and the store update.
-func (w *Worker) Timeout(*river.Job[IssueArgs]) time.Duration { return time.Minute }
+// Timeout bounds one attempt: lookups, writes and the store update.
+func (w *Worker) Timeout(*river.Job[IssueArgs]) time.Duration { return 2 * time.Minute }
 
 // Work applies the job's decision to GitHub.
 func (w *Worker) Work(ctx context.Context, job *river.Job[IssueArgs]) error {
 	log := w.cfg.Log.With("job_id", job.ID, "problem_key", job.Args.ProblemKey, "action", job.Args.Action, "attempt", job.Attempt)
-	if job.Args.Alert == nil {
-		return w.park(ctx, log, job, errors.New("job has no alert"))
-	}
-	p, err := w.cfg.Problems.Problem(ctx, job.Args.ProblemKey)
+	return w.verdict(ctx, log, job, w.work(ctx, log, job))
+}
+
+func (w *Worker) work(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs]) error {
+	a, err := job.Args.Alert()
 	if err != nil {
-		return w.fail(ctx, log, job, err)
+		return &errBadJob{err}
+	}
+	p, err := w.cfg.Store.Problem(ctx, job.Args.ProblemKey)
+	if err != nil {
+		return err
 	}
 	switch job.Args.Action {
 	case alert.ActionCreate:
-		err = w.create(ctx, log, job, p)
+		return w.create(ctx, log, job, a, p)
 	case alert.ActionComment, alert.ActionReopen:
-		err = w.update(ctx, log, job, p)
-	default:
-		return w.park(ctx, log, job, fmt.Errorf("unknown action %q", job.Args.Action))
+		return w.update(ctx, log, job, a, p)
 	}
-	if err != nil {
-		return w.fail(ctx, log, job, err)
-	}
-	return nil
+	return &errBadJob{fmt.Errorf("unknown action %q", job.Args.Action)}
 }
 
-func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], p alert.Problem) error {
-	if p.IssueNumber != 0 {
+// filed reports whether number names an issue this worker's GitHub knows:
+// a dry run's negative numbers mean nothing to GitHub, so once the dry run
+// is over such a problem is filed for real.
+func (w *Worker) filed(number int) bool {
+	if _, dry := w.cfg.Issues.(*github.DryRun); dry {
+		return number != 0
+	}
+	return number > 0
+}
+
+func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+	if w.filed(p.IssueNumber) {
 		log.Info("issue already filed", "issue", p.IssueNumber)
 		return nil
 	}
@@ -169,48 +176,83 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		return err
 	}
 	key := job.Args.ProblemKey
+	since := job.CreatedAt.Add(-time.Minute)
 	if job.Attempt > 1 {
 		// An earlier attempt may have created the issue and lost the
-		// answer: look for its marker before creating again.
-		is, found, err := w.cfg.Issues.FindIssue(ctx, key, w.cfg.Label, job.CreatedAt.Add(-time.Minute))
+		// answer, or GitHub may still commit it: look for its marker
+		// before creating again.
+		found, err := w.cfg.Issues.FindIssues(ctx, key, since)
 		if err != nil {
 			return err
 		}
-		if found {
-			log.Info("found issue of an earlier attempt", "issue", is.Number)
-			return w.cfg.Problems.SetIssue(ctx, key, is.Number, is.Closed, time.Time{})
+		if len(found) > 0 {
+			is := found[0]
+			log.Info("found the issue of an earlier attempt", "issue", is.Number, "url", is.URL)
+			if err := w.cfg.Store.SetIssue(ctx, key, is.Number, is.Closed, is.ClosedAt); err != nil {
+				return err
+			}
+			w.heal(ctx, log, key, is.Number, since)
+			return nil
+		}
+		if wait := w.lateCommitWait(job); wait > 0 {
+			return &errSnooze{wait: wait, why: "waiting for a create GitHub may still commit"}
 		}
 	}
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	a := job.Args.Alert
 	is, err := w.cfg.Issues.CreateIssue(ctx, github.Title(a), github.IssueBody(a, p), []string{w.cfg.Label})
 	if err != nil {
 		return err
 	}
-	log.Info("issue created", "issue", is.Number, "url", is.URL)
-	return w.cfg.Problems.SetIssue(ctx, key, is.Number, false, time.Time{})
+	if is.URL != "" {
+		log.Info("issue created", "issue", is.Number, "url", is.URL)
+	} else {
+		log.Info("issue recorded", "issue", is.Number)
+	}
+	if err := w.cfg.Store.SetIssue(ctx, key, is.Number, false, time.Time{}); err != nil {
+		return err
+	}
+	w.heal(ctx, log, key, is.Number, since)
+	return nil
 }
 
-func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], p alert.Problem) error {
+// lateCommitWait returns how much longer a create must wait before it is
+// sent again: until LateCommitWait after the last failed attempt, when
+// that attempt's outcome was unknown (River keeps only the text of a
+// job's errors, so the sentinel's text is what says so). It waits once per
+// failure: a rerun after the wait finds it over. A refusal or a failed
+// lookup made nothing that could land late.
+func (w *Worker) lateCommitWait(job *river.Job[IssueArgs]) time.Duration {
+	if len(job.Errors) == 0 {
+		return 0
+	}
+	last := job.Errors[len(job.Errors)-1]
+	if !strings.Contains(last.Error, github.ErrOutcomeUnknown.Error()) {
+		return 0
+	}
+	return last.At.Add(w.cfg.LateCommitWait).Sub(w.cfg.Now())
+}
+
+func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
 	n := p.IssueNumber
-	if n == 0 {
+	if !w.filed(n) {
+		if n != 0 {
+			// A dry run's issue: file the problem for real.
+			log.Info("problem has only a dry-run issue; filing it", "dry_run_issue", n)
+			return w.refile(ctx, log, job, a, p)
+		}
 		// Decisions to comment are only made for filed issues; a job
 		// replayed after its problem was reset has nothing to do.
 		log.Warn("problem has no issue; nothing to update")
 		return nil
 	}
 	is, err := w.cfg.Issues.Issue(ctx, n)
-	if f := github.Classify(err, w.cfg.Now()); err != nil && f.Class == github.Permanent && f.Status == http.StatusGone {
+	if errors.Is(err, github.ErrIssueGone) {
 		// Someone deleted the issue. The problem is still happening, so
 		// it gets a new one.
 		log.Warn("issue was deleted; filing a new one", "issue", n)
-		if err := w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, 0, false, time.Time{}); err != nil {
-			return err
-		}
-		p.IssueNumber, p.IssueClosed = 0, false
-		return w.create(ctx, log, job, p)
+		return w.refile(ctx, log, job, a, p)
 	}
 	if err != nil {
 		return err
@@ -223,7 +265,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		}
 		if done {
 			log.Info("comment of an earlier attempt found", "issue", n)
-			return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, is.Closed, time.Time{})
+			return w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, n, is.Closed, is.ClosedAt)
 		}
 	}
 	// A reopen stays a regression when a retry finds the issue open
@@ -236,17 +278,30 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		if err := w.cfg.Issues.Reopen(ctx, n); err != nil {
 			return err
 		}
-		log.Info("issue reopened", "issue", n)
+		log.Info("issue reopened", "issue", n, "url", is.URL)
 	}
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	body := github.CommentBody(job.Args.Alert, p, regression) + "\n" + marker
+	body := github.CommentBody(a, p, regression) + "\n" + marker
 	if err := w.cfg.Issues.Comment(ctx, n, body); err != nil {
 		return err
 	}
-	log.Info("issue commented", "issue", n, "count", p.Count)
-	return w.cfg.Problems.SetIssue(ctx, job.Args.ProblemKey, n, false, time.Time{})
+	log.Info("issue commented", "issue", n, "count", p.Count, "url", is.URL)
+	if err := w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, n, false, time.Time{}); err != nil {
+		return err
+	}
+	w.heal(ctx, log, job.Args.ProblemKey, n, w.cfg.Now().Add(-healWindow))
+	return nil
+}
+
+// refile forgets the problem's issue and files a new one.
+func (w *Worker) refile(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+	if err := w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, 0, false, time.Time{}); err != nil {
+		return err
+	}
+	p.IssueNumber, p.IssueClosed = 0, false
+	return w.create(ctx, log, job, a, p)
 }
 
 func (w *Worker) ensureLabel(ctx context.Context) error {
@@ -259,7 +314,7 @@ func (w *Worker) ensureLabel(ctx context.Context) error {
 		// GitHub creates a label it does not know when an issue carries
 		// it, so a refusal here (a token that may not manage labels) must
 		// not hold up the issue. Outages and rate limits still wait.
-		if github.Classify(err, w.cfg.Now()).Class != github.Permanent {
+		if !w.refused(err) {
 			return err
 		}
 		w.cfg.Log.Warn("cannot check or create the trigger label; filing issues with it anyway", "label", w.cfg.Label, "err", err)
@@ -268,21 +323,17 @@ func (w *Worker) ensureLabel(ctx context.Context) error {
 	return nil
 }
 
-// errPaced is returned by pace when the job should wait its turn.
-type errPaced struct{ wait time.Duration }
-
-func (e *errPaced) Error() string { return "paced: wait " + e.wait.String() }
-
 // pace waits for the write budget: a short wait in place, a long one by
 // snoozing the job so the worker is free.
 func (w *Worker) pace(ctx context.Context) error {
+	at := w.cfg.Now()
 	for {
-		wait := w.cfg.Limiter.Take(w.cfg.Now())
+		wait := w.cfg.Limiter.Take(at)
 		if wait == 0 {
 			return nil
 		}
 		if wait > shortWait {
-			return &errPaced{wait: wait}
+			return &errSnooze{wait: wait, why: "paced"}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -291,50 +342,15 @@ func (w *Worker) pace(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C:
 		}
+		// The clock may be a test's, which does not move while the
+		// worker sleeps: ask again for the moment the wait ended.
+		at = later(w.cfg.Now(), at.Add(wait))
 	}
 }
 
-// fail turns an error into River's verdict: retry with backoff, snooze
-// through a rate limit without spending an attempt, or park.
-func (w *Worker) fail(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
-	var paced *errPaced
-	if errors.As(err, &paced) {
-		return river.JobSnooze(paced.wait)
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	f := github.Classify(err, w.cfg.Now())
-	switch f.Class {
-	case github.RateLimited:
-		w.cfg.Limiter.Pause(w.cfg.Now().Add(f.Wait))
-		log.Warn("github rate limit: pausing writes", "status", f.Status, "wait", f.Wait)
-		return river.JobSnooze(f.Wait)
-	case github.Permanent:
-		return w.park(ctx, log, job, fmt.Errorf("github answered %d: %s", f.Status, f.Message))
-	}
-	if job.Attempt >= job.MaxAttempts {
-		log.Error("giving up after the last attempt; job parked", "err", err)
-		w.report(ctx, job, err)
-		return err
-	}
-	// Only the first failure of a run is worth a warning; the rest repeat it.
-	level := slog.LevelInfo
-	if job.Attempt == 1 {
-		level = slog.LevelWarn
-	}
-	log.Log(ctx, level, "github call failed; will retry", "err", err, "status", f.Status, "next_in", Backoff(job.Attempt))
-	return err
-}
-
-func (w *Worker) park(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
-	log.Error("job parked: needs an operator (booty spool list)", "err", err)
-	w.report(ctx, job, err)
-	return river.JobCancel(err)
-}
-
-func (w *Worker) report(ctx context.Context, job *river.Job[IssueArgs], err error) {
-	if w.cfg.Failures == nil {
-		return
-	}
-	w.cfg.Failures.JobFailed(ctx, JobFailure{
-		Kind: job.Kind, JobID: job.ID, ProblemKey: job.Args.ProblemKey, Attempt: job.Attempt, Err: err,
-	})
+	return b
 }

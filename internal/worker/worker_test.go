@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +107,7 @@ func TestCreate(t *testing.T) {
 		atRun.IssueNumber = 0
 		want := githubtest.Issue{
 			Number: p.IssueNumber,
+			User:   githubtest.DefaultLogin,
 			Title:  github.Title(a),
 			Body:   github.IssueBody(a, atRun),
 			Labels: []string{label},
@@ -360,7 +360,7 @@ func TestOutage(t *testing.T) {
 	a := newAlert("sentry:4750", "ev1")
 	_, id := b.accept(t, a)
 
-	waitFor(t, waitLong, "failed attempts during the outage", func() (bool, string) {
+	b.waitFor(t, waitLong, "failed attempts during the outage", func() (bool, string) {
 		j := b.job(t, id)
 		return len(j.Errors) >= 2, fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
 	})
@@ -397,7 +397,7 @@ func TestRateLimited(t *testing.T) {
 			b := setup(t, setupOpts{cooldown: time.Hour})
 			b.srv.FailNextMatching("POST", issuesPath, 1, c.fault())
 			a := newAlert("sentry:4760", "ev1")
-			start := time.Now()
+			start := b.clock.Now()
 			_, id := b.accept(t, a)
 
 			b.waitIssue(t, a.ProblemKey)
@@ -436,18 +436,19 @@ func TestRateLimitPausesOtherWrites(t *testing.T) {
 	b.accept(t, first)
 
 	var until time.Time
-	waitFor(t, waitLong, "limiter pause", func() (bool, string) {
+	b.waitFor(t, waitLong, "limiter pause", func() (bool, string) {
 		until = b.limiter.PausedUntil()
 		return !until.IsZero(), "no pause"
 	})
 	second := newAlert("sentry:4771", "ev2")
 	_, id := b.accept(t, second)
 
-	// No issue may be created before the pause ends. Issues is read before
-	// the clock, so an issue seen at t was created before t.
-	waitFor(t, waitLong, "both issues", func() (bool, string) {
+	// No issue may be created before the pause ends, on the clock booty
+	// keeps. Issues is read before the clock, so an issue seen at t was
+	// created before t.
+	b.waitFor(t, waitLong, "both issues", func() (bool, string) {
 		n := len(b.srv.Issues())
-		if now := time.Now(); n > 0 && now.Before(until) {
+		if now := b.clock.Now(); n > 0 && now.Before(until) {
 			t.Fatalf("an issue exists at %v, before the pause ends at %v", now, until)
 		}
 		return n == 2, fmt.Sprintf("%d issues", n)
@@ -503,7 +504,7 @@ func TestPermanentFailureParks(t *testing.T) {
 				t.Errorf("parked job's last error: got %q, want it to hold %q", parked[0].LastError, c.message)
 			}
 			wantParked := worker.Parked{
-				ID: id, State: "cancelled", ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Attempt: 1,
+				ID: id, State: worker.ParkedRefused, ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Attempt: 1,
 				CreatedAt: j.CreatedAt, StoppedAt: *j.FinalizedAt, LastError: parked[0].LastError,
 			}
 			if diff := cmp.Diff(wantParked, parked[0]); diff != "" {
@@ -583,7 +584,7 @@ func TestLastAttemptParks(t *testing.T) {
 	b.srv.SetDown(true)
 	a := newAlert("sentry:4800", "ev1")
 	p := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: a.EventID}
-	id := b.acceptJob(t, p, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Alert: a},
+	id := b.acceptJob(t, p, worker.NewIssueArgs(a, alert.ActionCreate),
 		&river.InsertOpts{MaxAttempts: 2})
 
 	b.waitState(t, id, rivertype.JobStateDiscarded)
@@ -595,7 +596,7 @@ func TestLastAttemptParks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("List: %v", err)
 	}
-	if len(parked) != 1 || parked[0].State != "discarded" || !strings.Contains(parked[0].LastError, "503") {
+	if len(parked) != 1 || parked[0].State != worker.ParkedGaveUp || !strings.Contains(parked[0].LastError, "503") {
 		t.Fatalf("parked: got %+v, want job %d discarded after a 503", parked, id)
 	}
 
@@ -604,7 +605,7 @@ func TestLastAttemptParks(t *testing.T) {
 	if err := b.spool.Retry(ctx, id); err != nil {
 		t.Fatalf("Retry: %v", err)
 	}
-	waitFor(t, waitLong, "a failed attempt after the retry", func() (bool, string) {
+	b.waitFor(t, waitLong, "a failed attempt after the retry", func() (bool, string) {
 		j := b.job(t, id)
 		return len(j.Errors) >= 3 && j.State != rivertype.JobStateRunning,
 			fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
@@ -638,10 +639,10 @@ func TestJobsWithNothingToDo(t *testing.T) {
 		state   rivertype.JobState
 		failed  bool
 	}{
-		{"create of a filed problem", filed, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Alert: a}, rivertype.JobStateCompleted, false},
-		{"comment without an issue", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionComment, Alert: a}, rivertype.JobStateCompleted, false},
+		{"create of a filed problem", filed, worker.NewIssueArgs(a, alert.ActionCreate), rivertype.JobStateCompleted, false},
+		{"comment without an issue", known, worker.NewIssueArgs(a, alert.ActionComment), rivertype.JobStateCompleted, false},
 		{"no alert", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate}, rivertype.JobStateCancelled, true},
-		{"unknown action", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: "delete", Alert: a}, rivertype.JobStateCancelled, true},
+		{"unknown action", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: "delete", Version: worker.PayloadVersion, Event: worker.NewIssueArgs(a, "").Event}, rivertype.JobStateCancelled, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -781,7 +782,9 @@ func TestDeletedIssueIsFiledAgain(t *testing.T) {
 	_, id1 := b.accept(t, newAlert("sentry:4722", "ev1"))
 	b.waitState(t, id1, rivertype.JobStateCompleted)
 
-	b.srv.FailNextMatching("GET", "/repos/"+owner+"/"+repo+"/issues/*", 1, githubtest.Status(http.StatusGone))
+	if err := b.srv.DeleteIssue(1); err != nil {
+		t.Fatal(err)
+	}
 	d, id2 := b.accept(t, newAlert("sentry:4722", "ev2"))
 	if d.Action != alert.ActionComment {
 		t.Fatalf("decision %v, want comment", d)

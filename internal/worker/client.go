@@ -1,0 +1,107 @@
+package worker
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"booty/internal/alert"
+	"booty/internal/store"
+)
+
+// Client is River's client over booty's store.
+type Client = river.Client[*sql.Tx]
+
+// ClientOption changes how NewClient sets River up.
+type ClientOption func(*river.Config)
+
+// WithTime gives River a clock, River's test clock (river.Config.Test.Time),
+// so that tests move time on instead of waiting: backoffs and snoozes come
+// due when the clock passes them. Give the Worker the same clock.
+func WithTime(t rivertype.TimeGenerator) ClientOption {
+	return func(c *river.Config) { c.Test.Time = t }
+}
+
+// WithPollInterval sets how often River looks for due jobs.
+func WithPollInterval(d time.Duration) ClientOption {
+	return func(c *river.Config) { c.FetchPollInterval, c.FetchCooldown = d, min(d, c.FetchCooldown) }
+}
+
+// NewClient returns a River client over st. With a nil w the client only
+// inserts and manages jobs (the operator commands); otherwise Start runs w
+// with concurrency workers, and the sweep for duplicate issues every
+// SweepEvery.
+func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, opts ...ClientOption) (*Client, error) {
+	cfg := &river.Config{
+		Logger:      log,
+		MaxAttempts: MaxAttempts,
+		// Parked jobs wait for an operator however long that takes;
+		// finished ones are kept a day for inspection.
+		CancelledJobRetentionPeriod: -1,
+		DiscardedJobRetentionPeriod: -1,
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+		// SQLite has no LISTEN/NOTIFY, and a job inserted inside the
+		// webhook's transaction wakes no producer: polling is how jobs are
+		// found. A poll is one indexed query, so a quick one costs the
+		// handler nothing measurable and keeps issues seconds-fresh.
+		FetchPollInterval: 250 * time.Millisecond,
+		FetchCooldown:     100 * time.Millisecond,
+		// A backstop: booty requeues its own orphans at startup.
+		RescueStuckJobsAfter: 5 * time.Minute,
+	}
+	workers := river.NewWorkers()
+	if w != nil {
+		river.AddWorker(workers, w)
+		river.AddWorker(workers, &sweeper{w: w})
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, &river.InsertOpts{MaxAttempts: 1} }, nil)}
+	} else {
+		river.AddWorker(workers, &Worker{})
+		river.AddWorker(workers, &sweeper{})
+	}
+	cfg.Workers = workers
+	for _, o := range opts {
+		o(cfg)
+	}
+	c, err := river.NewClient(st.Driver(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return c, nil
+}
+
+// Enqueuer returns the store.EnqueueFunc that inserts IssueArgs jobs with c.
+func Enqueuer(c *Client) store.EnqueueFunc {
+	return func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
+		var opts *river.InsertOpts
+		if d.Action == alert.ActionCreate {
+			opts = createOpts
+		}
+		res, err := c.InsertTx(ctx, tx, NewIssueArgs(a, d.Action), opts)
+		if err != nil {
+			return 0, err
+		}
+		return res.Job.ID, nil
+	}
+}
+
+// liveStates are the states of a job that has not finished: waiting,
+// running, or due to run again.
+var liveStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}
+
+// createOpts keep one create per problem waiting or running, so a create
+// decided while an earlier one still waits on GitHub joins it instead of
+// racing it: two creates at once could file two issues. Finished and parked
+// creates do not count, so a problem whose create was dropped can be filed
+// again. Comments and reopens are not merged: a running one has already
+// read the issue, and a later event must still be told.
+var createOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}}

@@ -1,0 +1,97 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"booty/internal/github"
+)
+
+// errSnooze asks River to run the job again after wait, without spending
+// an attempt: pacing, or the wait for a late commit.
+type errSnooze struct {
+	wait time.Duration
+	why  string
+}
+
+func (e *errSnooze) Error() string { return e.why + ": wait " + e.wait.String() }
+
+// errBadJob is a job booty cannot carry out, whatever GitHub does.
+type errBadJob struct{ err error }
+
+func (e *errBadJob) Error() string { return e.err.Error() }
+func (e *errBadJob) Unwrap() error { return e.err }
+
+// verdict turns the outcome of one attempt into River's answer, in one
+// place (alertmanager's Retrier.Check): done, snooze without spending an
+// attempt, retry with backoff, or park for an operator. Whether a create
+// looks for its marker first is not decided here but by the attempt
+// itself: every attempt after the first may follow one that reached
+// GitHub (github.ErrOutcomeUnknown, or a crash), so it looks.
+func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		snooze *errSnooze
+		bad    *errBadJob
+	)
+	switch {
+	case errors.As(err, &snooze):
+		log.Debug("job snoozed", "why", snooze.why, "wait", snooze.wait)
+		return river.JobSnooze(snooze.wait)
+	case errors.As(err, &bad):
+		return w.park(ctx, log, job, bad.err)
+	case errors.Is(err, github.ErrIssuesDisabled):
+		// Filing again would only make a duplicate once they are back.
+		return w.park(ctx, log, job, fmt.Errorf("issues are disabled on the repository; turn them on, then retry the job: %w", err))
+	}
+	f := github.Classify(err, w.cfg.Now())
+	switch f.Class {
+	case github.RateLimited:
+		w.cfg.Limiter.Pause(w.cfg.Now().Add(f.Wait))
+		log.Warn("github rate limit: pausing writes", "status", f.Status, "wait", f.Wait)
+		return river.JobSnooze(f.Wait)
+	case github.Permanent:
+		return w.park(ctx, log, job, fmt.Errorf("github answered %d: %s", f.Status, f.Message))
+	}
+	if job.Attempt >= job.MaxAttempts {
+		log.Error("giving up after the last attempt; job parked", "err", err)
+		w.report(ctx, job, err)
+		return err
+	}
+	// Only the first failure of a run is worth a warning; the rest repeat it.
+	level := slog.LevelInfo
+	if job.Attempt == 1 {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "github call failed; will retry", "err", err, "status", f.Status,
+		"outcome_unknown", errors.Is(err, github.ErrOutcomeUnknown), "next_in", Backoff(job.Attempt))
+	return err
+}
+
+// refused reports whether GitHub refused a call for good (not an outage or
+// a rate limit), by the same classification as verdict.
+func (w *Worker) refused(err error) bool {
+	return github.Classify(err, w.cfg.Now()).Class == github.Permanent
+}
+
+func (w *Worker) park(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
+	log.Error("job parked: needs an operator (booty spool list)", "err", err)
+	w.report(ctx, job, err)
+	return river.JobCancel(err)
+}
+
+func (w *Worker) report(ctx context.Context, job *river.Job[IssueArgs], err error) {
+	if w.cfg.Failures == nil {
+		return
+	}
+	w.cfg.Failures.JobFailed(ctx, JobFailure{
+		Kind: job.Kind, JobID: job.ID, ProblemKey: job.Args.ProblemKey, Attempt: job.Attempt, Err: err,
+	})
+}
