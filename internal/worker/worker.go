@@ -268,6 +268,13 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 			return w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, n, is.Closed, is.ClosedAt)
 		}
 	}
+	if is.Closed && !is.ClosedAt.IsZero() && !a.Timestamp.After(is.ClosedAt) {
+		// The event happened before the issue was closed: the fix may
+		// well postdate it, so it is no regression. It was counted; the
+		// close is recorded so the next decision knows of it.
+		log.Info("event predates the close; not reopening", "issue", n, "closed_at", is.ClosedAt, "event_at", a.Timestamp)
+		return w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, n, true, is.ClosedAt)
+	}
 	// A reopen stays a regression when a retry finds the issue open
 	// because an earlier attempt reopened it before its comment failed.
 	regression := is.Closed || job.Args.Action == alert.ActionReopen

@@ -274,7 +274,10 @@ func TestReopen(t *testing.T) {
 				}
 			}
 
-			d, id := b.accept(t, newAlert(key, "ev2"))
+			closed, _ := b.srv.Issue(is.Number)
+			ev := newAlert(key, "ev2")
+			ev.Timestamp = closed.ClosedAt.Add(time.Second)
+			d, id := b.accept(t, ev)
 			if d.Action != c.want {
 				t.Fatalf("alert after close: got %v, want %s", d, c.want)
 			}
@@ -302,6 +305,40 @@ func TestReopen(t *testing.T) {
 				t.Errorf("got %d issues, want 1", len(b.srv.Issues()))
 			}
 		})
+	}
+}
+
+// TestEventBeforeCloseFoundAtGitHub: a comment job that finds the issue
+// closed after its event happened neither reopens nor comments (replay 7.9,
+// the worker's half: the decision could not know of the close).
+func TestEventBeforeCloseFoundAtGitHub(t *testing.T) {
+	t.Parallel()
+	b := setup(t, setupOpts{cooldown: 0})
+	key := "sentry:4731"
+	first := newAlert(key, "ev1")
+	b.accept(t, first)
+	is := b.waitIssue(t, key)
+	if err := b.srv.CloseIssue(is.Number); err != nil {
+		t.Fatalf("CloseIssue: %v", err)
+	}
+	closed, _ := b.srv.Issue(is.Number)
+	old := newAlert(key, "ev0")
+	old.Timestamp = closed.ClosedAt.Add(-time.Hour)
+	d, id := b.accept(t, old)
+	if d.Action != alert.ActionComment {
+		t.Fatalf("decision: got %v, want comment (booty does not know of the close yet)", d)
+	}
+	b.waitState(t, id, rivertype.JobStateCompleted)
+	got, _ := b.srv.Issue(is.Number)
+	if got.State != "closed" || len(got.Comments) != 0 {
+		t.Errorf("issue: got state %s with %d comments, want closed with none", got.State, len(got.Comments))
+	}
+	p, err := b.st.Problem(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Problem: %v", err)
+	}
+	if !p.IssueClosed || !p.IssueClosedAt.Equal(closed.ClosedAt) {
+		t.Errorf("problem: closed %v at %v, want closed at %v", p.IssueClosed, p.IssueClosedAt, closed.ClosedAt)
 	}
 }
 
