@@ -30,6 +30,7 @@ type Store struct {
 	db     *sql.DB
 	driver riverdriver.Driver[*sql.Tx]
 	log    *slog.Logger
+	path   string
 
 	file     *fileWatch  // nil for a database that is not a local file
 	lock     *serveLock  // nil unless opened to serve
@@ -93,7 +94,7 @@ func OpenWith(ctx context.Context, databaseURL string, opts Options) (*Store, er
 var ErrNoDatabase = errors.New("no database")
 
 func openSQLite(ctx context.Context, path string, opts Options) (_ *Store, err error) {
-	s := &Store{log: opts.Log, onCommit: opts.OnCommit,
+	s := &Store{path: path, log: opts.Log, onCommit: opts.OnCommit,
 		ops: make(chan *writeOp, maxBatch), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	switch opts.Access {
 	case Operate:
@@ -163,6 +164,10 @@ func (s *Store) Close() error {
 	s.lock.release()
 	return err
 }
+
+// Path returns the database file, for the operator to see which store a
+// command opened.
+func (s *Store) Path() string { return s.path }
 
 // DB returns the database handle, for River.
 func (s *Store) DB() *sql.DB { return s.db }
