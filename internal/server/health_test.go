@@ -232,6 +232,11 @@ func TestHealthFailingWrites(t *testing.T) {
 			if rec.Code != http.StatusServiceUnavailable || got.Status != "unavailable" || !strings.HasPrefix(got.Store, tc.want) || got.Error != got.Store {
 				t.Fatalf("health while writes fail: got %d %+v, want 503 with store %q…", rec.Code, got, tc.want)
 			}
+			// The README's alert on refused deliveries counts this series.
+			const refused = `booty_webhook_deliveries_total{outcome="unavailable",resource="event_alert"} 1`
+			if m := b.do(t, http.MethodGet, "/metrics", nil, nil).Body.String(); !strings.Contains(m, refused) {
+				t.Errorf("/metrics lacks %q:\n%s", refused, m)
+			}
 			if tc.recover == nil {
 				return
 			}
