@@ -2,9 +2,9 @@
 # deploy.sh installs, switches, checks and rolls back booty releases on the server.
 #
 # Layout under BOOTY_ROOT:
-#   releases/SHA/{booty,release.env,deploy.sh}   one directory per release
-#   current  -> releases/SHA                       what systemd runs (ExecStart)
-#   previous -> releases/SHA                       where `rollback` goes by default
+#   releases/SHA/{booty,booty-ctl,release.env,deploy.sh}   one directory per release
+#   current  -> releases/SHA   what systemd runs (ExecStart), and booty-ctl for operators
+#   previous -> releases/SHA   where `rollback` goes by default
 #
 # A release is live only when /health answers 200 with "release" equal to its SHA: a
 # process that answers but is still the old binary, or reports another release, does
@@ -225,6 +225,14 @@ install_release() {
 	tmp=$(mktemp -d "$ROOT/releases/.$sha.XXXXXX")
 	install -m 0755 -- "$binary" "$tmp/booty"
 	install -m 0755 -- "$SELF" "$tmp/deploy.sh"
+	# The operator's wrapper (docs/deploy.md) travels with the binary it runs.
+	local ctl
+	ctl="$(dirname -- "$SELF")/booty-ctl"
+	if [[ ! -f $ctl ]]; then
+		rm -rf -- "$tmp"
+		die "booty-ctl is missing next to $SELF; nothing was changed"
+	fi
+	install -m 0755 -- "$ctl" "$tmp/booty-ctl"
 	printf 'SENTRY_RELEASE=%s\nSENTRY_ENVIRONMENT=%s\n' "$sha" "$env" >"$tmp/release.env"
 	chmod 0644 -- "$tmp/release.env"
 	chmod 0755 -- "$tmp"

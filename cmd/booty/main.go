@@ -28,9 +28,10 @@ Commands:
   serve                    run the webhook server and the GitHub worker
   check-config             report every configuration problem and exit
   version                  print the version
-  spool list               list parked GitHub writes
-  spool retry ID|--all     run parked writes again
-  spool drop ID            delete a parked write for good
+  parked list              list parked GitHub writes
+  parked retry ID|--all    run parked writes again
+  parked drop ID           delete a parked write for good
+  recover                  rebuild the problem → issue map from GitHub
   send-test-alert --url URL [--fixture FILE] [--new]
                            sign and post an event alert to a booty server
 
@@ -50,8 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, buildVersion())
 		return 0
-	case "spool":
-		return spool(ctx, args[1:], getenv, stdout, stderr)
+	case "parked", "spool": // spool: the old name, kept for scripts
+		return parked(ctx, args[1:], getenv, stdout, stderr)
+	case "recover":
+		return recoverCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "send-test-alert":
 		return sendTestAlert(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":

@@ -179,7 +179,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 			a.apm.Close()
 		}
 	}()
-	a.store, err = store.Open(ctx, cfg.DatabaseURL)
+	a.store, err = store.OpenWith(ctx, cfg.DatabaseURL, store.Options{Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +208,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Log:      log,
 		Failures: a.apm,
 	})
+	if err := recoverIfEmpty(ctx, a.store, issues, log); err != nil {
+		return nil, err
+	}
 	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency)
 	if err != nil {
 		return nil, err

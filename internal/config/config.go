@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"booty/internal/alert"
+	"booty/internal/store/dburl"
 )
 
 // Config is booty's whole configuration.
@@ -226,19 +227,10 @@ func validRepoPart(s string) bool {
 }
 
 // ParseDatabaseURL splits BOOTY_DATABASE_URL into a driver ("sqlite" or
-// "postgres") and what that driver opens.
+// "postgres") and what that driver opens. The store owns the format.
 func ParseDatabaseURL(s string) (driver, dsn string, err error) {
-	switch {
-	case strings.HasPrefix(s, "sqlite:"):
-		p := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "//")
-		if p == "" {
-			return "", "", errors.New("sqlite: needs a file path, such as sqlite:booty.db")
-		}
-		return "sqlite", p, nil
-	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		return "postgres", s, nil
-	}
-	return "", "", errors.New("must be sqlite:PATH or postgres://…")
+	u, err := dburl.Parse(s)
+	return u.Driver, u.DSN, err
 }
 
 type reader struct {

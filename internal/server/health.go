@@ -22,6 +22,13 @@ const (
 	githubFailed = "failed"
 )
 
+// writeChecker is what a store that can refuse writes while it still
+// answers reads tells health: why writes fail now, or nil
+// (store.Store.WriteErr).
+type writeChecker interface {
+	WriteErr() error
+}
+
 type healthBody struct {
 	Status        string  `json:"status"`
 	Version       string  `json:"version"`
@@ -36,8 +43,8 @@ type healthBody struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// healthCheck answers GET /health: 200 while the store answers, 503 when it
-// does not. With ?deep=1 it also checks GitHub access (cached for
+// healthCheck answers GET /health: 200 while the store answers and takes
+// writes, 503 when it does not. With ?deep=1 it also checks GitHub access (cached for
 // accessTTL) and answers 503 with the reason when booty cannot write issues.
 func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -60,6 +67,13 @@ func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("health check: store unreachable", "err", err)
 		h.Store = "unreachable"
 		problems = append(problems, "store unreachable")
+	} else if w, ok := s.health.(writeChecker); ok {
+		// The store answers reads while it refuses writes (a full disk,
+		// a deleted file): deliveries get 503, and so must health.
+		if err := w.WriteErr(); err != nil {
+			h.Store = "failing writes: " + err.Error()
+			problems = append(problems, h.Store)
+		}
 	}
 	h.ParkedJobs = parked
 	if deep(r) {

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -167,5 +169,91 @@ func TestHealthDeepDryRun(t *testing.T) {
 	got := decode[healthAnswer](t, rec)
 	if rec.Code != http.StatusOK || got.GitHub != "dry_run" || got.Status != "ok" {
 		t.Errorf("got %d %+v, want 200 with github dry_run", rec.Code, got)
+	}
+}
+
+// TestHealthFailingWrites makes the store refuse writes while it still
+// answers reads: webhooks get 503 and so does health, until a write
+// commits again.
+func TestHealthFailingWrites(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		fail    func(t *testing.T, b *bundle)
+		recover func(t *testing.T, b *bundle) // nil: writes never come back
+		want    string
+	}{
+		{
+			name: "disk full",
+			fail: func(t *testing.T, b *bundle) {
+				var pages int
+				if err := b.st.DB().QueryRowContext(t.Context(), `PRAGMA page_count`).Scan(&pages); err != nil {
+					t.Fatal(err)
+				}
+				// SQLite answers SQLITE_FULL at the page limit, as on a full
+				// disk; filler takes the free space left below it.
+				exec(t, b, `CREATE TABLE filler (b BLOB)`)
+				exec(t, b, fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+1))
+				for i := 0; ; i++ {
+					if _, err := b.st.DB().ExecContext(t.Context(), `INSERT INTO filler VALUES (zeroblob(512))`); err != nil {
+						break
+					}
+					if i > 100_000 {
+						t.Fatal("the database never filled up")
+					}
+				}
+			},
+			recover: func(t *testing.T, b *bundle) { exec(t, b, `PRAGMA max_page_count = 1073741823`) },
+			want:    "failing writes: write: ",
+		},
+		{
+			name: "database deleted",
+			fail: func(t *testing.T, b *bundle) {
+				if err := os.Remove(b.st.Path()); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "failing writes: database file lost: ",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, setupOptions{})
+			if rec := b.do(t, http.MethodGet, "/health", nil, nil); rec.Code != http.StatusOK {
+				t.Fatalf("health before: got %d %s, want 200", rec.Code, rec.Body)
+			}
+			tc.fail(t, b)
+			body := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+			if rec := b.do(t, http.MethodPost, "/webhooks/sentry", body, webhookHeader(testSecret, "event_alert", body)); rec.Code != http.StatusServiceUnavailable {
+				t.Fatalf("webhook while writes fail: got %d %s, want 503", rec.Code, rec.Body)
+			}
+			rec := b.do(t, http.MethodGet, "/health", nil, nil)
+			got := decode[healthAnswer](t, rec)
+			if rec.Code != http.StatusServiceUnavailable || got.Status != "unavailable" || !strings.HasPrefix(got.Store, tc.want) || got.Error != got.Store {
+				t.Fatalf("health while writes fail: got %d %+v, want 503 with store %q…", rec.Code, got, tc.want)
+			}
+			// The README's alert on refused deliveries counts this series.
+			const refused = `booty_webhook_deliveries_total{outcome="unavailable",resource="event_alert"} 1`
+			if m := b.do(t, http.MethodGet, "/metrics", nil, nil).Body.String(); !strings.Contains(m, refused) {
+				t.Errorf("/metrics lacks %q:\n%s", refused, m)
+			}
+			if tc.recover == nil {
+				return
+			}
+			tc.recover(t, b)
+			if rec := b.do(t, http.MethodPost, "/webhooks/sentry", body, webhookHeader(testSecret, "event_alert", body)); rec.Code != http.StatusAccepted {
+				t.Fatalf("webhook after recovery: got %d %s, want 202", rec.Code, rec.Body)
+			}
+			if rec := b.do(t, http.MethodGet, "/health", nil, nil); rec.Code != http.StatusOK {
+				t.Errorf("health after a good commit: got %d %s, want 200", rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+func exec(t *testing.T, b *bundle, q string) {
+	t.Helper()
+	if _, err := b.st.DB().ExecContext(t.Context(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
 	}
 }

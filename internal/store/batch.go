@@ -96,9 +96,15 @@ func (s *Store) drainClosed() {
 func (s *Store) commit(batch []*writeOp) {
 	errs := make([]error, len(batch))
 	fail := func(err error) {
+		s.writes.set(err)
 		for _, op := range batch {
 			op.done <- err
 		}
+	}
+	// A lost file takes no more writes: they would vanish at the restart.
+	if err := s.checkFile(); err != nil {
+		fail(err)
+		return
 	}
 	// The transaction outlives any one request: a caller giving up must
 	// not break its neighbours' commit.
@@ -108,16 +114,44 @@ func (s *Store) commit(batch []*writeOp) {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
+	var storageErr error
+	wrote := false
 	for i, op := range batch {
 		if err := op.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
+		if storageErr != nil {
+			// SQLite may have rolled the whole transaction back (it does
+			// on SQLITE_FULL); what follows must not run outside it.
+			errs[i] = storageErr
+			continue
+		}
 		errs[i] = runSavepoint(ctx, tx, func() error { return op.fn(context.WithoutCancel(op.ctx), tx) })
+		if errs[i] == nil {
+			wrote = true
+		} else if isStorageErr(errs[i]) {
+			storageErr = errs[i]
+		}
 	}
 	if err := tx.Commit(); err != nil {
+		if storageErr != nil {
+			// The cause, not the "no transaction is active" it leads to.
+			err = storageErr
+		}
 		fail(fmt.Errorf("commit: %w", err))
 		return
+	}
+	// A batch whose every delivery the disk refused commits an empty
+	// transaction: that is no sign of health.
+	switch {
+	case storageErr != nil:
+		s.writes.set(fmt.Errorf("write: %w", storageErr))
+	case wrote:
+		s.writes.set(nil)
+	}
+	if s.onCommit != nil {
+		s.onCommit(len(batch))
 	}
 	for i, op := range batch {
 		op.done <- errs[i]

@@ -5,20 +5,46 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"booty/internal/alert"
 	"booty/internal/store"
 )
 
-// TestGroupCommitIsolatesFailures sends many deliveries at once, so they
-// share transactions, and fails every third one's enqueue: only those roll
-// back, the others are all stored.
+// TestGroupCommitIsolatesFailures holds the writer until every delivery
+// waits, so that they share one transaction, and fails every third one's
+// enqueue: only those roll back, the others are all stored, and the
+// commits prove the sharing.
 func TestGroupCommitIsolatesFailures(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t)
+	ctx := t.Context()
+	var (
+		mu      sync.Mutex
+		batches []int
+	)
+	st, err := store.OpenWith(ctx, "sqlite:"+filepath.Join(t.TempDir(), "booty.db"), store.Options{
+		OnCommit: func(n int) {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, n)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// The store has one connection: holding it stops the writer at its
+	// first BEGIN while the rest queue up behind it.
+	conn, err := st.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	pl := alert.NewPipeline(alert.SeverityError, time.Hour)
 	errBoom := errors.New("boom")
 	const n = 60
@@ -30,7 +56,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 			defer wg.Done()
 			a := &alert.Alert{ProblemKey: fmt.Sprintf("sentry:%d", i), EventID: "e", Level: alert.SeverityError}
 			d := store.Delivery{ReceivedAt: time.Now(), RequestID: fmt.Sprint(i), ProblemKey: a.ProblemKey}
-			_, errs[i] = st.Accept(t.Context(), d, a,
+			_, errs[i] = st.Accept(ctx, d, a,
 				func(prev alert.Problem) (alert.Decision, alert.Problem) { return pl.Decide(a, prev, time.Now()) },
 				func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) {
 					if i%3 == 0 {
@@ -40,9 +66,12 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 				})
 		}()
 	}
+	waitFor(t, "all but the writer's first delivery to queue", func() bool { return st.QueuedWrites() == n-1 })
+	conn.Close()
 	wg.Wait()
+
 	for i, err := range errs {
-		_, perr := st.Problem(t.Context(), fmt.Sprintf("sentry:%d", i))
+		_, perr := st.Problem(ctx, fmt.Sprintf("sentry:%d", i))
 		if i%3 == 0 {
 			if !errors.Is(err, errBoom) {
 				t.Errorf("delivery %d: err = %v, want boom", i, err)
@@ -58,6 +87,23 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	}
 	if got, want := len(deliveries(t, st)), n-n/3; got != want {
 		t.Errorf("delivery rows = %d, want %d", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]int{1, n - 1}, batches); diff != "" {
+		t.Errorf("deliveries per commit (-want +got):\n%s", diff)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

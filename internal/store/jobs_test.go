@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,5 +246,82 @@ func TestAcceptRollsBackJob(t *testing.T) {
 	}
 	if j.Kind != (testJob{}).Kind() {
 		t.Errorf("job kind: got %q, want %q", j.Kind, (testJob{}).Kind())
+	}
+}
+
+// TestRiverSchema fails when a River upgrade moves what booty reads or
+// writes in River's tables directly (riverjobs.go): the columns must exist
+// with the types booty's SQL assumes, and the states it names must be
+// River's.
+func TestRiverSchema(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	rows, err := st.DB().QueryContext(t.Context(), `SELECT name, type FROM pragma_table_info('river_job')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		got[name] = strings.ToLower(typ)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for col, want := range map[string]string{
+		"id": "integer", "state": "text", "attempt": "integer", "max_attempts": "integer",
+	} {
+		if got[col] != want {
+			t.Errorf("river_job.%s: type %q, want %q", col, got[col], want)
+		}
+	}
+	known := map[rivertype.JobState]bool{}
+	for _, s := range rivertype.JobStates() {
+		known[s] = true
+	}
+	for _, s := range append(store.ParkedStates(), rivertype.JobStateRunning, rivertype.JobStateAvailable) {
+		if !known[s] {
+			t.Errorf("state %q is not one of River's", s)
+		}
+	}
+}
+
+// TestGrantAttempts gives a job that used up its attempts a fresh set,
+// keeping the attempt count.
+func TestGrantAttempts(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t)
+	ctx := t.Context()
+	// Insert-only: nothing works the job.
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &testWorker{})
+	c, err := river.NewClient(st.Driver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Insert(ctx, testJob{}, &river.InsertOpts{MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Job.ID
+	if _, err := st.DB().ExecContext(ctx, `UPDATE river_job SET attempt = 3, state = 'discarded', finalized_at = datetime('now') WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.GrantAttempts(ctx, c.Driver().GetExecutor(), id, 5); err != nil {
+		t.Fatalf("GrantAttempts: %v", err)
+	}
+	j, err := c.JobGet(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Attempt != 3 || j.MaxAttempts != 8 {
+		t.Errorf("got attempt %d of %d, want 3 of 8", j.Attempt, j.MaxAttempts)
+	}
+	if !store.IsParked(j.State) {
+		t.Errorf("IsParked(%s) = false, want true", j.State)
 	}
 }

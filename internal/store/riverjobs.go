@@ -3,13 +3,46 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 )
 
-// ParkedJobs counts jobs that stopped for good and wait for an operator
-// (River's cancelled and discarded states).
+// This file is the one place booty reads or edits River's tables directly,
+// where River's API has no call for what booty needs. TestRiverSchema fails
+// when a River upgrade moves the columns used here.
+
+// ParkedStates are the River states booty calls "parked": a job that stopped
+// for good (cancelled by booty as permanent, or discarded after its last
+// attempt) and waits for an operator to retry or drop it.
+func ParkedStates() []rivertype.JobState {
+	return []rivertype.JobState{rivertype.JobStateCancelled, rivertype.JobStateDiscarded}
+}
+
+// IsParked reports whether a job in state is parked.
+func IsParked(state rivertype.JobState) bool {
+	for _, p := range ParkedStates() {
+		if state == p {
+			return true
+		}
+	}
+	return false
+}
+
+// parkedSQL is ParkedStates as an SQL list: ('cancelled', 'discarded').
+func parkedSQL() string {
+	q := make([]string, 0, 2)
+	for _, p := range ParkedStates() {
+		q = append(q, "'"+string(p)+"'")
+	}
+	return "(" + strings.Join(q, ", ") + ")"
+}
+
+// ParkedJobs counts the parked jobs.
 func (s *Store) ParkedJobs(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN ('cancelled', 'discarded')`).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN `+parkedSQL()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count parked jobs: %w", err)
 	}
@@ -17,16 +50,32 @@ func (s *Store) ParkedJobs(ctx context.Context) (int, error) {
 }
 
 // RequeueOrphans makes jobs that were running when booty last stopped
-// available again, and returns how many there were. Only one booty process
-// runs on an SQLite file, so at startup every running job is an orphan of
-// a crash; River's own rescuer would wait an hour. The next attempt looks
-// up the issue marker first, so a create cut off mid-call is not repeated.
+// available again, and returns how many there were. The serve lock makes
+// booty the only process serving this file, so at startup every running job
+// is an orphan of a crash; River's own rescuer would wait an hour. The next
+// attempt looks up the issue marker first, so a create cut off mid-call is
+// not repeated.
 func (s *Store) RequeueOrphans(ctx context.Context) (int64, error) {
+	if s.lock == nil {
+		return 0, fmt.Errorf("requeue orphaned jobs: only a serving store may requeue")
+	}
 	res, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 	if err != nil {
 		return 0, fmt.Errorf("requeue orphaned jobs: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// GrantAttempts lets job id run attempts more times after its current
+// attempt, through exec (a River client's driver executor, or a
+// transaction). River's JobRetry gives a job that used up its attempts just
+// one more; the attempt count itself stays, since it is what makes a create
+// look for its marker first.
+func GrantAttempts(ctx context.Context, exec riverdriver.Executor, id int64, attempts int) error {
+	if err := exec.Exec(ctx, `UPDATE river_job SET max_attempts = attempt + $1 WHERE id = $2`, attempts, id); err != nil {
+		return fmt.Errorf("grant job %d %d attempts: %w", id, attempts, err)
+	}
+	return nil
 }
 
 var riverStates = map[string]string{

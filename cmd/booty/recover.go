@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"booty/internal/config"
+	"booty/internal/github"
+	"booty/internal/store"
+)
+
+const recoverUsage = `usage: booty recover
+
+Rebuilds booty's problem → issue map from the issues that carry booty's
+hidden marker in TARGET_REPO_URL, open or closed, and records those the
+store does not know. booty serve does this by itself when it starts on an
+empty store; run it by hand after restoring an old backup. It needs the
+whole configuration (GITHUB_TOKEN, TARGET_REPO_URL, BOOTY_DATABASE_URL) and
+works beside a running booty.
+`
+
+// markedIssues lists the issues that carry booty's marker:
+// github.Client.MarkedIssues.
+type markedIssues interface {
+	MarkedIssues(ctx context.Context) ([]github.MarkedIssue, error)
+}
+
+var _ markedIssues = (*github.Client)(nil)
+
+// recoverTimeout bounds one rebuild: a thousand pages at GitHub's pace.
+const recoverTimeout = 5 * time.Minute
+
+// recoverIssues records the issue of every marked problem st does not know,
+// and returns how many marked issues there were and how many it added.
+func recoverIssues(ctx context.Context, st *store.Store, gh markedIssues) (found, added int, err error) {
+	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
+	defer cancel()
+	issues, err := gh.MarkedIssues(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("recover issues: %w", err)
+	}
+	links := make([]store.IssueLink, len(issues))
+	for i, is := range issues {
+		links[i] = store.IssueLink{ProblemKey: is.ProblemKey, Number: is.Number, Closed: is.Closed, CreatedAt: is.CreatedAt}
+	}
+	added, err = st.RestoreIssues(ctx, links)
+	if err != nil {
+		return len(issues), 0, fmt.Errorf("recover issues: %w", err)
+	}
+	return len(issues), added, nil
+}
+
+// recoverIfEmpty is serve's startup step: on a store that knows no problem
+// it rebuilds the map before any alert is decided, so a lost database never
+// means a second issue for every open problem. It fails the start when
+// GitHub cannot be read: serving on would file those duplicates. A dry run
+// (gh is not a GitHub client) has nothing to recover.
+func recoverIfEmpty(ctx context.Context, st *store.Store, gh any, log *slog.Logger) error {
+	lister, ok := gh.(markedIssues)
+	if !ok {
+		return nil
+	}
+	if has, err := st.HasProblems(ctx); err != nil || has {
+		return err
+	}
+	found, added, err := recoverIssues(ctx, st, lister)
+	if err != nil {
+		return fmt.Errorf("%w; the store is empty and booty will not file issues again before it knows those it filed", err)
+	}
+	if found > 0 {
+		log.Warn("empty store: recovered problems from the issues carrying booty's marker", "issues", found, "problems", added)
+	}
+	return nil
+}
+
+// recoverCommand is booty recover.
+func recoverCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("recover", recoverUsage, stderr)
+	if code, stop := parseFlags(fs, args, 0); stop {
+		return code
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		printProblems(stderr, err)
+		return 1
+	}
+	if cfg.DryRun {
+		fmt.Fprintln(stderr, "booty: recover reads GitHub, which a dry run never does; unset BOOTY_DRY_RUN")
+		return 1
+	}
+	st, err := openOperatorStore(ctx, getenv, stderr)
+	if err != nil {
+		return 1
+	}
+	defer st.Close()
+	gh, err := github.NewClient(&http.Client{Timeout: 30 * time.Second}, cfg.GitHubAPIURL, cfg.GitHubToken,
+		cfg.RepoOwner, cfg.RepoName, buildVersion())
+	if err != nil {
+		fmt.Fprintf(stderr, "booty: %v\n", err)
+		return 1
+	}
+	found, added, err := recoverIssues(ctx, st, gh)
+	if err != nil {
+		fmt.Fprintf(stderr, "booty: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d issues in %s carry booty's marker; recorded %d problems the store did not know\n", found, cfg.Repo(), added)
+	return 0
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"booty/internal/alert"
+)
+
+// IssueLink ties a problem to the GitHub issue that carries its marker.
+type IssueLink struct {
+	ProblemKey string
+	Number     int
+	Closed     bool
+	CreatedAt  time.Time
+}
+
+// HasProblems reports whether the store knows any problem. An empty store
+// on a repository booty already filed into is a lost database: its issues
+// must be found again before any alert is decided.
+func (s *Store) HasProblems(ctx context.Context) (bool, error) {
+	var found bool
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM booty_problems)`).Scan(&found); err != nil {
+		return false, fmt.Errorf("look for problems: %w", err)
+	}
+	return found, nil
+}
+
+// RestoreIssues records the issue of every linked problem the store does
+// not know yet, as if booty had just filed it, and returns how many it
+// added. Known problems are left alone, and of two issues for one problem
+// the first in links wins: pass them oldest first. It commits through the
+// writer, so it is refused like any write once the file is lost.
+func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, error) {
+	added := 0
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		added = 0
+		for _, l := range links {
+			if l.ProblemKey == "" || l.Number <= 0 {
+				continue
+			}
+			_, err := problemTx(ctx, tx, l.ProblemKey)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			// No cooldown and no count: the next alert comments on the
+			// open issue, or reopens the closed one, which is what booty
+			// would do had it never lost track.
+			seen := l.CreatedAt
+			if seen.IsZero() {
+				seen = time.Now()
+			}
+			p := alert.Problem{Key: l.ProblemKey, FirstSeen: seen, LastSeen: seen, IssueNumber: l.Number, IssueClosed: l.Closed}
+			if err := putProblemTx(ctx, tx, p); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("restore issues: %w", err)
+	}
+	return added, nil
+}
