@@ -185,7 +185,10 @@ func TestHangUntilClientGivesUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t, githubtest.Options{})
 	b.srv.FailNext(1, githubtest.Hang(time.Hour))
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	// Long enough for the request to reach the stand-in on a loaded
+	// machine: a deadline that expires before the handler runs leaves
+	// nothing to record.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	_, _, err := b.gh.Issues.Create(ctx, owner, repo, gh.CreateIssueRequest{Title: "t"})
 	if !errors.Is(err, context.DeadlineExceeded) {
