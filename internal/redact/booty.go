@@ -13,7 +13,8 @@ import (
 // personal data that is no credential at all (card numbers, US social
 // security numbers), which no credential rule set covers. The value of a
 // key, header or URL credential is replaced; its name stays, so the text
-// still says what was there.
+// still says what was there. The rules that start at their keyword are
+// anchored there (see rule.anchored).
 func bootyRules() []rule {
 	return []rule{
 		{
@@ -34,22 +35,25 @@ func bootyRules() []rule {
 			// words ("Bearer x", "Basic x").
 			id:       "authorization-header",
 			keywords: []string{"authorization"},
-			re:       regexp.MustCompile(`(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s,;"']+(?:[ \t]+[^\s,;"']+)?)`),
+			re:       regexp.MustCompile(`^(?i)authorization["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s,;"']+(?:[ \t]+[^\s,;"']+)?)`),
 			group:    1,
+			anchored: true,
 		},
 		{
 			id:       "bearer-token",
 			keywords: []string{"bearer"},
-			re:       regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{8,}=*)`),
+			re:       regexp.MustCompile(`^(?i)bearer\s+([A-Za-z0-9\-._~+/]{8,}=*)`),
 			group:    1,
+			anchored: true,
 		},
 		{
 			// A Cookie or Set-Cookie header's value: every cookie in
 			// it, to the end of the line or the closing quote.
 			id:       "cookie-header",
 			keywords: []string{"cookie"},
-			re:       regexp.MustCompile(`(?i)\b(?:set-)?cookie["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s"'][^\r\n"']*)`),
+			re:       regexp.MustCompile(`^(?i)cookie["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s"'][^\r\n"']*)`),
 			group:    1,
+			anchored: true,
 		},
 		{
 			// key=value and "key": "value" where the key ends in a
@@ -57,9 +61,10 @@ func bootyRules() []rule {
 			// aws_secret_access_key, DB_PASSWORD): the match starts at
 			// the name, so whatever precedes it stays.
 			id:       "secret-assignment",
-			keywords: []string{"pass", "pwd", "secret", "token", "key", "credential"},
-			re:       regexp.MustCompile(`(?i)(?:password|passwd|passphrase|pwd|secret|token|(?:api|access|secret|private|signing|encryption|master)[_-]?key|credentials?)["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s&,;"'<>]+)`),
+			keywords: []string{"pass", "pwd", "secret", "token", "api", "access", "private", "signing", "encryption", "master", "credential"},
+			re:       regexp.MustCompile(`^(?i)(?:password|passwd|passphrase|pwd|secret|token|(?:api|access|secret|private|signing|encryption|master)[_-]?key|credentials?)["']?\s*[:=]\s*("[^"]*"|'[^']*'|[^\s&,;"'<>]+)`),
 			group:    1,
+			anchored: true,
 		},
 		{
 			// The 40-character secret access key that follows an AWS

@@ -86,7 +86,8 @@ func loadRules() (*ruleSet, error) {
 		}
 		expr, lead := strings.ReplaceAll(r.Regex, scannerEnd, textEnd), 0
 		if rest, ok := strings.CutPrefix(expr, `(?i)`+namePrefix); ok {
-			expr, lead = `(?i)`+rest, namePrefixLen
+			// Without the name, a match starts with the keyword.
+			expr, lead = `^(?i)`+rest, namePrefixLen
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
@@ -97,7 +98,7 @@ func loadRules() (*ruleSet, error) {
 			return nil, fmt.Errorf("gitleaks rule %s: %w", r.ID, err)
 		}
 		rs.rules = append(rs.rules, rule{
-			id: r.ID, re: re, group: r.SecretGroup, entropy: r.Entropy, lead: lead,
+			id: r.ID, re: re, group: r.SecretGroup, entropy: r.Entropy, lead: lead, anchored: lead > 0,
 			allow: allow, global: true, keywords: lowerAll(r.Keywords),
 		})
 	}
@@ -106,6 +107,18 @@ func loadRules() (*ruleSet, error) {
 		return nil, fmt.Errorf("%d rules, more than the %d a rule set holds", len(rs.rules), maxRules)
 	}
 	byKeyword := make(map[string]bitset)
+	for i := range rs.rules {
+		r := &rs.rules[i]
+		for _, kw := range r.keywords {
+			if kw == "" {
+				return nil, fmt.Errorf("rule %s: empty keyword", r.id)
+			}
+			r.first[kw[0]] = true
+		}
+		if r.anchored && !strings.HasPrefix(r.re.String(), "^") {
+			return nil, fmt.Errorf("rule %s: anchored, but its regexp does not start with ^", r.id)
+		}
+	}
 	for i, r := range rs.rules {
 		switch {
 		case len(r.keywords) > 0:

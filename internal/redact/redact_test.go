@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -24,6 +25,9 @@ const (
 	gitlabPAT    = "glpat-Fak3GitLabT0ken-1234"
 	slackHook    = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
 )
+
+// longValue is a 400-character secret value.
+var longValue = strings.Repeat("Zm9vYmFyQmF6UXV4", 25)
 
 func TestString(t *testing.T) {
 	t.Parallel()
@@ -57,6 +61,12 @@ func TestString(t *testing.T) {
 		// What booty already redacted, now from the same rules.
 		{"bearer", "request failed: Bearer eyJhbGciOiJIUzI1NiJ9abc.def", "request failed: Bearer [redacted]", "eyJhbGci"},
 		{"authorization header", "Authorization: Basic dXNlcjpwYXNz sent", "Authorization: [redacted] sent", "dXNlcjpwYXNz"},
+		{"proxy authorization", "Proxy-Authorization: Basic dXNlcjpwYXNz", "Proxy-Authorization: [redacted]", "dXNlcjpwYXNz"},
+		{"client secret quoted", "client_secret='shh it is' next", "client_secret=[redacted] next", "shh"},
+		{"x-api-key header", "X-Api-Key: 0f9e8d7c", "X-Api-Key: [redacted]", "0f9e8d7c"},
+		{"json api key", `{"api_key":"k-12345"}`, `{"api_key":[redacted]}`, "k-12345"},
+		// Longer than one anchored attempt looks at: the whole value goes.
+		{"long generic value", "deploy_token = " + longValue + " ok", "deploy_token = [redacted] ok", longValue[250:]},
 		{"password query", "GET /login?user=bob&password=hunter2&x=1", "GET /login?user=bob&password=[redacted]&x=1", "hunter2"},
 		{"url credentials", "connect postgres://booty:s3cret@db.example.com/x failed", "connect postgres://[redacted]@db.example.com/x failed", "s3cret"},
 		{"github token", "used " + githubPAT + " here", "used [redacted] here", githubPAT},
@@ -184,10 +194,8 @@ func TestFixturesKeepTheirText(t *testing.T) {
 			t.Logf("changed: %.120q → %.120q", s, got)
 		}
 	}
-	// The fixtures carry a few signed values (hashes named as secrets);
-	// more than a handful changed means a rule started eating text.
-	if changed > 3 {
-		t.Errorf("%d fixture strings changed, want at most 3", changed)
+	if changed > 0 {
+		t.Errorf("%d fixture strings changed, want none", changed)
 	}
 }
 
@@ -218,6 +226,21 @@ func FuzzString(f *testing.F) {
 			t.Errorf("String(%q) = %q changed text without redacting", a, plain)
 		}
 	})
+}
+
+// BenchmarkStringWorst runs the redactor over long text full of the words
+// that make the costliest rules run: what one hostile field costs.
+func BenchmarkStringWorst(b *testing.B) {
+	redact.String("")
+	for _, n := range []int{8 << 10, 1 << 20} {
+		s := strings.Repeat("api key auth token=short access ", n/32)[:n]
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				_ = redact.String(s)
+			}
+		})
+	}
 }
 
 // BenchmarkString runs the redactor over every string of the Sentry

@@ -32,6 +32,11 @@ type rule struct {
 	// lead is how many name characters ([\w.-]) before the match the
 	// original rule's match began with (see namePrefix).
 	lead int
+	// anchored says every match starts with a keyword, and re is
+	// anchored (^) to be tried only there; first holds the keywords'
+	// first bytes.
+	anchored bool
+	first    [256]bool
 
 	// The prefilter: the rule runs only on text holding one of its
 	// keywords (in lower case, matched without regard to ASCII case), or
@@ -63,33 +68,91 @@ type ruleSet struct {
 
 // find appends the spans of the secrets r finds in s.
 func (r *rule) find(s string, rs *ruleSet, spans []span) []span {
-	if r.scan != nil {
+	switch {
+	case r.scan != nil:
 		return r.scan(s, spans)
+	case r.anchored:
+		return r.findAnchored(s, rs, spans)
 	}
 	for _, m := range r.re.FindAllStringSubmatchIndex(s, -1) {
-		start, end := secretSpan(m, r.group)
-		if start < 0 || start == end {
-			continue
+		if sp, ok := r.accept(s, rs, m); ok {
+			spans = append(spans, sp)
 		}
-		secret := s[start:end]
-		if r.entropy != 0 && entropy(secret) <= r.entropy {
-			continue
-		}
-		if r.valid != nil && !r.valid(secret) {
-			continue
-		}
-		if r.global && allowed(rs.global, s, m, secret) {
-			continue
-		}
-		if r.lead > 0 {
-			m[0] = leadStart(s, m[0], r.lead)
-		}
-		if allowed(r.allow, s, m, secret) {
-			continue
-		}
-		spans = append(spans, span{start, end})
 	}
 	return spans
+}
+
+// findAnchored is find for a rule whose every match starts with one of its
+// keywords: its regexp is tried only where a keyword starts, anchored
+// there. On text dense with keywords ("key", "token") that costs the
+// length of each attempt, where an unanchored regexp pays for every
+// position of the text with every branch of the rule.
+func (r *rule) findAnchored(s string, rs *ruleSet, spans []span) []span {
+	for p := 0; p < len(s); p++ {
+		if !r.first[lower(s[p])] || !r.keywordAt(s, p) {
+			continue
+		}
+		// A window bounds what one attempt costs; a match that
+		// reaches its end may go on, and is tried again on the rest.
+		end := min(len(s), p+anchorWindow)
+		m := r.re.FindStringSubmatchIndex(s[p:end])
+		if m != nil && m[1] == end-p && end < len(s) {
+			m = r.re.FindStringSubmatchIndex(s[p:])
+		}
+		if m == nil {
+			continue
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += p
+			}
+		}
+		if sp, ok := r.accept(s, rs, m); ok {
+			spans = append(spans, sp)
+		}
+		// Matches do not overlap, as with FindAll.
+		p = max(p, m[1]-1)
+	}
+	return spans
+}
+
+// anchorWindow is how much text an anchored attempt looks at first: more
+// than any bounded match of the rules (gitleaks' longest take about 200
+// bytes).
+const anchorWindow = 256
+
+// keywordAt reports whether one of r's keywords starts at s[p].
+func (r *rule) keywordAt(s string, p int) bool {
+	for _, kw := range r.keywords {
+		if hasFoldPrefix(s[p:], kw) {
+			return true
+		}
+	}
+	return false
+}
+
+// accept returns the span of the secret of match m, and whether it is one.
+func (r *rule) accept(s string, rs *ruleSet, m []int) (span, bool) {
+	start, end := secretSpan(m, r.group)
+	if start < 0 || start == end {
+		return span{}, false
+	}
+	secret := s[start:end]
+	if r.entropy != 0 && entropy(secret) <= r.entropy {
+		return span{}, false
+	}
+	if r.valid != nil && !r.valid(secret) {
+		return span{}, false
+	}
+	if r.lead > 0 {
+		// The allowlists see the match as the original rule made
+		// it, with the variable's name.
+		m = append([]int{leadStart(s, m[0], r.lead), m[1]}, m[2:]...)
+	}
+	if r.global && allowed(rs.global, s, m, secret) || allowed(r.allow, s, m, secret) {
+		return span{}, false
+	}
+	return span{start, end}, true
 }
 
 // secretSpan returns the byte range of the secret in a match m.
