@@ -598,17 +598,17 @@ func code(s string, max int) string {
 }
 
 // sentryLink returns a Sentry URL of the alert as a link when it is a plain
-// http(s) URL that can only render as itself: no credentials, not on a
-// GitHub host (which would cross-reference an issue), and only characters
-// that end neither the link nor start markdown. Anything else is shown as
+// http(s) URL that can only render as itself: a host name, no credentials,
+// not on a GitHub host (which would cross-reference an issue), and only
+// characters that end neither the link nor start markdown. Anything else is shown as
 // code.
 func (r *Renderer) sentryLink(raw string) string {
 	if raw == "" {
 		return ""
 	}
 	if len(raw) <= maxURLRunes {
-		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil &&
-			!r.githubHost(u.Hostname()) {
+		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.User == nil &&
+			u.Hostname() != "" && strings.Trim(u.Host, hostChars) == "" && !r.githubHost(u.Hostname()) {
 			if s := u.String(); strings.Trim(s, linkChars) == "" {
 				return s
 			}
@@ -617,8 +617,13 @@ func (r *Renderer) sentryLink(raw string) string {
 	return code(raw, maxURLRunes)
 }
 
-// linkChars are the characters a bare link booty writes may hold.
-const linkChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./:?=&%#+"
+// linkChars are the characters a bare link booty writes may hold; hostChars
+// those of its host and port. No '#': Sentry's links have no fragment, and
+// "#1" reads as an issue reference.
+const (
+	linkChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./:?=&%+"
+	hostChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:"
+)
 
 // githubHost reports whether host is github.com, the host booty files on,
 // or one of their subdomains.

@@ -930,6 +930,8 @@ func TestSentryLink(t *testing.T) {
 		{"https://ghe.example.com/o/r/issues/1", "`https://ghe.example.com/o/r/issues/1`"},
 		{"https://github.com/o/r/issues/1", "`https://github.com/o/r/issues/1`"},
 		{"https://sentry.io/a_b/*x*", "`https://sentry.io/a_b/*x*`"},
+		{"https://sentry.io/o/issues/1/#12", "`https://sentry.io/o/issues/1/#12`"},
+		{"https://sen&try.io/o/", "`https://sen&try.io/o/`"},
 		// Percent-encoded by url.String: a link to sentry.io and nothing else.
 		{"https://sentry.io/a) [x](https://evil.example", "https://sentry.io/a%29%20%5Bx%5D%28https://evil.example"},
 		{"", ""},
