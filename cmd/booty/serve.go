@@ -169,6 +169,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		SampleRate:  cfg.SentrySampleRate,
 		Repo:        cfg.Repo(),
 		Secrets:     secrets(cfg),
+		RequireDSN:  cfg.Production(),
 	}, log)
 	if err != nil {
 		return nil, err
@@ -206,7 +207,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Limiter:  github.NewLimiter(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval),
 		Label:    cfg.TriggerLabel,
 		Log:      log,
-		Failures: a.apm,
+		Failures: jobFailures{a.apm},
 	})
 	if err := recoverIfEmpty(ctx, a.store, issues, log); err != nil {
 		return nil, err
@@ -295,6 +296,19 @@ func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metr
 		return nil, nil, err
 	}
 	return c, c, nil
+}
+
+// jobFailures hands the worker's parked and abandoned jobs to booty's own
+// error reporting, so that neither package needs the other's types.
+type jobFailures struct{ rep *apm.Reporter }
+
+var _ worker.Failures = jobFailures{}
+
+// JobFailed reports f once to Sentry.
+func (f jobFailures) JobFailed(ctx context.Context, jf worker.JobFailure) {
+	f.rep.CaptureJobFailure(ctx, apm.JobFailure{
+		Kind: jf.Kind, JobID: jf.JobID, ProblemKey: jf.ProblemKey, Attempt: jf.Attempt, Err: jf.Err,
+	})
 }
 
 // secrets are the configured values that must never reach Sentry.

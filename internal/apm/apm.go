@@ -11,26 +11,27 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/getsentry/sentry-go"
-
-	"booty/internal/worker"
 )
 
 // FlushTimeout bounds how long shutdown waits for events still in flight.
 const FlushTimeout = 2 * time.Second
 
-// ErrNoDSN is returned by New for a production environment without a DSN:
-// booty must not run in production with its own errors unreported.
+// ErrNoDSN is returned by New when Options.RequireDSN is set and there is no
+// DSN: booty must not run in production with its own errors unreported.
 var ErrNoDSN = errors.New("SENTRY_DSN is required when SENTRY_ENVIRONMENT is production or prod")
 
 // Options configure a Reporter.
 type Options struct {
-	// DSN is the Sentry DSN; empty turns reporting off (outside
-	// production).
+	// DSN is the Sentry DSN; empty turns reporting off, unless
+	// RequireDSN is set.
 	DSN string
+	// RequireDSN makes New refuse to run without a DSN. main sets it for
+	// a production deployment (config.Config.Production), which the
+	// configuration alone decides.
+	RequireDSN bool
 	// Release and Environment are what every event is tagged with.
 	Release     string
 	Environment string
@@ -56,16 +57,14 @@ type Reporter struct {
 	log    *slog.Logger
 }
 
-var _ worker.Failures = (*Reporter)(nil)
-
 // New sets up reporting. Without a DSN it returns a Reporter that reports
-// nothing, after one log line saying so, unless the environment is
-// production, where it returns ErrNoDSN. No tracing is set up: booty sends
+// nothing, after one log line saying so, or ErrNoDSN when opts.RequireDSN
+// is set. No tracing is set up: booty sends
 // errors only.
 func New(opts Options, log *slog.Logger) (*Reporter, error) {
 	r := &Reporter{repo: opts.Repo, log: log}
 	if opts.DSN == "" {
-		if isProduction(opts.Environment) {
+		if opts.RequireDSN {
 			return nil, ErrNoDSN
 		}
 		r.hub = sentry.NewHub(nil, sentry.NewScope())
@@ -110,14 +109,6 @@ func New(opts Options, log *slog.Logger) (*Reporter, error) {
 	r.hub = sentry.NewHub(client, sentry.NewScope())
 	log.Info("error reporting on", "environment", opts.Environment, "release", opts.Release, "sample_rate", client.Options().SampleRate)
 	return r, nil
-}
-
-func isProduction(env string) bool {
-	switch strings.ToLower(env) {
-	case "production", "prod":
-		return true
-	}
-	return false
 }
 
 // dataCollection keeps what sentry-go gathers from a request to what helps
@@ -173,11 +164,20 @@ func (e *JobError) Error() string { return e.Kind + " job stopped for good: " + 
 // Unwrap returns the error the job stopped with.
 func (e *JobError) Unwrap() error { return e.Err }
 
-// JobFailed reports a job that parked or gave up, tagged with job_kind,
-// job_id, problem_key, repo and attempt. The worker calls it once per such
-// job; transient failures that will be retried never reach it, so an
+// JobFailure is a job that stopped for good: it parked or gave up.
+type JobFailure struct {
+	Kind       string
+	JobID      int64
+	ProblemKey string
+	Attempt    int
+	Err        error
+}
+
+// CaptureJobFailure reports a job that parked or gave up, tagged with
+// job_kind, job_id, problem_key, repo and attempt. It is called once per
+// such job; transient failures that will be retried never reach it, so an
 // outage of GitHub is one event per job, not one per attempt.
-func (r *Reporter) JobFailed(ctx context.Context, f worker.JobFailure) {
+func (r *Reporter) CaptureJobFailure(ctx context.Context, f JobFailure) {
 	err := f.Err
 	if err == nil {
 		err = errors.New("no error given")

@@ -17,7 +17,6 @@ import (
 
 	"booty/internal/apm"
 	"booty/internal/apm/apmtest"
-	"booty/internal/worker"
 )
 
 // Distinctive secrets: if any of them shows up in what the stand-in
@@ -69,7 +68,7 @@ func TestJobFailedIsCapturedWithTags(t *testing.T) {
 	t.Parallel()
 	b := setup(t, apm.Options{Release: "rel-1.2.3", Environment: "staging", Repo: "acme/shop"})
 	cause := errors.New("github answered 422: Validation Failed")
-	b.rep.JobFailed(t.Context(), worker.JobFailure{Kind: "github_issue", JobID: 42, ProblemKey: "4711", Attempt: 3, Err: cause})
+	b.rep.CaptureJobFailure(t.Context(), apm.JobFailure{Kind: "github_issue", JobID: 42, ProblemKey: "4711", Attempt: 3, Err: cause})
 	b.flush(t)
 
 	evs := b.sentry.Events()
@@ -191,7 +190,7 @@ func TestOffWithoutDSN(t *testing.T) {
 	if id := b.rep.CaptureError(t.Context(), errors.New("boom"), nil); id != "" {
 		t.Errorf("CaptureError: got id %q, want none", id)
 	}
-	b.rep.JobFailed(t.Context(), worker.JobFailure{Kind: "github_issue", Err: errors.New("x")})
+	b.rep.CaptureJobFailure(t.Context(), apm.JobFailure{Kind: "github_issue", Err: errors.New("x")})
 	if !b.rep.Flush(0) {
 		t.Error("Flush with reporting off: got false, want true")
 	}
@@ -210,8 +209,7 @@ func TestNewRefuses(t *testing.T) {
 		opts apm.Options
 		want string
 	}{
-		{"production without DSN", apm.Options{Environment: "production"}, "SENTRY_DSN is required"},
-		{"prod without DSN", apm.Options{Environment: "Prod"}, "SENTRY_DSN is required"},
+		{"DSN required and missing", apm.Options{Environment: "production", RequireDSN: true}, "SENTRY_DSN is required"},
 		{"bad DSN", apm.Options{DSN: "ftp://sekrit-key@sentry.example/1", Environment: "development"}, "not a valid Sentry DSN"},
 		{"DSN without project", apm.Options{DSN: "https://sekrit-key@sentry.example/", Environment: "development"}, "not a valid Sentry DSN"},
 	} {
@@ -227,8 +225,24 @@ func TestNewRefuses(t *testing.T) {
 			}
 		})
 	}
-	if _, err := apm.New(apm.Options{Environment: "production"}, slog.New(slog.DiscardHandler)); !errors.Is(err, apm.ErrNoDSN) {
+	if _, err := apm.New(apm.Options{RequireDSN: true}, slog.New(slog.DiscardHandler)); !errors.Is(err, apm.ErrNoDSN) {
 		t.Errorf("got %v, want ErrNoDSN", err)
+	}
+}
+
+// TestEnvironmentDoesNotRequireDSN: whether a DSN is required is main's
+// decision (RequireDSN), not a second reading of the environment name.
+func TestEnvironmentDoesNotRequireDSN(t *testing.T) {
+	t.Parallel()
+	for _, env := range []string{"production", "prod", "staging"} {
+		rep, err := apm.New(apm.Options{Environment: env}, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Errorf("New(Environment %q) without RequireDSN: %v, want reporting off", env, err)
+			continue
+		}
+		if rep.Enabled() {
+			t.Errorf("New(Environment %q) without a DSN: reporting on", env)
+		}
 	}
 }
 

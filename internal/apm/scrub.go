@@ -4,15 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/getsentry/sentry-go"
+
+	"booty/internal/redact"
 )
 
 // redacted replaces whatever is scrubbed.
-const redacted = "[redacted]"
+const redacted = redact.Replacement
 
 // safeHeaders are the only HTTP headers an event may carry (matched as
 // sentry-go matches them: case-insensitive substrings). Authorization,
@@ -29,36 +29,15 @@ var sensitiveKeys = []string{
 	"authorization", "cookie", "dsn", "passwd", "password", "secret", "signature", "token",
 }
 
-// secretPatterns catch secrets booty was not told about: credentials in
-// URLs, Authorization values, GitHub tokens, and 64 hex digits: the size
-// of a Sentry-Hook-Signature (HMAC-SHA256), which nothing else booty
-// reports has (event and trace IDs are 32, commits 40).
-var secretPatterns = []struct {
-	re   *regexp.Regexp
-	with string
-}{
-	{regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]+@`), "${1}" + redacted + "@"},
-	{regexp.MustCompile(`(?i)\b(bearer|token|basic)\s+[A-Za-z0-9\-._~+/]{8,}=*`), "${1} " + redacted},
-	{regexp.MustCompile(`(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`), redacted},
-	{regexp.MustCompile(`\b[0-9a-fA-F]{64}\b`), redacted},
-}
-
-// scrubber removes secrets from events before they leave.
+// scrubber removes secrets from events before they leave: the values booty
+// is configured with, and whatever booty's redactor recognises (the same
+// one that cleans issue text), in every field that can hold text.
 type scrubber struct {
-	// secrets, longest first, so a secret that contains another is
-	// replaced whole.
-	secrets []string
+	text func(string) string
 }
 
 func newScrubber(secrets []string) *scrubber {
-	s := &scrubber{}
-	for _, v := range secrets {
-		if v = strings.TrimSpace(v); v != "" && !slices.Contains(s.secrets, v) {
-			s.secrets = append(s.secrets, v)
-		}
-	}
-	slices.SortFunc(s.secrets, func(a, b string) int { return len(b) - len(a) })
-	return s
+	return &scrubber{text: redact.New(secrets...).String}
 }
 
 // beforeSend is sentry-go's last look at an event. It drops the panic
@@ -127,22 +106,6 @@ func (s *scrubber) stacktrace(st *sentry.Stacktrace) {
 	for i := range st.Frames {
 		st.Frames[i].Vars = s.mapAny(st.Frames[i].Vars)
 	}
-}
-
-// text replaces the known secrets and anything that looks like a credential.
-func (s *scrubber) text(v string) string {
-	if v == "" {
-		return v
-	}
-	// Patterns first: a known secret inside a token must not break the
-	// token's pattern and leave the rest of it behind.
-	for _, p := range secretPatterns {
-		v = p.re.ReplaceAllString(v, p.with)
-	}
-	for _, sec := range s.secrets {
-		v = strings.ReplaceAll(v, sec, redacted)
-	}
-	return v
 }
 
 // keyed scrubs v, and drops it when its key names a secret.

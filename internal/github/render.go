@@ -2,6 +2,7 @@ package github
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -46,10 +47,58 @@ const (
 // markerPrefix starts the hidden marker of a problem in its issue body.
 const markerPrefix = "<!-- booty:problem="
 
+// githubHost is always neutralised: issues link to github.com whatever
+// host booty files on.
+const githubHost = "github.com"
+
+// RenderOptions configure a Renderer.
+type RenderOptions struct {
+	// Host is the GitHub host issues are filed on, the host of
+	// GITHUB_API_URL ("ghe.example.com"; "api.github.com" stands for
+	// github.com). Issue URLs of this host and of github.com in
+	// untrusted text are never links or cross-references.
+	Host string
+}
+
+// Renderer renders issue titles, bodies and comments for one GitHub host.
+// It holds no state beyond its options and is safe for concurrent use.
+type Renderer struct {
+	hosts []string // lower case, github.com first
+}
+
+// NewRenderer returns a Renderer for opts.
+func NewRenderer(opts RenderOptions) *Renderer {
+	r := &Renderer{hosts: []string{githubHost}}
+	h := strings.ToLower(strings.TrimSpace(opts.Host))
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	h = strings.TrimPrefix(h, "api.")
+	if h != "" && h != githubHost {
+		r.hosts = append(r.hosts, h)
+	}
+	return r
+}
+
+// defaultRenderer renders for github.com.
+var defaultRenderer = NewRenderer(RenderOptions{})
+
+// Title is Renderer.Title for github.com.
+func Title(a *alert.Alert) string { return defaultRenderer.Title(a) }
+
+// IssueBody is Renderer.IssueBody for github.com.
+func IssueBody(a *alert.Alert, p alert.Problem) string { return defaultRenderer.IssueBody(a, p) }
+
+// CommentBody is Renderer.CommentBody for github.com.
+func CommentBody(a *alert.Alert, p alert.Problem, regression bool) string {
+	return defaultRenderer.CommentBody(a, p, regression)
+}
+
 // Title returns the issue title for a: "[level] ExceptionType — file:line"
 // of the crashing frame. It never holds message text, which changes from
-// event to event and may hold user data.
-func Title(a *alert.Alert) string {
+// event to event and may hold user data. A title is plain text, not
+// markdown, so its untrusted parts are neutralised rather than put in code.
+func (r *Renderer) Title(a *alert.Alert) string {
 	typ := cleanText(a.ExceptionType, maxTitleType, keepHead)
 	if typ == "" {
 		typ = "Error"
@@ -74,7 +123,7 @@ func Title(a *alert.Alert) string {
 	}
 	// Neutralising adds zero-width spaces; cutting the end afterwards can
 	// never bring a mention or reference back.
-	return cutRunes(neutralize(title), maxTitleRunes, keepHead)
+	return cutRunes(neutralize(title, r.hosts), maxTitleRunes, keepHead)
 }
 
 // Marker returns the hidden marker of problemKey that ends its issue body:
@@ -86,8 +135,9 @@ func Marker(problemKey string) string {
 }
 
 // CommentMarker returns the hidden marker that ends a comment booty writes
-// for event eventID: "<!-- booty:event=ID -->". A worker that may have
-// crashed while commenting looks for it before it comments again.
+// for event eventID: "<!-- booty:event=ID -->". It records which event the
+// comment reports; a retried job does not look for it (the worker ends its
+// comment with a marker of its own job and looks for that one).
 func CommentMarker(eventID string) string {
 	return "<!-- booty:event=" + encodeMarkerValue(eventID) + " -->"
 }
@@ -126,8 +176,8 @@ func ContainsMarker(body, problemKey string) bool {
 // problem p that alert a belongs to. It stays under GitHub's size limit: when
 // the alert is too big, stack trace context, frames and breadcrumbs go first;
 // the marker lines and the hidden marker always stay.
-func IssueBody(a *alert.Alert, p alert.Problem) string {
-	v := newIssueView(a, p)
+func (r *Renderer) IssueBody(a *alert.Alert, p alert.Problem) string {
+	v := r.newIssueView(a, p)
 	for _, lim := range []bodyLimits{
 		{frames: maxFrames, context: true, crumbs: maxBreadcrumbs},
 		{frames: maxFrames, context: false, crumbs: maxBreadcrumbs},
@@ -147,8 +197,8 @@ func IssueBody(a *alert.Alert, p alert.Problem) string {
 // problem is still happening after the cooldown (regression false), or it
 // came back after the issue was closed and booty reopens it (regression
 // true).
-func CommentBody(a *alert.Alert, p alert.Problem, regression bool) string {
-	v := newIssueView(a, p)
+func (r *Renderer) CommentBody(a *alert.Alert, p alert.Problem, regression bool) string {
+	v := r.newIssueView(a, p)
 	var b strings.Builder
 	if regression {
 		b.WriteString("**Regression:** this problem happened again after the issue was closed, so booty reopened it.\n\n")
@@ -156,7 +206,7 @@ func CommentBody(a *alert.Alert, p alert.Problem, regression bool) string {
 		b.WriteString("**Still happening:** this problem happened again since booty last wrote here.\n\n")
 	}
 	fmt.Fprintf(&b, "**Count:** %s\n", v.count)
-	fmt.Fprintf(&b, "**First seen:** %s\n", v.firstSeen)
+	fmt.Fprintf(&b, "**First alert to booty:** %s\n", v.firstSeen)
 	fmt.Fprintf(&b, "**Last seen:** %s\n", v.lastSeen)
 	fmt.Fprintf(&b, "**Release:** %s\n", v.release)
 	fmt.Fprintf(&b, "**Environment:** %s\n", v.environment)
@@ -179,7 +229,8 @@ type bodyLimits struct {
 }
 
 // issueView is an alert with every untrusted field sanitised once and turned
-// into markdown, ready to be laid out at any bodyLimits.
+// into markdown, ready to be laid out at any bodyLimits. Every untrusted
+// field is in a code span or a fenced block; the rest is booty's own text.
 type issueView struct {
 	severity, environment, release, sentry string
 	exception, message                     string
@@ -200,33 +251,33 @@ type frameView struct {
 	context []string
 }
 
-func newIssueView(a *alert.Alert, p alert.Problem) *issueView {
+func (r *Renderer) newIssueView(a *alert.Alert, p alert.Problem) *issueView {
 	v := &issueView{
 		severity:    a.Level.String(),
-		environment: orUnknown(inlineText(a.Environment, maxNameRunes)),
-		release:     orUnknown(codeSpan(sanitizeText(a.Release, maxShortRunes, keepHead))),
-		rule:        inlineText(a.Rule, maxShortRunes),
-		platform:    inlineText(a.Platform, maxNameRunes),
+		environment: orUnknown(code(a.Environment, maxNameRunes)),
+		release:     orUnknown(code(a.Release, maxShortRunes)),
+		rule:        code(a.Rule, maxShortRunes),
+		platform:    code(a.Platform, maxNameRunes),
 		framesTotal: len(a.Frames),
 		crumbsTotal: len(a.Breadcrumbs),
-		latestEvent: orUnknown(inlineText(a.EventURL, maxURLRunes)),
+		latestEvent: orUnknown(r.sentryLink(a.EventURL)),
 	}
 	sentryURL := a.IssueURL
 	if sentryURL == "" {
 		sentryURL = a.EventURL
 	}
-	v.sentry = orUnknown(inlineText(sentryURL, maxURLRunes))
+	v.sentry = orUnknown(r.sentryLink(sentryURL))
 
-	typ := inlineText(a.ExceptionType, maxTypeRunes)
-	val := inlineText(a.ExceptionValue, maxValueRunes)
+	typ := cleanText(a.ExceptionType, maxTypeRunes, keepHead)
+	val := cleanText(a.ExceptionValue, maxValueRunes, keepHead)
 	switch {
 	case typ != "" && val != "":
-		v.exception = typ + ": " + val
+		v.exception = codeSpan(commentOpener.Replace(typ + ": " + val))
 	case typ != "" || val != "":
-		v.exception = typ + val
+		v.exception = codeSpan(commentOpener.Replace(typ + val))
 	default:
 		// A message event has no exception; its title is the message.
-		v.message = inlineText(a.Title, maxValueRunes)
+		v.message = code(a.Title, maxValueRunes)
 	}
 
 	if f, ok := a.CrashFrame(); ok {
@@ -260,8 +311,9 @@ func newIssueView(a *alert.Alert, p alert.Problem) *issueView {
 		last = a.Timestamp
 	}
 	v.firstSeen, v.lastSeen = formatTime(first), formatTime(last)
-	// The problem's state is stored after the body is rendered on a first
-	// alert; an uncounted problem has still been seen once.
+	// A job renders when it runs, after intake stored the problem with
+	// this alert counted; a count of 0 comes only from a caller without
+	// stored state (a preview, a test), and the alert is one occurrence.
 	v.count = strconv.FormatInt(max(p.Count, 1), 10)
 
 	key := a.ProblemKey
@@ -305,7 +357,7 @@ func (v *issueView) render(lim bodyLimits) string {
 	v.renderCrumbs(&b, lim)
 
 	b.WriteString("\n### Occurrences\n\n")
-	fmt.Fprintf(&b, "- **First seen:** %s\n", v.firstSeen)
+	fmt.Fprintf(&b, "- **First alert to booty:** %s\n", v.firstSeen)
 	fmt.Fprintf(&b, "- **Last seen:** %s\n", v.lastSeen)
 	fmt.Fprintf(&b, "- **Count:** %s\n", v.count)
 	fmt.Fprintf(&b, "- **Latest event:** %s\n", v.latestEvent)
@@ -497,24 +549,24 @@ func lastBreadcrumbs(crumbs []alert.Breadcrumb, n int) []alert.Breadcrumb {
 	return out
 }
 
-// breadcrumbLine returns "- time category level: message" for c, with the
+// breadcrumbLine returns "- time `category level: message`" for c, with the
 // message (or data when there is none) cut to maxCrumbRunes.
 func breadcrumbLine(c alert.Breadcrumb) string {
 	category := c.Category
 	if category == "" {
 		category = c.Type
 	}
-	category = orDefault(inlineText(category, maxNameRunes), "default")
-	level := orDefault(inlineText(c.Level, maxNameRunes), "info")
+	category = orDefault(cleanText(category, maxNameRunes, keepHead), "default")
+	level := orDefault(cleanText(c.Level, maxNameRunes, keepHead), "info")
 	text := c.Message
 	if text == "" {
 		text = c.Data
 	}
-	line := "- " + formatCrumbTime(c.Timestamp) + " " + category + " " + level
-	if t := inlineText(text, maxCrumbRunes); t != "" {
-		line += ": " + t
+	crumb := category + " " + level
+	if t := cleanText(text, maxCrumbRunes, keepHead); t != "" {
+		crumb += ": " + t
 	}
-	return line
+	return "- " + formatCrumbTime(c.Timestamp) + " " + codeSpan(commentOpener.Replace(crumb))
 }
 
 func formatCrumbTime(t time.Time) string {
@@ -537,6 +589,52 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// code returns untrusted s as a code span of at most max runes, or "" when
+// s holds nothing to show.
+func code(s string, max int) string {
+	return codeSpan(sanitizeText(s, max, keepHead))
+}
+
+// sentryLink returns a Sentry URL of the alert as a link when it is a plain
+// http(s) URL that can only render as itself: a host name, no credentials,
+// not on a GitHub host (which would cross-reference an issue), and only
+// characters that end neither the link nor start markdown. Anything else is shown as
+// code.
+func (r *Renderer) sentryLink(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if len(raw) <= maxURLRunes {
+		if u, err := url.Parse(raw); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.User == nil &&
+			u.Hostname() != "" && strings.Trim(u.Host, hostChars) == "" && !r.githubHost(u.Hostname()) {
+			if s := u.String(); strings.Trim(s, linkChars) == "" {
+				return s
+			}
+		}
+	}
+	return code(raw, maxURLRunes)
+}
+
+// linkChars are the characters a bare link booty writes may hold; hostChars
+// those of its host and port. No '#': Sentry's links have no fragment, and
+// "#1" reads as an issue reference.
+const (
+	linkChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./:?=&%+"
+	hostChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:"
+)
+
+// githubHost reports whether host is github.com, the host booty files on,
+// or one of their subdomains.
+func (r *Renderer) githubHost(host string) bool {
+	host = strings.ToLower(host)
+	for _, h := range r.hosts {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return true
+		}
+	}
+	return false
 }
 
 func orUnknown(s string) string { return orDefault(s, "unknown") }

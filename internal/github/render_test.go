@@ -98,7 +98,19 @@ var (
 	closingRE     = regexp.MustCompile(`(?i)(close[sd]?|fix(e[sd])?|resolve[sd]?)\s+#\d`)
 	ghRefOutRE    = regexp.MustCompile(`(?i)gh-\d`)
 	githubURLOut  = regexp.MustCompile(`(?i)(//|www\.)github\.com`)
+	gheURLOut     = regexp.MustCompile(`(?i)(//|www\.)ghe\.example\.com`)
 	bareBracketRE = regexp.MustCompile(`(^|[^\\])[\[\]]`)
+	// Markdown that renders: math, emphasis other than booty's own bold
+	// labels, strikethrough and emoji shortcodes.
+	mathRE     = regexp.MustCompile(`\$`)
+	emphasisRE = regexp.MustCompile(`__|~~|_\w|\w_|(^|[^*])\*([^*]|$)`)
+	emojiRE    = regexp.MustCompile(`:[a-z_+-][a-z0-9_+-]*:`)
+	// Invisible characters; in a title only booty's own zero-width
+	// spaces (invisibleOwn) may stay.
+	invisibleRE  = regexp.MustCompile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c\u00ad]")
+	invisibleOwn = strings.NewReplacer("@\u200b", "@", "#\u200b", "#", "-\u200b", "-", "\u200b.", ".", "<!-\u200b-", "<!--")
+	// A link in booty's prose is only ever the alert's Sentry link.
+	linkLineRE = regexp.MustCompile(`^\*\*(Sentry|Latest event):\*\* https?://|^- \*\*Latest event:\*\* https?://`)
 )
 
 // checkRendered asserts what holds for every text booty renders, whatever
@@ -108,13 +120,17 @@ func checkRendered(t testing.TB, kind, s string) {
 	if !utf8.ValidString(s) {
 		t.Errorf("%s is not valid UTF-8", kind)
 	}
-	for _, re := range []*regexp.Regexp{liveMentionRE, issueRefOutRE, closingRE, ghRefOutRE, githubURLOut} {
-		if m := re.FindString(s); m != "" {
-			t.Errorf("%s contains %q (matches %s)", kind, m, re)
-		}
-	}
+	live := []*regexp.Regexp{liveMentionRE, issueRefOutRE, closingRE, ghRefOutRE, githubURLOut, gheURLOut}
 	switch kind {
 	case "title":
+		for _, re := range live {
+			if m := re.FindString(s); m != "" {
+				t.Errorf("title contains %q (matches %s)", m, re)
+			}
+		}
+		if m := invisibleRE.FindString(invisibleOwn.Replace(s)); m != "" {
+			t.Errorf("title %q holds the invisible character %U", s, []rune(m)[0])
+		}
 		if n := utf8.RuneCountInString(strings.TrimSuffix(s, "\n")); n > maxTitleRunes {
 			t.Errorf("title has %d runes, want ≤ %d", n, maxTitleRunes)
 		}
@@ -143,13 +159,27 @@ func checkRendered(t testing.TB, kind, s string) {
 			s = s[:i]
 		}
 	}
+	// Untrusted text is only ever in code, where GitHub renders nothing;
+	// what is outside code is booty's own text and must render nothing
+	// either.
 	prose := outsideCode(s)
+	for _, re := range append(live, mathRE, emphasisRE, emojiRE, bareBracketRE) {
+		if loc := re.FindStringIndex(prose); loc != nil {
+			t.Errorf("%s renders %q outside code (matches %s): ...%q...", kind, prose[loc[0]:loc[1]], re,
+				prose[max(0, loc[0]-40):min(len(prose), loc[1]+40)])
+		}
+	}
 	if strings.ContainsAny(prose, "<>") {
 		i := strings.IndexAny(prose, "<>")
 		t.Errorf("%s has raw HTML outside code: ...%q...", kind, prose[max(0, i-40):min(len(prose), i+40)])
 	}
-	if m := bareBracketRE.FindString(prose); m != "" {
-		t.Errorf("%s has an unescaped bracket outside code: %q", kind, m)
+	for line := range strings.Lines(prose) {
+		if strings.Contains(line, "://") && !linkLineRE.MatchString(line) {
+			t.Errorf("%s has a link outside code that is not the Sentry link: %q", kind, line)
+		}
+		if strings.Contains(line, "www.") {
+			t.Errorf("%s has a www. link outside code: %q", kind, line)
+		}
 	}
 }
 
@@ -281,7 +311,7 @@ func TestTitle(t *testing.T) {
 		},
 		{
 			name: "newlines and secrets",
-			a: &alert.Alert{Level: alert.SeverityError, ExceptionType: "Bad\nType ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+			a: &alert.Alert{Level: alert.SeverityError, ExceptionType: "Bad\nType ghp_0123456789abcdefghijABCDEFGHIJ012345",
 				Frames: []alert.Frame{{Filename: "a.js", Lineno: 1}}},
 			want: "[error] Bad Type [redacted] — a.js:1",
 		},
@@ -425,13 +455,14 @@ func TestIssueBodyVue(t *testing.T) {
 
 	for _, want := range []string{
 		"**Severity:** error\n",
-		"**Environment:** production\n",
+		"**Environment:** `production`\n",
 		"**Release:** unknown\n",
 		"**Sentry:** https://sentry.io/organizations/nitk-46/issues/4214010673/\n",
-		"**Alert rule:** vue-alert\n",
-		"**Platform:** javascript\n",
+		"**Exception:** `TypeError: Cannot read properties of null (reading 'insertBefore')`\n",
+		"**Alert rule:** `vue-alert`\n",
+		"**Platform:** `javascript`\n",
 		"- **Count:** 42\n",
-		"- **First seen:** 2023-05-01T08:00:00Z\n",
+		"- **First alert to booty:** 2023-05-01T08:00:00Z\n",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q", want)
@@ -457,15 +488,16 @@ func TestIssueBodyVue(t *testing.T) {
 		t.Errorf("body renders a frame as file:?")
 	}
 
-	// All five breadcrumbs are non-debug; the Vue one cannot ping the team.
+	// All five breadcrumbs are non-debug; the Vue one is code, which
+	// cannot ping the team, and its backticks cannot close the span.
 	crumbs := sectionLines(body, "### Breadcrumbs", "- ")
 	if len(crumbs) != 5 {
 		t.Fatalf("got %d breadcrumb lines, want 5:\n%s", len(crumbs), strings.Join(crumbs, "\n"))
 	}
-	if want := "- 2023-05-29T11:08:30.768Z console warning: \\[@\u200bsentry/vue\\]: Misconfigured SDK."; !strings.HasPrefix(crumbs[0], want) {
+	if want := "- 2023-05-29T11:08:30.768Z ``console warning: [@sentry/vue]: Misconfigured SDK."; !strings.HasPrefix(crumbs[0], want) {
 		t.Errorf("first breadcrumb = %q, want prefix %q", crumbs[0], want)
 	}
-	if want := "- 2023-05-29T11:08:30.769Z navigation info: from=/ to=/"; crumbs[3] != want {
+	if want := "- 2023-05-29T11:08:30.769Z `navigation info: from=/ to=/`"; crumbs[3] != want {
 		t.Errorf("navigation breadcrumb = %q, want %q", crumbs[3], want)
 	}
 }
@@ -504,6 +536,7 @@ func TestIssueBodyMarkerLines(t *testing.T) {
 				"**Environment:** unknown\n",
 				"**Release:** unknown\n",
 				"**Sentry:** https://sentry.io/organizations/o/issues/1/events/e/\n",
+				"- **Latest event:** https://sentry.io/organizations/o/issues/1/events/e/\n",
 			},
 		},
 		{
@@ -512,7 +545,7 @@ func TestIssueBodyMarkerLines(t *testing.T) {
 				IssueURL: "https://sentry.io/organizations/o/issues/1/", EventURL: "https://sentry.io/e"},
 			want: []string{
 				"**Severity:** warning\n",
-				"**Environment:** staging\n",
+				"**Environment:** `staging`\n",
 				"**Release:** `9f2c1e7a5b`\n",
 				"**Sentry:** https://sentry.io/organizations/o/issues/1/\n",
 			},
@@ -520,12 +553,12 @@ func TestIssueBodyMarkerLines(t *testing.T) {
 		{
 			name: "release with backticks and a mention",
 			a:    alert.Alert{Release: "@scope/app@1.2.3`x`"},
-			want: []string{"**Release:** `` @\u200bscope/app@1.2.3`x` ``\n"},
+			want: []string{"**Release:** `` @scope/app@1.2.3`x` ``\n"},
 		},
 		{
 			name: "message event",
 			a:    alert.Alert{Title: "payment <b>failed</b> for [x](http://e.vil)"},
-			want: []string{"**Message:** payment &lt;b&gt;failed&lt;/b&gt; for \\[x\\](http://e.vil)\n"},
+			want: []string{"**Message:** `payment <b>failed</b> for [x](http://e.vil)`\n"},
 		},
 		{
 			name: "no frame: culprit as location",
@@ -618,14 +651,14 @@ func TestIssueBodyBreadcrumbs(t *testing.T) {
 	// Debug: 0, 3, 6, 9, 12, 15, 18 and 19 ("DEBUG"). The last eight others
 	// are 7, 8, 10, 11, 13, 14, 16 and 17.
 	want := []string{
-		"- 2024-01-02T03:04:12.000Z http info: crumb 7",
-		"- 2024-01-02T03:04:13.000Z http info: crumb 8",
-		"- 2024-01-02T03:04:15.000Z http info: crumb 10",
-		"- 2024-01-02T03:04:16.000Z http info: crumb 11",
-		"- 2024-01-02T03:04:18.000Z http info: crumb 13",
-		"- 2024-01-02T03:04:19.000Z http info: crumb 14",
-		"- 2024-01-02T03:04:21.000Z http info: " + strings.Repeat("é", 159) + "…",
-		"- 2024-01-02T03:04:22.000Z http info: method=GET url=/x",
+		"- 2024-01-02T03:04:12.000Z `http info: crumb 7`",
+		"- 2024-01-02T03:04:13.000Z `http info: crumb 8`",
+		"- 2024-01-02T03:04:15.000Z `http info: crumb 10`",
+		"- 2024-01-02T03:04:16.000Z `http info: crumb 11`",
+		"- 2024-01-02T03:04:18.000Z `http info: crumb 13`",
+		"- 2024-01-02T03:04:19.000Z `http info: crumb 14`",
+		"- 2024-01-02T03:04:21.000Z `http info: " + strings.Repeat("é", 159) + "…`",
+		"- 2024-01-02T03:04:22.000Z `http info: method=GET url=/x`",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("breadcrumbs (-want +got):\n%s", diff)
@@ -650,10 +683,10 @@ func TestCommentBody(t *testing.T) {
 			checkRendered(t, "comment", got)
 			want := append(tt.want,
 				"**Count:** 42\n",
-				"**First seen:** 2023-05-01T08:00:00Z\n",
+				"**First alert to booty:** 2023-05-01T08:00:00Z\n",
 				"**Last seen:** 2023-05-29T11:08:31Z\n",
 				"**Release:** unknown\n",
-				"**Environment:** production\n",
+				"**Environment:** `production`\n",
 				"**Latest event:** https://sentry.io/organizations/nitk-46/issues/4214010673/events/292f78454e774e62999506f759ad791d/\n",
 				"**Crashing frame:** `/node_modules/.vite/deps/chunk-G4DFXOZZ.js:9134` in `insert`\n",
 			)
@@ -683,7 +716,7 @@ func TestCommentBody(t *testing.T) {
 func hostileAlert() *alert.Alert {
 	const mb = 1 << 20
 	nasty := strings.Repeat("&<@a#1`[ ", mb/9)
-	wide := strings.Repeat("😀@b#2 ", mb/11)
+	wide := strings.Repeat("😀😀😀😀😀😀😀😀😀@b#2 ", mb/41)
 	frame := alert.Frame{
 		Filename: nasty[:mb/4], Function: nasty[:mb/4], Lineno: 123456789, InApp: true,
 		PreContext: []string{wide, wide, wide, wide}, ContextLine: wide, PostContext: []string{wide, wide, wide, wide},
@@ -714,7 +747,7 @@ func TestIssueBodyHostile(t *testing.T) {
 		t.Fatalf("body has %d bytes, over GitHub's limit of 65536", len(body))
 	}
 	// The cap must have bitten, and in the right order: context first.
-	if full := newIssueView(a, p).render(bodyLimits{frames: maxFrames, context: true, crumbs: maxBreadcrumbs}); len(full) <= maxBodyBytes {
+	if full := defaultRenderer.newIssueView(a, p).render(bodyLimits{frames: maxFrames, context: true, crumbs: maxBreadcrumbs}); len(full) <= maxBodyBytes {
 		t.Fatalf("full body has %d bytes: the hostile alert no longer exercises the cap", len(full))
 	}
 	if !strings.Contains(body, "left out to keep this issue under GitHub's size limit") {
@@ -787,5 +820,125 @@ func BenchmarkIssueBody(b *testing.B) {
 				_ = IssueBody(bc.a, p)
 			}
 		})
+	}
+}
+
+// gheRenderer renders for a GitHub Enterprise host, as booty does with
+// GITHUB_API_URL=https://ghe.example.com/api/v3/.
+var gheRenderer = NewRenderer(RenderOptions{Host: "ghe.example.com"})
+
+// TestUntrustedMarkdownIsInert puts each markdown construct that GitHub
+// renders into every untrusted field: it must show as code, never render
+// (checkRendered looks at everything outside code).
+func TestUntrustedMarkdownIsInert(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, text string }{
+		{"raw url", "see https://evil.example/login for details"},
+		{"www link", "go to www.evil.example now"},
+		{"github issue url", "fixes https://github.com/acme/shop/issues/12"},
+		{"enterprise issue url", "fixes https://ghe.example.com/acme/shop/issues/12"},
+		{"inline math", "costs $x^2$ now"},
+		{"display math", "$$\\sum_{i=0}^n i$$"},
+		{"bold underscores", "__important__ text"},
+		{"strikethrough", "~~gone~~ text"},
+		{"emoji", "ship it :rocket: :+1:"},
+		{"emphasis", "*very* _much_ **so**"},
+		{"mention and reference", "@octocat see #12 and GH-3"},
+		{"html and link", "<img src=x onerror=alert(1)> [click](https://evil.example) ![i](https://evil.example/p.png)"},
+		{"backticks", "``` fence ` tick `` two"},
+		{"heading and quote", "# Title\n> quoted\n---"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := &alert.Alert{
+				ProblemKey: "k", EventID: "e", ExceptionType: tt.text, ExceptionValue: tt.text, Environment: tt.text,
+				Release: tt.text, Rule: tt.text, Platform: tt.text, Culprit: tt.text, IssueURL: tt.text, EventURL: tt.text,
+				Breadcrumbs: []alert.Breadcrumb{{Category: tt.text, Level: tt.text, Message: tt.text}},
+				Frames:      []alert.Frame{{Filename: tt.text, Function: tt.text, Lineno: 3, InApp: true, ContextLine: tt.text, PreContext: []string{tt.text}}},
+			}
+			body := gheRenderer.IssueBody(a, alert.Problem{Count: 1})
+			checkRendered(t, "body", body)
+			checkRendered(t, "comment", gheRenderer.CommentBody(a, alert.Problem{Count: 1}, true))
+			checkRendered(t, "title", gheRenderer.Title(a))
+			a.ExceptionType, a.ExceptionValue, a.Title = "", "", tt.text
+			checkRendered(t, "body", gheRenderer.IssueBody(a, alert.Problem{Count: 1}))
+			// The text is still there for a reader, in code.
+			first := strings.Fields(tt.text)[0]
+			if !strings.Contains(body, first) {
+				t.Errorf("body lost %q:\n%s", first, body)
+			}
+		})
+	}
+}
+
+// TestTitleStripsInvisible: zero-width and bidirectional characters from
+// the payload never reach a title; the only zero-width spaces in a title
+// are booty's own, breaking a mention, a reference or an issue URL.
+func TestTitleStripsInvisible(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, typ, want string
+	}{
+		{"zero-width", "Type\u200bError\u200c\u200d\u2060\ufeff\u00ad", "[error] TypeError"},
+		{"bidi override", "abc\u202edcba\u202c", "[error] abc dcba"},
+		{"bidi isolate and marks", "a\u2066b\u2069c\u200ed\u200fe\u061cf", "[error] a b cdef"},
+		{"hidden mention", "@\u200boctocat", "[error] @\u200boctocat"},
+		{"enterprise issue url", "https://ghe.example.com/o/r/issues/1", "[error] https://ghe\u200b.example.com/o/r/issues/1"},
+		{"github issue url", "https://github.com/o/r/issues/1", "[error] https://github\u200b.com/o/r/issues/1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := gheRenderer.Title(&alert.Alert{Level: alert.SeverityError, ExceptionType: tt.typ})
+			if got != tt.want {
+				t.Errorf("Title(%q) = %q, want %q", tt.typ, got, tt.want)
+			}
+			checkRendered(t, "title", got)
+		})
+	}
+}
+
+func TestNewRendererHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		host string
+		want []string
+	}{
+		{"", []string{"github.com"}},
+		{"api.github.com", []string{"github.com"}},
+		{"GHE.Example.com", []string{"github.com", "ghe.example.com"}},
+		{"ghe.example.com:8443", []string{"github.com", "ghe.example.com"}},
+		{"127.0.0.1:4010", []string{"github.com", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, NewRenderer(RenderOptions{Host: tt.host}).hosts); diff != "" {
+			t.Errorf("NewRenderer(%q) hosts (-want +got):\n%s", tt.host, diff)
+		}
+	}
+}
+
+// TestSentryLink: the alert's Sentry URL stays a link only when it is a
+// plain web URL off GitHub; anything else is shown as code.
+func TestSentryLink(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"https://sentry.io/organizations/o/issues/1/", "https://sentry.io/organizations/o/issues/1/"},
+		{"http://sentry.internal:9000/o/issues/2/?project=3", "http://sentry.internal:9000/o/issues/2/?project=3"},
+		{"javascript:alert(1)", "`javascript:alert(1)`"},
+		{"https://user:pw@sentry.io/x", "`https://[redacted]@sentry.io/x`"},
+		{"https://ghe.example.com/o/r/issues/1", "`https://ghe.example.com/o/r/issues/1`"},
+		{"https://github.com/o/r/issues/1", "`https://github.com/o/r/issues/1`"},
+		{"https://sentry.io/a_b/*x*", "`https://sentry.io/a_b/*x*`"},
+		{"https://sentry.io/o/issues/1/#12", "`https://sentry.io/o/issues/1/#12`"},
+		{"https://sen&try.io/o/", "`https://sen&try.io/o/`"},
+		// Percent-encoded by url.String: a link to sentry.io and nothing else.
+		{"https://sentry.io/a) [x](https://evil.example", "https://sentry.io/a%29%20%5Bx%5D%28https://evil.example"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := gheRenderer.sentryLink(tt.in); got != tt.want {
+			t.Errorf("sentryLink(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

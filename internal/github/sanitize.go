@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"booty/internal/redact"
 )
 
 // Every string of an alert came from a webhook, so it is untrusted: the
@@ -13,65 +15,29 @@ import (
 // wherever it lands in an issue, in this order:
 //
 //  1. keep a bounded prefix (or suffix), so a huge field costs nothing;
-//  2. make it valid UTF-8 and turn control characters into spaces;
-//  3. redact secrets, before anything can split or escape them;
+//  2. make it valid UTF-8, drop zero-width characters and turn control and
+//     bidirectional characters into spaces;
+//  3. redact secrets (package redact), before anything can split them;
 //  4. cut to the field's length on a rune boundary;
-//  5. neutralise GitHub's side effects: mentions, issue references,
-//     cross-reference URLs and HTML comment openers.
+//  5. break HTML comment openers, so nothing can fake booty's marker.
 //
-// The result is plain text. Markdown escaping (inline text) or a code span or
-// fence (code) is applied last by the renderer, because only it knows where
-// the text goes.
+// The body renders the result only inside code spans and fenced blocks,
+// where GitHub renders nothing: no link, mention, reference, math, emphasis
+// or emoji. Titles are plain text, so they are also neutralised: mentions,
+// issue references and GitHub issue URLs are broken with a zero-width space.
 
 // zwsp is the zero-width space booty inserts to break a mention or reference
-// while leaving the text readable.
+// in a title while leaving it readable.
 const zwsp = "\u200b"
 
-// redactedText replaces every secret.
-const redactedText = "[redacted]"
-
-// secretRule is one redaction: matches of re are replaced by repl (which may
-// refer to submatches to keep a key name or URL scheme). A rule runs only on
-// text whose lower-case form holds one of its needles: most text holds no
-// secret, and a substring search is far cheaper than a regexp.
-type secretRule struct {
-	needles []string
-	re      *regexp.Regexp
-	repl    string
-}
-
-// secretRules are compiled once and never changed.
-var secretRules = []secretRule{
-	// A private key block, or the start of one that was cut off.
-	{[]string{"private key"}, regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)`), redactedText},
-	// Credentials in a URL: scheme://user:pass@host keeps scheme and host.
-	{[]string{"://"}, regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]{0,31}://)[^/?#\s@]+@`), "${1}" + redactedText + "@"},
-	// An Authorization header value, quoted or up to two words ("Bearer x").
-	{[]string{"authorization"}, regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)(["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,;"']+(?:[ \t]+[^\s,;"']+)?)`), "${1}${2}" + redactedText},
-	{[]string{"bearer"}, regexp.MustCompile(`(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*`), "${1} " + redactedText},
-	// key=value and "key": "value" where the key ends in a secret's name
-	// (access_token, client_secret, x-api-key, DB_PASSWORD): the match
-	// starts at the name, so whatever precedes it stays.
-	{[]string{"pass", "pwd", "secret", "token", "key"}, regexp.MustCompile(`(?i)(password|passwd|passphrase|pwd|secret|token|api[_-]?key|private[_-]?key)(["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s&,;"'<>]+)`), "${1}${2}" + redactedText},
-	// Well-known token shapes, wherever they stand, even glued to other
-	// text (no \b): their prefixes are distinctive enough.
-	{[]string{"gh", "github_pat_"}, regexp.MustCompile(`(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`), redactedText},
-	{[]string{"xox"}, regexp.MustCompile(`xox[baprs]-[A-Za-z0-9-]{10,}`), redactedText},
-	{[]string{"akia", "asia"}, regexp.MustCompile(`(?:AKIA|ASIA)[0-9A-Z]{16}`), redactedText},
-	{[]string{"eyj"}, regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+`), redactedText},
-}
-
-// Neutralising rules, compiled once and never changed. The zero-width space
-// goes after the character GitHub keys on, so the text still reads the same.
+// Neutralising rules of titles, compiled once and never changed. The
+// zero-width space goes after the character GitHub keys on, so the text
+// still reads the same.
 var (
 	// #12, owner/repo#12, fixes #12: a reference needs '#' right before a digit.
 	issueRefRE = regexp.MustCompile(`#([0-9])`)
 	// GH-12 is GitHub's other reference form.
 	ghRefRE = regexp.MustCompile(`(?i)(gh-)([0-9])`)
-	// A github.com URL to an issue or pull request becomes a cross-reference
-	// (and with "fixes" closes it); breaking the host stops the autolink.
-	// Module paths without a scheme ("github.com/x/y") are not links and stay.
-	githubURLRE = regexp.MustCompile(`(?i)(//|\bwww\.)(github)(\.com)`)
 )
 
 // commentOpener is replaced in all untrusted text so that no untrusted
@@ -91,17 +57,15 @@ const (
 // ellipsis marks a cut.
 const ellipsis = "…"
 
-// sanitizeText returns s as one line of at most max runes: secrets redacted,
-// runs of white space collapsed, mentions and references broken. It does not
-// escape markdown; the caller decides whether the text goes inline (escape),
-// into a code span, or into a title.
+// sanitizeText returns s as one line of at most max runes for a code span:
+// secrets redacted, runs of white space collapsed, comment openers broken.
 func sanitizeText(s string, max int, cut textCut) string {
-	return neutralize(cleanText(s, max, cut))
+	return commentOpener.Replace(cleanText(s, max, cut))
 }
 
-// cleanText is sanitizeText without neutralize, for text that is joined
-// with more text (a title) and neutralised as a whole afterwards, since
-// cutting a text can leave a bare '@' or '#' at its edge.
+// cleanText is sanitizeText without breaking comment openers, for text that
+// is joined with more text (a title) and neutralised as a whole afterwards,
+// since cutting a text can leave a bare '@' or '#' at its edge.
 func cleanText(s string, max int, cut textCut) string {
 	s = prepare(s, max, cut)
 	s = strings.Join(strings.Fields(s), " ")
@@ -113,11 +77,11 @@ func cleanText(s string, max int, cut textCut) string {
 func sanitizeCodeLine(s string, max int) string {
 	s = prepare(s, max, keepHead)
 	s = strings.TrimRightFunc(s, unicode.IsSpace)
-	return neutralize(cutRunes(s, max, keepHead))
+	return commentOpener.Replace(cutRunes(s, max, keepHead))
 }
 
-// prepare bounds s, makes it valid UTF-8 without control characters, and
-// redacts secrets.
+// prepare bounds s, makes it valid UTF-8 without invisible or control
+// characters, and redacts secrets.
 func prepare(s string, max int, cut textCut) string {
 	// A rune is at most 4 bytes; the margin keeps any secret that starts
 	// inside the final max runes whole, so a cut never leaves half a token
@@ -131,17 +95,17 @@ func prepare(s string, max int, cut textCut) string {
 		}
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	// Control characters become spaces (not nothing) before redaction, so
-	// removing them can neither hide a secret from the rules nor join two
-	// harmless pieces into a mention.
-	s = strings.Map(controlToSpace, s)
-	return redact(s)
+	// Control characters become spaces (not nothing) before redaction,
+	// so that a line break still ends a secret; zero-width characters
+	// go, so that one cannot split a token to hide it from redaction.
+	s = strings.Map(cleanRune, s)
+	return redact.String(s)
 }
 
-// controlToSpace maps line breaks, tabs, other control characters and
-// bidirectional overrides (which can make text read differently from what
-// it is) to a space.
-func controlToSpace(r rune) rune {
+// cleanRune maps line breaks, tabs, other control characters and
+// bidirectional controls (which make text read differently from what it
+// is) to a space, and drops zero-width and other invisible characters.
+func cleanRune(r rune) rune {
 	switch {
 	case r == '\t':
 		return ' '
@@ -149,37 +113,18 @@ func controlToSpace(r rune) rune {
 		return ' '
 	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
 		return ' '
+	case r >= '\u200b' && r <= '\u200f', r >= '\u2060' && r <= '\u2064',
+		r == '\ufeff', r == '\u061c', r == '\u180e', r == '\u00ad':
+		return -1
 	}
 	return r
 }
 
-// redact replaces secrets in s by [redacted].
-func redact(s string) string {
-	lower := strings.ToLower(s)
-	for _, r := range secretRules {
-		if !containsAny(lower, r.needles) {
-			continue
-		}
-		s = r.re.ReplaceAllString(s, r.repl)
-		lower = strings.ToLower(s)
-	}
-	return s
-}
-
-func containsAny(s string, needles []string) bool {
-	for _, n := range needles {
-		if strings.Contains(s, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// neutralize breaks everything in s that GitHub would turn into a
+// neutralize breaks everything in the title s that GitHub would turn into a
 // notification or a link to an issue: @mentions (but not e-mail addresses,
 // which GitHub does not link), #123 and GH-123 references, issue URLs of
-// github.com, and HTML comment openers.
-func neutralize(s string) string {
+// github.com and of the hosts given, and HTML comment openers.
+func neutralize(s string, hosts []string) string {
 	s = breakMentions(s)
 	// The substring checks skip the regexps for the common text that has
 	// nothing to break.
@@ -190,10 +135,46 @@ func neutralize(s string) string {
 	if strings.Contains(lower, "gh-") {
 		s = ghRefRE.ReplaceAllString(s, "${1}"+zwsp+"${2}")
 	}
-	if strings.Contains(lower, "github") {
-		s = githubURLRE.ReplaceAllString(s, "${1}${2}"+zwsp+"${3}")
+	for _, h := range hosts {
+		s = breakHost(s, h)
 	}
 	return commentOpener.Replace(s)
+}
+
+// breakHost inserts a zero-width space into every "//HOST" and "www.HOST"
+// of s (ASCII case ignored), after the host's first label, so that GitHub
+// neither links it nor cross-references the issue it names. A module path
+// without a scheme ("github.com/x/y") is no link and stays.
+func breakHost(s, host string) string {
+	cut := strings.IndexAny(host, ".:")
+	if cut <= 0 {
+		cut = len(host) - 1
+	}
+	if cut <= 0 {
+		return s
+	}
+	var b strings.Builder
+	lower := asciiLower(s)
+	pos := 0
+	for i := 0; ; {
+		j := strings.Index(lower[i:], host)
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + len(host)
+		if !strings.HasSuffix(lower[:at], "//") && !strings.HasSuffix(lower[:at], "www.") {
+			continue
+		}
+		b.WriteString(s[pos : at+cut])
+		b.WriteString(zwsp)
+		pos = at + cut
+	}
+	if pos == 0 {
+		return s
+	}
+	b.WriteString(s[pos:])
+	return b.String()
 }
 
 // breakMentions inserts a zero-width space after every '@' that GitHub would
@@ -223,6 +204,17 @@ func isASCIIAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// asciiLower returns s with ASCII letters in lower case, byte for byte, so
+// that an index into it is an index into s.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
 // cutRunes returns s cut to at most max runes, with an ellipsis standing for
 // what was cut (the ellipsis counts towards max).
 func cutRunes(s string, max int, cut textCut) string {
@@ -249,30 +241,10 @@ func cutRunes(s string, max int, cut textCut) string {
 	return s[:i] + ellipsis
 }
 
-// inlineEscaper escapes what could turn inline text into HTML, a link or an
-// image, a code span, or emphasis that runs into booty's own bold labels.
-// Escaping '[' and ']' is enough to stop links and images: "(", ")" and "!"
-// are left alone because they are common in messages and harmless without
-// brackets.
-var inlineEscaper = strings.NewReplacer(
-	`\`, `\\`,
-	"`", "\\`",
-	`*`, `\*`,
-	`[`, `\[`,
-	`]`, `\]`,
-	`&`, `&amp;`,
-	`<`, `&lt;`,
-	`>`, `&gt;`,
-)
-
-// inlineText returns untrusted s as markdown for a line of prose.
-func inlineText(s string, max int) string {
-	return inlineEscaper.Replace(sanitizeText(s, max, keepHead))
-}
-
-// codeSpan returns s, which must already be sanitised, as an inline code
-// span whose delimiters are longer than any backtick run inside, so it
-// cannot be closed early. It returns "" for "".
+// codeSpan returns s, which must already be sanitised (one line), as an
+// inline code span whose delimiters are longer than any backtick run
+// inside, so it cannot be closed early; a space pads content that starts or
+// ends with a backtick, as CommonMark strips it again. It returns "" for "".
 func codeSpan(s string) string {
 	if s == "" {
 		return ""

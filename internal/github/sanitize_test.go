@@ -5,57 +5,38 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"booty/internal/alert"
 )
 
+// TestRedact checks that every kind of text goes through the redactor
+// (package redact tests the patterns themselves).
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
 		in     string
-		want   string
 		secret string // must not survive
 	}{
-		{"bearer", "request failed: Bearer eyJhbGciOiJIUzI1NiJ9abc.def", "request failed: Bearer [redacted]", "eyJhbGci"},
-		{"authorization header", "Authorization: Basic dXNlcjpwYXNz sent", "Authorization: [redacted] sent", "dXNlcjpwYXNz"},
-		{"authorization json", `{"authorization": "token s3cr3t value"}`, `{"authorization": [redacted]}`, "s3cr3t"},
-		{"password query", "GET /login?user=bob&password=hunter2&x=1", "GET /login?user=bob&password=[redacted]&x=1", "hunter2"},
-		{"passwd", "passwd=hunter2", "passwd=[redacted]", "hunter2"},
-		{"pwd", "pwd: hunter2", "pwd: [redacted]", "hunter2"},
-		{"token", "token=abc123def", "token=[redacted]", "abc123def"},
-		{"access_token", "https://api.example.com/cb?access_token=ya29.a0Af&state=1", "https://api.example.com/cb?access_token=[redacted]&state=1", "ya29"},
-		{"secret", "client_secret='shh it is'", "client_secret=[redacted]", "shh"},
-		{"api_key", `{"api_key":"AIzaSyD-1234"}`, `{"api_key":[redacted]}`, "AIzaSyD"},
-		{"apikey", "apikey=k-123", "apikey=[redacted]", "k-123"},
-		{"x-api-key header", "X-Api-Key: 0f9e8d7c", "X-Api-Key: [redacted]", "0f9e8d7c"},
-		{"url credentials", "connect https://user:pa55@db.example.com:5432/x failed", "connect https://[redacted]@\u200bdb.example.com:5432/x failed", "pa55"},
-		{"postgres dsn", "postgres://booty:s3cret@localhost/booty", "postgres://[redacted]@\u200blocalhost/booty", "s3cret"},
-		{"github classic token", "used ghp_0123456789abcdefghijABCDEFGHIJ012345 here", "used [redacted] here", "ghp_0123"},
-		{"github oauth token", "gho_0123456789abcdefghijABCDEFGHIJ012345", "[redacted]", "gho_0123"},
-		{"github fine-grained token", "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "[redacted]", "github_pat_"},
-		{"slack token", "xoxb-123456789012-abcdefABCDEF", "[redacted]", "xoxb-"},
-		{"aws access key", "key AKIAIOSFODNN7EXAMPLE used", "key [redacted] used", "AKIAIOSFODNN7EXAMPLE"},
-		{"jwt", "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJl", "jwt [redacted]", "eyJzdWIi"},
-		{"private key block", "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY----- after", "[redacted] after", "MIIEow"},
-		{"cut private key block", "-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1r", "[redacted]", "b3BlbnNzaC1r"},
-		{"plain prose stays", "user 42 could not log in: token expired", "user 42 could not log in: token expired", ""},
-		{"email stays", "mail to ops@example.com failed", "mail to ops@example.com failed", ""},
+		{"bearer", "request failed: Bearer eyJhbGciOiJIUzI1NiJ9abc.def", "eyJhbGci"},
+		{"password query", "GET /login?user=bob&password=hunter2&x=1", "hunter2"},
+		{"url credentials", "connect https://user:pa55@db.example.com:5432/x failed", "pa55"},
+		{"github token", "used ghp_0123456789abcdefghijABCDEFGHIJ012345 here", "ghp_0123"},
+		{"aws secret key", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ7Xk2pL9a", "wJalrXUtn"},
+		{"cookie", "Cookie: session=3f9a1c77e0", "3f9a1c77e0"},
+		{"card number", "card 4111 1111 1111 1111", "1111 1111"},
+		{"token split by a zero-width space", "used ghp_0123456789abcdefghij\u200bABCDEFGHIJ012345 here", "ABCDEFGHIJ012345"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := sanitizeText(tt.in, 1000, keepHead)
-			// sanitizeText also neutralises: "[redacted]@host" would
-			// mention the host, so the wants show the broken mention.
-			if want := strings.Join(strings.Fields(tt.want), " "); got != want {
-				t.Errorf("sanitizeText(%q) = %q, want %q", tt.in, got, want)
-			}
-			if tt.secret != "" && strings.Contains(got, tt.secret) {
-				t.Errorf("sanitizeText(%q) = %q still holds %q", tt.in, got, tt.secret)
-			}
-			// The same rules hold in code, inline text and titles.
-			for _, out := range []string{sanitizeCodeLine(tt.in, 1000), inlineText(tt.in, 1000)} {
-				if tt.secret != "" && strings.Contains(out, tt.secret) {
-					t.Errorf("rendered %q still holds %q", out, tt.secret)
+			for kind, out := range map[string]string{
+				"text":  sanitizeText(tt.in, 1000, keepHead),
+				"code":  sanitizeCodeLine(tt.in, 1000),
+				"title": Title(&alert.Alert{ExceptionType: tt.in}),
+			} {
+				if strings.Contains(out, tt.secret) || !strings.Contains(out, "[redacted]") {
+					t.Errorf("%s of %q = %q, want %q redacted", kind, tt.in, out, tt.secret)
 				}
 			}
 		})
@@ -101,15 +82,18 @@ func TestNeutralize(t *testing.T) {
 		{"HTTPS://GitHub.com/o/r/issues/1", "HTTPS://GitHub\u200b.com/o/r/issues/1"},
 		{"github.com/google/go-github/v92/github.(*Client).Do", "github.com/google/go-github/v92/github.(*Client).Do"},
 		{"<!-- booty:problem=x -->", "<!-\u200b- booty:problem=x -->"},
+		{"fixes https://ghe.example.com/o/r/issues/12", "fixes https://ghe\u200b.example.com/o/r/issues/12"},
+		{"HTTP://GHE.Example.com/o/r/pull/3 and //ghe.example.com/x", "HTTP://GHE\u200b.Example.com/o/r/pull/3 and //ghe\u200b.example.com/x"},
+		{"ghe.example.com/o/r is a path", "ghe.example.com/o/r is a path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			got := neutralize(tt.in)
+			got := neutralize(tt.in, []string{"github.com", "ghe.example.com"})
 			if got != tt.want {
 				t.Errorf("neutralize(%q) = %q, want %q", tt.in, got, tt.want)
 			}
-			for _, re := range []*regexp.Regexp{liveMentionRE, issueRefOutRE, closingRE, ghRefOutRE, githubURLOut} {
+			for _, re := range []*regexp.Regexp{liveMentionRE, issueRefOutRE, closingRE, ghRefOutRE, githubURLOut, gheURLOut} {
 				if m := re.FindString(got); m != "" {
 					t.Errorf("neutralize(%q) = %q still matches %s at %q", tt.in, got, re, m)
 				}
@@ -118,29 +102,24 @@ func TestNeutralize(t *testing.T) {
 	}
 }
 
-func TestInlineText(t *testing.T) {
+func TestSanitizeText(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
-		{"html", "<script>alert(1)</script> & co", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"},
-		{"entity stays literal", "&amp; &#35;12", "&amp;amp; &amp;#\u200b35;12"},
-		{"link", "[click](https://e.vil)", "\\[click\\](https://e.vil)"},
-		{"image", "![x](https://e.vil/p.png)", "!\\[x\\](https://e.vil/p.png)"},
-		{"code span", "call `f()` now", "call \\`f()\\` now"},
-		{"emphasis and backslash", `**bold** C:\path\`, `\*\*bold\*\* C:\\path\\`},
 		{"newlines and tabs", "a\r\nb\n\n\tc\u2028d\u0085e", "a b c d e"},
-		{"control and bidi", "a\x00b\u202ec\x7fd", "a b c d"},
+		{"control and bidi", "a\x00b\u202ec\x7fd\u2067e", "a b c d e"},
+		{"zero-width and invisible", "a\u200bb\u200dc\ufeffd\u2060e\u00adf\u061cg", "abcdefg"},
 		{"invalid utf-8", "a\xffb", "a\ufffdb"},
-		{"heading and quote at start", "# x\n> y", "# x &gt; y"},
-		{"comment", "<!-- booty:problem=k -->", "&lt;!-\u200b- booty:problem=k --&gt;"},
-		{"mention", "@here hi", "@\u200bhere hi"},
+		{"comment", "<!-- booty:problem=k -->", "<!-\u200b- booty:problem=k -->"},
+		// In code GitHub renders nothing, so mentions stay as written.
+		{"mention", "@here hi", "@here hi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := inlineText(tt.in, 1000); got != tt.want {
-				t.Errorf("inlineText(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := sanitizeText(tt.in, 1000, keepHead); got != tt.want {
+				t.Errorf("sanitizeText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -237,8 +216,9 @@ func FuzzSanitize(f *testing.F) {
 			if strings.ContainsAny(plain, "\r\n") {
 				t.Errorf("sanitizeText(%q) = %q spans lines", s, plain)
 			}
-			checkRendered(t, "title", plain)
-			checkRendered(t, "comment", "x "+inlineText(s, n)+" "+codeSpan(plain)+" y")
+			checkRendered(t, "comment", "x "+codeSpan(plain)+" y")
+			title := neutralize(cleanText(s, n, c), []string{"github.com", "ghe.example.com"})
+			checkRendered(t, "title", title)
 		}
 		line := sanitizeCodeLine(s, n)
 		if strings.ContainsAny(line, "\r\n") {
