@@ -21,6 +21,7 @@ import (
 	"booty/internal/github"
 	"booty/internal/intake"
 	"booty/internal/metrics"
+	"booty/internal/redact"
 	"booty/internal/server"
 	"booty/internal/store"
 	"booty/internal/worker"
@@ -208,6 +209,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Label:    cfg.TriggerLabel,
 		Log:      log,
 		Failures: jobFailures{a.apm},
+		Render:   github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
 	})
 	if err := recoverIfEmpty(ctx, a.store, issues, log); err != nil {
 		return nil, err
@@ -225,7 +227,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), func(s string) string { return s }, log, time.Now)
+	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
 	a.handler = server.New(server.Options{
 		Secret:      []byte(cfg.WebhookSecret),
 		MaxBody:     cfg.MaxBody,
@@ -342,6 +344,14 @@ func pruneDeliveries(ctx context.Context, st *store.Store, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// urlHost is the host of a URL config has validated.
+func urlHost(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Host
+	}
+	return ""
 }
 
 // redactURL hides a password in a database URL.
