@@ -100,6 +100,10 @@ type Config struct {
 	// commits late is found by its marker instead of being filed twice.
 	// Zero means DefaultLateCommitWait.
 	LateCommitWait time.Duration
+	// Render writes issue text; nil renders for github.com. Give it the
+	// host booty files into, so that issue URLs on a GitHub Enterprise
+	// host in alert text cannot cross-reference.
+	Render *github.Renderer
 }
 
 // Worker carries out IssueArgs jobs.
@@ -121,6 +125,9 @@ func New(cfg Config) *Worker {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Render == nil {
+		cfg.Render = github.NewRenderer(github.RenderOptions{})
 	}
 	return &Worker{cfg: cfg}
 }
@@ -201,7 +208,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	is, err := w.cfg.Issues.CreateIssue(ctx, github.Title(a), github.IssueBody(a, p), []string{w.cfg.Label})
+	is, err := w.cfg.Issues.CreateIssue(ctx, w.cfg.Render.Title(a), w.cfg.Render.IssueBody(a, p), []string{w.cfg.Label})
 	if err != nil {
 		return err
 	}
@@ -290,7 +297,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	body := github.CommentBody(a, p, regression) + "\n" + marker
+	body := w.cfg.Render.CommentBody(a, p, regression) + "\n" + marker
 	if err := w.cfg.Issues.Comment(ctx, n, body); err != nil {
 		return err
 	}
