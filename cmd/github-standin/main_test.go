@@ -10,39 +10,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	gh "github.com/google/go-github/v92/github"
 
 	"booty/internal/githubtest"
+	"booty/internal/logtest"
 )
 
 const token = "ghp_integrationtoken"
 
-// syncBuffer collects stderr from run's goroutine safely.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type process struct {
 	url    string
 	stop   func() int
-	stderr *syncBuffer
+	stderr *logtest.Buffer
 }
 
 // start runs the command in-process as an operator would start it and
@@ -51,7 +33,7 @@ func start(t *testing.T, args ...string) process {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &logtest.Buffer{}
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, args, pw, stderr)

@@ -27,11 +27,30 @@ func (c *Clock) Now() time.Time {
 	return c.t
 }
 
+// NowOrNil returns the clock's time, never nil: with Now it makes a Clock
+// River's stubbed time (rivertype.TimeGenerator, river.Config.Test.Time),
+// and a clock the test moves is always a stubbed time.
+func (c *Clock) NowOrNil() *time.Time {
+	t := c.Now()
+	return &t
+}
+
 // Advance moves the clock forward by d (backward when d is negative).
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// AdvanceTo moves the clock on to t, and leaves it where it is when t is
+// not after its time: a test that steps to the next deadline it finds
+// never sends the clock back.
+func (c *Clock) AdvanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.t) {
+		c.t = t
+	}
 }
 
 // Set puts the clock at t.

@@ -5,12 +5,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gh "github.com/google/go-github/v92/github"
 
+	"booty/internal/clocktest"
 	"booty/internal/githubtest"
 )
 
@@ -22,28 +22,10 @@ const (
 
 var epoch = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type bundle struct {
 	srv   *githubtest.Server
 	gh    *gh.Client
-	clock *clock
+	clock *clocktest.Clock
 }
 
 // setup starts a stand-in for acme/shop with a fake clock and returns it with
@@ -51,7 +33,7 @@ type bundle struct {
 // opts that are set win over the defaults here.
 func setup(t *testing.T, opts githubtest.Options) bundle {
 	t.Helper()
-	c := &clock{t: epoch}
+	c := clocktest.New(epoch)
 	if opts.Token == "" {
 		opts.Token = testToken
 	}

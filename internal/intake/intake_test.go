@@ -1,21 +1,21 @@
 package intake_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"booty/internal/alert"
+	"booty/internal/clocktest"
 	fixtureload "booty/internal/fixture"
 	"booty/internal/intake"
+	"booty/internal/logtest"
 	"booty/internal/sentry"
 	"booty/internal/store"
 	"booty/internal/worker"
@@ -26,47 +26,11 @@ const vueFixture = "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"
 // t0 is a millisecond-exact time after the fixture's events (May 2023).
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 
-// clock is a settable clock for the intake.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// syncBuffer is a log sink safe for the store's writer goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type bundle struct {
 	in    *intake.Intake
 	st    *store.Store
-	clock *clock
-	logs  *syncBuffer
+	clock *clocktest.Clock
+	logs  *logtest.Buffer
 }
 
 type setupOpts struct {
@@ -78,7 +42,7 @@ type setupOpts struct {
 // River client that inserts real jobs (nothing runs them).
 func setup(t *testing.T, o setupOpts) *bundle {
 	t.Helper()
-	b := &bundle{clock: &clock{now: t0}, logs: &syncBuffer{}}
+	b := &bundle{clock: clocktest.New(t0), logs: &logtest.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "booty.db"))
 	if err != nil {

@@ -74,7 +74,7 @@ func TestHealthFields(t *testing.T) {
 		t.Fatalf("webhook: got %d %s, want 202", rec.Code, rec.Body)
 	}
 	h := decode[healthAnswer](t, b.do(t, http.MethodGet, "/health", nil, nil))
-	if want := b.clock.now().Format(time.RFC3339); h.LastWebhookAt == nil || *h.LastWebhookAt != want {
+	if want := b.clock.Now().Format(time.RFC3339); h.LastWebhookAt == nil || *h.LastWebhookAt != want {
 		t.Errorf("last_webhook_at: got %v, want %s", h.LastWebhookAt, want)
 	}
 }
@@ -101,7 +101,7 @@ func TestHealthDeepIsCached(t *testing.T) {
 		advance   time.Duration
 		wantCalls int
 	}{{0, 1}, {59 * time.Second, 1}, {2 * time.Second, 2}, {30 * time.Second, 2}} {
-		b.clock.advance(step.advance)
+		b.clock.Advance(step.advance)
 		rec := b.do(t, http.MethodGet, "/health?deep=1", nil, nil)
 		got := decode[healthAnswer](t, rec)
 		if rec.Code != http.StatusOK || got.GitHub != "ok" || got.Status != "ok" {
@@ -113,7 +113,7 @@ func TestHealthDeepIsCached(t *testing.T) {
 	}
 	// A plain check never calls GitHub.
 	b.do(t, http.MethodGet, "/health", nil, nil)
-	b.clock.advance(time.Hour)
+	b.clock.Advance(time.Hour)
 	if got := decode[healthAnswer](t, b.do(t, http.MethodGet, "/health", nil, nil)); got.GitHub != "" {
 		t.Errorf("plain check: github %q, want none", got.GitHub)
 	}

@@ -130,7 +130,7 @@ func TestSelfTestRateLimit(t *testing.T) {
 		{0, a, testIToken, 429},
 	}
 	for i, s := range steps {
-		b.clock.advance(s.advance)
+		b.clock.Advance(s.advance)
 		if got := get(s.addr, s.token); got != s.want {
 			t.Errorf("request %d (%s): got %d, want %d", i+1, s.addr, got, s.want)
 		}

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,8 +21,10 @@ import (
 	"booty/internal/alert"
 	"booty/internal/apm"
 	"booty/internal/apm/apmtest"
+	"booty/internal/clocktest"
 	fixtureload "booty/internal/fixture"
 	"booty/internal/intake"
+	"booty/internal/logtest"
 	"booty/internal/metrics"
 	"booty/internal/server"
 	"booty/internal/store"
@@ -37,44 +38,6 @@ const (
 	testIToken = "itok-31415926-INTERNAL"
 )
 
-// clock is a settable time source, shared by the server and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // bundle is a booty HTTP surface over real parts: a SQLite store, the real
 // intake with River's inserts, and, when asked for, booty's Sentry
 // reporting pointed at a stand-in.
@@ -83,8 +46,8 @@ type bundle struct {
 	st     *store.Store
 	m      *metrics.Metrics
 	reg    *prometheus.Registry
-	logs   *syncBuffer
-	clock  *clock
+	logs   *logtest.Buffer
+	clock  *clocktest.Clock
 	sentry *apmtest.Server // nil unless setupOptions.sentry
 	rep    *apm.Reporter
 }
@@ -101,7 +64,7 @@ type setupOptions struct {
 
 func setup(t *testing.T, so setupOptions) *bundle {
 	t.Helper()
-	b := &bundle{logs: &syncBuffer{}, clock: newClock()}
+	b := &bundle{logs: &logtest.Buffer{}, clock: clocktest.New(time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC))}
 	log := slog.New(slog.NewJSONHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "booty.db"))
 	if err != nil {
@@ -128,7 +91,7 @@ func setup(t *testing.T, so setupOptions) *bundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rcv = intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs), func(s string) string { return s }, log, b.clock.now)
+		rcv = intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs), func(s string) string { return s }, log, b.clock.Now)
 	}
 	if so.wrap != nil {
 		rcv = so.wrap(rcv)
@@ -146,9 +109,9 @@ func setup(t *testing.T, so setupOptions) *bundle {
 	if opts.Environment == "" {
 		opts.Environment = "development"
 	}
-	opts.Started = b.clock.now().Add(-90 * time.Second)
+	opts.Started = b.clock.Now().Add(-90 * time.Second)
 	opts.Sentry = b.rep.Hub()
-	opts.Now = b.clock.now
+	opts.Now = b.clock.Now
 	b.h = server.New(opts, rcv, st, b.m, b.reg, log).Handler()
 	return b
 }

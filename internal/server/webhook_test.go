@@ -198,7 +198,7 @@ func TestRejectedRequestsCannotFloodTheLog(t *testing.T) {
 	}
 
 	// A second later the sample goes on, with the count of lines left out.
-	b.clock.advance(time.Second)
+	b.clock.Advance(time.Second)
 	b.do(t, http.MethodPost, "/webhooks/sentry", body, h)
 	last := lastLine(b.logs.String())
 	want := fmt.Sprintf(`"suppressed":%d`, n-lines)

@@ -1,12 +1,8 @@
 package worker_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,46 +11,9 @@ import (
 
 	"booty/internal/alert"
 	"booty/internal/github"
+	"booty/internal/logtest"
 	"booty/internal/worker"
 )
-
-// syncBuffer is a bytes.Buffer safe for the worker's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// records returns the JSON log records with message msg.
-func (s *syncBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(s.b.Bytes()))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("log line %q: %v", sc.Text(), err)
-		}
-		if r["msg"] == msg {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // wantBodyParts are what the issue body of newAlert must show, written out
 // here rather than rendered by the code under test.
@@ -62,7 +21,7 @@ var wantBodyParts = []string{"**Severity:**", "TypeError", "app/components/List.
 
 func TestDryRunJSON(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	b := setup(t, setupOpts{cooldown: 0, issues: github.NewDryRun(slog.New(slog.NewJSONHandler(logs, nil)), nil)})
 	key := "sentry:4900"
 	_, id := b.accept(t, newAlert(key, "ev1"))
@@ -75,7 +34,7 @@ func TestDryRunJSON(t *testing.T) {
 	if err != nil || p.IssueNumber != -1 {
 		t.Fatalf("problem: got issue %d, %v, want -1", p.IssueNumber, err)
 	}
-	created := logs.records(t, "dry run: would create issue")
+	created := logs.Records(t, "dry run: would create issue")
 	if len(created) != 1 {
 		t.Fatalf("got %d create records, want 1:\n%s", len(created), logs)
 	}
@@ -99,7 +58,7 @@ func TestDryRunJSON(t *testing.T) {
 		t.Fatalf("second alert: got %v, want comment", d)
 	}
 	b.waitState(t, id, rivertype.JobStateCompleted)
-	comments := logs.records(t, "dry run: would comment")
+	comments := logs.Records(t, "dry run: would comment")
 	if len(comments) != 1 || comments[0]["number"] != float64(-1) {
 		t.Fatalf("got comment records %v, want one on issue -1", comments)
 	}
@@ -112,7 +71,7 @@ func TestDryRunJSON(t *testing.T) {
 // line, then the title and body as an indented block, not one escaped line.
 func TestDryRunText(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	b := setup(t, setupOpts{cooldown: time.Hour, issues: github.NewDryRun(slog.New(slog.NewTextHandler(logs, nil)), logs)})
 	_, id := b.accept(t, newAlert("sentry:4901", "ev1"))
 	b.waitState(t, id, rivertype.JobStateCompleted)

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"booty/internal/alert"
+	"booty/internal/clocktest"
 	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/store"
@@ -37,39 +38,9 @@ const (
 	lateCommitWait = 3 * time.Second
 )
 
-// testClock is the clock of River (river.Config.Test.Time), the worker and
-// the stand-in in one test. It moves only when the test moves it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-var _ rivertype.TimeGenerator = (*testClock)(nil)
-
-func newTestClock() *testClock {
-	// GitHub and the store keep whole seconds and milliseconds.
-	return &testClock{t: time.Now().UTC().Truncate(time.Second)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) NowOrNil() *time.Time {
-	t := c.Now()
-	return &t
-}
-
-// advanceTo moves the clock on to t; it never goes back.
-func (c *testClock) advanceTo(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.t) {
-		c.t = t
-	}
-}
+// A clocktest.Clock is the clock of River (river.Config.Test.Time), the
+// worker and the stand-in in one test.
+var _ rivertype.TimeGenerator = (*clocktest.Clock)(nil)
 
 // The implementations the worker runs with in booty.
 var (
@@ -101,7 +72,7 @@ func (f *failures) list() []worker.JobFailure {
 // bundle is one running booty worker: its store, River client, GitHub
 // stand-in and the parts tests look at.
 type bundle struct {
-	clock    *testClock
+	clock    *clocktest.Clock
 	st       *store.Store
 	srv      *githubtest.Server
 	client   *worker.Client
@@ -136,7 +107,8 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	clock := newTestClock()
+	// GitHub and the store keep whole seconds and milliseconds.
+	clock := clocktest.New(time.Now().UTC().Truncate(time.Second))
 	gopts := githubtest.Options{Token: token, Owner: owner, Repo: repo, Labels: o.labels, Issues: o.issues0, Now: clock.Now}
 	if o.github != nil {
 		o.github(&gopts)
@@ -329,7 +301,7 @@ func (b *bundle) tick(t *testing.T) {
 	if err != nil {
 		t.Fatalf("next due job: %v", err)
 	}
-	b.clock.advanceTo(next)
+	b.clock.AdvanceTo(next)
 }
 
 // nullTime scans River's scheduled_at (SQLite text) or NULL.
