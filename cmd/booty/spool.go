@@ -26,7 +26,7 @@ func spool(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	dbURL, err := config.DatabaseURL(getenv)
 	if err != nil {
-		printProblems(stderr, err)
+		printConfigErrors(stderr, err)
 		return 1
 	}
 	st, err := store.Open(ctx, dbURL)
