@@ -124,7 +124,8 @@ func describeAnswer(status int, raw []byte, what string, now time.Time) string {
 	case a.Decision == "create":
 		return "filed: booty is creating a GitHub issue for " + what + key
 	case a.Decision == "comment":
-		return "commented: the cooldown of " + what + key + " is over; booty adds a comment with the new count to its issue"
+		return "commented: the cooldown of " + what + key + " is over; booty adds a comment with the new count to its issue " +
+			"(and reopens the issue as a regression if it was closed)"
 	case a.Decision == "reopen":
 		return "reopened: the issue of " + what + key + " was closed; booty reopens it as a regression"
 	case a.Decision != "":
