@@ -365,3 +365,26 @@ func TestLoopback(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDescribeAnswer feeds send-test-alert's explanation whatever a server
+// might answer: it must never panic, always say something, and stay one
+// bounded line whatever the answer holds.
+func FuzzDescribeAnswer(f *testing.F) {
+	f.Add(202, []byte(`{"status":"accepted","decision":"create","problem_key":"sentry:1"}`))
+	f.Add(200, []byte(`{"status":"ignored","reason":"cooldown","cooldown_until":"2026-03-04T22:10:00Z"}`))
+	f.Add(200, []byte(`{"reason":"cooldown","cooldown_until":"not a time"}`))
+	f.Add(200, []byte(`{"reason":"evil\n\u001b[2J"}`))
+	f.Add(401, []byte(`{"error":"invalid_signature"}`))
+	f.Add(500, []byte(`<html>`))
+	f.Add(200, []byte(`{"decision":7}`))
+	now := time.Date(2026, 3, 4, 17, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		got := describeAnswer(status, body, "the test problem", now)
+		if got == "" {
+			t.Fatalf("describeAnswer(%d, %q) said nothing", status, body)
+		}
+		if len(got) > 1000 || strings.ContainsAny(got, "\n\r\x1b") {
+			t.Fatalf("describeAnswer(%d, %q) = %q: want one line of at most 1000 bytes", status, body, got)
+		}
+	})
+}

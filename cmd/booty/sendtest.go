@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"booty/internal/config"
 	"booty/internal/sentry"
@@ -115,6 +116,8 @@ type webhookAnswer struct {
 func describeAnswer(status int, raw []byte, what string, now time.Time) string {
 	var a webhookAnswer
 	_ = json.Unmarshal(raw, &a) // an answer that is not JSON is explained by its status
+	// What a server says stays text on one line, whatever it holds.
+	a.Decision, a.Reason, a.ProblemKey = printable(a.Decision), printable(a.Reason), printable(a.ProblemKey)
 	key := ""
 	if a.ProblemKey != "" {
 		key = " (" + a.ProblemKey + ")"
@@ -161,6 +164,21 @@ func describeAnswer(status int, raw []byte, what string, now time.Time) string {
 		return "accepted"
 	}
 	return "failed: booty answered " + strconv.Itoa(status)
+}
+
+// printable cuts s to 100 runes and replaces control characters, so that
+// an answer cannot break the line or drive the terminal.
+func printable(s string) string {
+	r := []rune(s)
+	if len(r) > 100 {
+		r = append(r[:99], '…')
+	}
+	for i, c := range r {
+		if unicode.IsControl(c) || c == '\u2028' || c == '\u2029' {
+			r[i] = '?'
+		}
+	}
+	return string(r)
 }
 
 // clock formats t for a person: the time of day when it is today, the date
