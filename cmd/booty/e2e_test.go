@@ -556,3 +556,54 @@ func TestShutdownAnswersRequestInFlight(t *testing.T) {
 		t.Fatal("serve did not return")
 	}
 }
+
+// TestListen checks which socket serve takes: the one systemd passes, else
+// BOOTY_LISTEN; and that it refuses a set of passed descriptors it cannot
+// serve on rather than guess.
+func TestListen(t *testing.T) {
+	t.Parallel()
+	open := func() net.Listener {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		return l
+	}
+	passed := open()
+	tests := []struct {
+		name      string
+		inherited []net.Listener
+		wantAddr  string // "" for BOOTY_LISTEN's
+		wantErr   string
+	}{
+		{name: "nothing passed"},
+		{name: "one socket passed", inherited: []net.Listener{passed}, wantAddr: passed.Addr().String()},
+		{name: "two sockets passed", inherited: []net.Listener{open(), open()}, wantErr: "passed 2 descriptors, 2 of them listening sockets"},
+		{name: "not a listening socket", inherited: []net.Listener{nil}, wantErr: "passed 1 descriptors, 0 of them listening sockets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			addr := freeAddr(t)
+			ln, err := listen(addr, tt.inherited, slog.New(slog.DiscardHandler))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("listen: %v, want an error saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			want := tt.wantAddr
+			if want == "" {
+				want = addr
+			}
+			if got := ln.Addr().String(); got != want {
+				t.Errorf("listening on %s, want %s", got, want)
+			}
+		})
+	}
+}
