@@ -246,12 +246,14 @@ func (failingListener) Accept() (net.Conn, error) { return nil, errors.New("inje
 func TestServeStopsInOrder(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		fail    bool // the HTTP server fails instead of a signal arriving
-		wantErr string
+		name      string
+		fail      bool // the HTTP server fails instead of a signal arriving
+		failStart bool // the worker cannot start: its database is gone
+		wantErr   string
 	}{
 		{name: "signal"},
 		{name: "http server fails", fail: true, wantErr: "http server: injected accept failure"},
+		{name: "start fails", failStart: true, wantErr: "start worker"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,11 +282,14 @@ func TestServeStopsInOrder(t *testing.T) {
 				serveLn = failingListener{ln}
 				defer ln.Close()
 			}
+			if tt.failStart {
+				a.store.DB().Close()
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan error, 1)
 			go func() { done <- a.serve(ctx, serveLn) }()
-			if !tt.fail {
+			if !tt.fail && !tt.failStart {
 				waitFor(t, 10*time.Second, "booty to serve", func() bool {
 					resp, err := http.Get("http://" + ln.Addr().String() + "/health")
 					if err != nil {
@@ -312,7 +317,11 @@ func TestServeStopsInOrder(t *testing.T) {
 			if err := a.store.Ping(context.Background()); err == nil {
 				t.Error("serve returned with the store still open")
 			}
-			if strings.Contains(logs.String(), "database is closed") {
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+				t.Error("serve returned with its listener still open")
+			}
+			if !tt.failStart && strings.Contains(logs.String(), "database is closed") {
 				t.Errorf("something used the store after it closed:\n%s", logs)
 			}
 		})
