@@ -590,6 +590,7 @@ func TestListen(t *testing.T) {
 		{name: "one socket passed", inherited: []net.Listener{passed}, wantAddr: passed.Addr().String()},
 		{name: "two sockets passed", inherited: []net.Listener{open(), open()}, wantErr: "passed 2 descriptors, 2 of them listening sockets"},
 		{name: "not a listening socket", inherited: []net.Listener{nil}, wantErr: "passed 1 descriptors, 0 of them listening sockets"},
+		{name: "a socket and something else", inherited: []net.Listener{open(), nil}, wantErr: "passed 2 descriptors, 1 of them listening sockets"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,10 +104,10 @@ func listen(addr string, inherited []net.Listener, log *slog.Logger) (net.Listen
 		}
 	}
 	switch {
-	case len(lns) == 1:
+	case len(inherited) == 1 && len(lns) == 1:
 		log.Info("serving on the socket systemd passed; BOOTY_LISTEN is not used", "addr", lns[0].Addr().String())
 		return lns[0], nil
-	case len(lns) > 1 || len(inherited) > 0:
+	case len(inherited) > 0:
 		for _, l := range lns {
 			l.Close()
 		}
