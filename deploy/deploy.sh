@@ -40,7 +40,8 @@ Commands:
             Deploying the live SHA again changes nothing and only checks health.
   rollback  Switch to the previous release (or to SHA), restart and check it; if
             that fails, return to the release that was live.
-  status    Print the current and previous release, the unit state and /health.
+  status    Print the current and previous release, the unit and socket state and
+            /health.
   check     Wait until HEALTH_URL answers 200 with release SHA (no other effect).
 
 deploy and rollback print the SHA that is live on stdout when they succeed; every
@@ -50,7 +51,8 @@ current release is not the one answering 200), 2 usage error.
 Environment (default):
   BOOTY_ROOT       releases and the current/previous links (/opt/booty)
   BOOTY_ETC        where release.env is written (/etc/booty)
-  BOOTY_UNIT       systemd unit to restart (booty)
+  BOOTY_UNIT       systemd unit to restart (booty); BOOTY_UNIT.socket holds its socket,
+                   so that connections wait during the restart instead of being refused
   SYSTEMCTL        systemctl command (systemctl, through "sudo -n" when not root)
   HEALTH_URL       health endpoint (http://127.0.0.1:8000/health)
   HEALTH_TRIES     health checks before giving up (10)
@@ -134,6 +136,23 @@ unit_state() {
 	"${SYSTEMCTL:-systemctl}" is-active "$UNIT" 2>/dev/null || true
 }
 
+# socket_state prints the state of UNIT.socket, the listening socket systemd holds for
+# booty so that a restart queues connections instead of refusing them.
+socket_state() {
+	"${SYSTEMCTL:-systemctl}" is-active "$UNIT.socket" 2>/dev/null || true
+}
+
+# warn_without_socket says when a restart is about to refuse connections: without
+# UNIT.socket, booty's own listener closes while it restarts, and Sentry does not retry.
+warn_without_socket() {
+	local state
+	state=$(socket_state)
+	if [[ $state != active ]]; then
+		log "warning: $UNIT.socket is ${state:-unknown}, so webhooks that arrive during this restart" \
+			"are refused; enable it (docs/deploy.md: 'systemctl enable --now $UNIT.socket')"
+	fi
+}
+
 # probe asks HEALTH_URL once and prints "HTTP_CODE RELEASE"; when nothing answers it
 # prints why and fails. The body is left in WORK/health for status.
 probe() {
@@ -180,6 +199,7 @@ activate() {
 	# The directory's mtime records when a release was last live; prune keeps the newest.
 	touch -- "$ROOT/releases/$sha"
 	log "switched to release $sha; restarting $UNIT"
+	warn_without_socket
 	if ! restart_unit; then
 		log "restarting $UNIT failed"
 		return 1
@@ -359,6 +379,7 @@ cmd_status() {
 	printf 'previous: %s\n' "${prev:-none}${prev:+ ($(environment_of "$prev"))}"
 	printf 'releases: %s\n' "$(list_releases)"
 	printf 'unit:     %s %s\n' "$UNIT" "$(unit_state)"
+	printf 'socket:   %s %s\n' "$UNIT.socket" "$(socket_state)"
 	if ! result=$(probe); then
 		printf 'health:   %s\n' "$result"
 		return 1

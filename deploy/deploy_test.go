@@ -95,7 +95,18 @@ type bundle struct {
 	script    string
 }
 
+// setup makes a server where booty listens itself. Most tests check what deploy.sh does
+// when a release fails, and without a booty serving, a socket that systemd holds would
+// let every health check wait for its timeout, where the real booty.socket would start
+// booty again; the tests of the socket use setupServer.
 func setup(t *testing.T) *bundle {
+	t.Helper()
+	return setupServer(t, false)
+}
+
+// setupServer makes a server, with booty.socket holding booty's listening socket as
+// docs/deploy.md sets it up, or without it (booty listens itself).
+func setupServer(t *testing.T, withSocket bool) *bundle {
 	t.Helper()
 	dir := t.TempDir()
 	b := &bundle{
@@ -111,6 +122,10 @@ func setup(t *testing.T) *bundle {
 		}
 	}
 	addr := freeAddr(t)
+	var socket *os.File
+	if withSocket {
+		socket, addr = listenSocket(t)
+	}
 	b.healthURL = "http://" + addr + "/health"
 	b.systemd = &fakeSystemd{
 		unit: "booty",
@@ -125,7 +140,8 @@ func setup(t *testing.T) *bundle {
 			"BOOTY_LISTEN=" + addr,
 			"TMPDIR=" + dir,
 		},
-		log: filepath.Join(dir, "booty.log"),
+		log:    filepath.Join(dir, "booty.log"),
+		socket: socket,
 	}
 	srv := httptest.NewServer(b.systemd.handler())
 	t.Cleanup(srv.Close)
@@ -303,6 +319,25 @@ func freeAddr(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return addr
+}
+
+// listenSocket opens a loopback listening socket that stays open until the test ends,
+// like booty.socket's, and returns it as a file to pass on and its address.
+func listenSocket(t *testing.T) (*os.File, string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		l.Close()
+	})
+	return f, l.Addr().String()
 }
 
 func writeScript(t *testing.T, path, text string) {

@@ -21,13 +21,19 @@ import (
 // BOOTY_ETC/release.env, a start that fails only when the exec fails (Type=exec), and
 // SIGTERM to stop. Running the process from the test, rather than from a shell script,
 // means every process is waited for and none outlives the test.
+//
+// With socket set it also plays booty.socket: it holds the listening socket for the
+// whole test and passes it to every booty it starts as systemd does (descriptor 3,
+// LISTEN_FDS=1, LISTEN_PID the pid of booty, which a shell learns as $$ and keeps
+// through exec), so a restart leaves connections waiting in the backlog.
 type fakeSystemd struct {
-	unit string   // the only unit it knows
-	dir  string   // working directory, like the unit's StateDirectory
-	root string   // BOOTY_ROOT
-	etc  string   // BOOTY_ETC
-	env  []string // the unit's own environment (secrets.env on a server)
-	log  string   // where the service's output goes
+	unit   string   // the service it knows; UNIT.socket is the socket unit
+	dir    string   // working directory, like the unit's StateDirectory
+	root   string   // BOOTY_ROOT
+	etc    string   // BOOTY_ETC
+	env    []string // the unit's own environment (secrets.env on a server)
+	log    string   // where the service's output goes
+	socket *os.File // the listening socket of UNIT.socket; nil: no socket unit
 
 	mu       sync.Mutex
 	running  *exec.Cmd
@@ -40,7 +46,17 @@ type fakeSystemd struct {
 func (f *fakeSystemd) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{verb}/{unit}", func(w http.ResponseWriter, r *http.Request) {
-		if unit := r.PathValue("unit"); unit != f.unit {
+		unit := strings.TrimSuffix(r.PathValue("unit"), ".service")
+		if unit == f.unit+".socket" && r.PathValue("verb") == "is-active" {
+			state := "active"
+			if f.socket == nil {
+				state = "inactive"
+				w.WriteHeader(http.StatusConflict)
+			}
+			fmt.Fprintln(w, state)
+			return
+		}
+		if unit != f.unit {
 			http.Error(w, "Unit "+unit+".service not found.", http.StatusNotFound)
 			return
 		}
@@ -80,6 +96,12 @@ func (f *fakeSystemd) restart() error {
 	cmd := exec.Command(filepath.Join(f.root, "current", "booty"), "serve")
 	cmd.Dir = f.dir
 	cmd.Env = append(slices.Clone(f.env), release...)
+	if f.socket != nil {
+		cmd = exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" serve`, cmd.Path)
+		cmd.Dir = f.dir
+		cmd.Env = append(slices.Clone(f.env), append(release, "LISTEN_FDS=1")...)
+		cmd.ExtraFiles = []*os.File{f.socket}
+	}
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
@@ -109,7 +131,7 @@ func (f *fakeSystemd) stopLocked() {
 	_ = f.running.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-f.exited:
-	case <-time.After(10 * time.Second): // TimeoutStopSec
+	case <-time.After(30 * time.Second): // booty.service's TimeoutStopSec, then SIGKILL as systemd sends
 		_ = f.running.Process.Kill()
 		<-f.exited
 	}

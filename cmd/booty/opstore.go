@@ -19,7 +19,7 @@ import (
 func openOperatorStore(ctx context.Context, getenv func(string) string, stderr io.Writer) (*store.Store, error) {
 	dbURL, err := config.DatabaseURL(getenv)
 	if err != nil {
-		printProblems(stderr, err)
+		printConfigErrors(stderr, err)
 		return nil, err
 	}
 	st, err := store.OpenWith(ctx, dbURL, store.Options{Access: store.Operate})
@@ -38,36 +38,19 @@ func openOperatorStore(ctx context.Context, getenv func(string) string, stderr i
 	return st, nil
 }
 
-// newFlagSet returns the flag set of one command: errors go to stderr, and
-// --help prints usage, which parse then answers with exit 0.
-func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+// parseArgs parses args with fs for an operator command that takes want
+// positional arguments (-1: any number), answering --help, a bad flag or a
+// wrong count the way parseFlags does.
+func parseArgs(fs *flag.FlagSet, args []string, want int, stdout, stderr io.Writer) (code int, done bool) {
+	if err := parseOnly(fs, args, stdout, stderr); err != nil {
+		return exitCode(err), true
 	}
-	return fs
-}
-
-// parseFlags parses args with fs and, when it should stop, returns the exit
-// code: 0 after --help, 2 for a bad flag or a wrong number of arguments
-// (want of them, -1 for any).
-func parseFlags(fs *flag.FlagSet, args []string, want int) (code int, stop bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, true
-		}
-		return 2, true
+	switch {
+	case want < 0 || fs.NArg() == want:
+		return 0, false
+	case fs.NArg() > want:
+		return usageError(fs, stderr, fmt.Errorf("unexpected argument %q", fs.Arg(want))), true
+	default:
+		return usageError(fs, stderr, errors.New("missing argument")), true
 	}
-	if want >= 0 && fs.NArg() != want {
-		if fs.NArg() > want {
-			fmt.Fprintf(fs.Output(), "booty %s: unexpected argument %q\n", fs.Name(), fs.Arg(want))
-		} else {
-			fmt.Fprintf(fs.Output(), "booty %s: missing argument\n", fs.Name())
-		}
-		fs.Usage()
-		return 2, true
-	}
-	return 0, false
 }

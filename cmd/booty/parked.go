@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,11 +16,7 @@ import (
 	"booty/internal/worker"
 )
 
-const parkedUsage = `usage: booty parked list
-       booty parked retry ID | --all
-       booty parked drop ID
-
-A parked GitHub write stopped for good (GitHub refused it, or it ran out of
+const parkedAbout = `A parked GitHub write stopped for good (GitHub refused it, or it ran out of
 attempts) and waits for you: list shows them, retry runs one (or all) again
 with a fresh set of attempts, drop deletes one for good. These commands work
 on the store BOOTY_DATABASE_URL names, beside a running booty, which picks a
@@ -28,47 +25,42 @@ retried write up within seconds.
 
 // parked shows and replays parked GitHub writes. "spool" is its old name.
 func parked(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("parked", parkedUsage, stderr)
-	if code, stop := parseFlags(fs, args, -1); stop {
+	fs := newFlags("parked", "list | retry ID|--all | drop ID", parkedAbout)
+	if code, stop := parseArgs(fs, args, -1, stdout, stderr); stop {
 		return code
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
+		return usageError(fs, stderr, errors.New("missing command: list, retry or drop"))
 	}
 	sub, rest := fs.Arg(0), fs.Args()[1:]
 	switch sub {
 	case "list":
-		sfs := newFlagSet("parked list", "usage: booty parked list\n", stderr)
-		if code, stop := parseFlags(sfs, rest, 0); stop {
+		sfs := newFlags("parked list", "", "Lists the parked GitHub writes, and why each stopped.")
+		if code, stop := parseArgs(sfs, rest, 0, stdout, stderr); stop {
 			return code
 		}
 		return withParked(ctx, getenv, stderr, func(sp *worker.Spool) int { return parkedList(ctx, sp, stdout, stderr) })
 	case "retry":
-		sfs := newFlagSet("parked retry", "usage: booty parked retry ID | --all\n", stderr)
+		sfs := newFlags("parked retry", "ID | --all", "Runs a parked write again, with a fresh set of attempts.")
 		all := sfs.Bool("all", false, "retry every parked write")
-		if code, stop := parseFlags(sfs, rest, -1); stop {
+		if code, stop := parseArgs(sfs, rest, -1, stdout, stderr); stop {
 			return code
 		}
 		if *all {
 			if sfs.NArg() != 0 {
-				fmt.Fprintf(stderr, "booty parked retry: --all takes no ID\n")
-				sfs.Usage()
-				return 2
+				return usageError(sfs, stderr, errors.New("--all takes no ID"))
 			}
 			return withParked(ctx, getenv, stderr, func(sp *worker.Spool) int { return parkedRetryAll(ctx, sp, stdout, stderr) })
 		}
 		return parkedOne(ctx, sfs, getenv, stdout, stderr, "retrying", (*worker.Spool).Retry)
 	case "drop":
-		sfs := newFlagSet("parked drop", "usage: booty parked drop ID\n", stderr)
-		if code, stop := parseFlags(sfs, rest, -1); stop {
+		sfs := newFlags("parked drop", "ID", "Deletes a parked write for good: it will never reach GitHub.")
+		if code, stop := parseArgs(sfs, rest, -1, stdout, stderr); stop {
 			return code
 		}
 		return parkedOne(ctx, sfs, getenv, stdout, stderr, "dropped", (*worker.Spool).Drop)
 	}
-	fmt.Fprintf(stderr, "booty parked: unknown command %q\n", sub)
-	fs.Usage()
-	return 2
+	return usageError(fs, stderr, fmt.Errorf("unexpected argument %q: want list, retry or drop", sub))
 }
 
 // withParked opens the store for an operator and runs fn on its parked jobs.
@@ -140,8 +132,7 @@ func parkedRetryAll(ctx context.Context, sp *worker.Spool, stdout, stderr io.Wri
 // parkedOne runs do on the one job ID fs holds.
 func parkedOne(ctx context.Context, fs *flag.FlagSet, getenv func(string) string, stdout, stderr io.Writer, done string, do func(*worker.Spool, context.Context, int64) error) int {
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
+		return usageError(fs, stderr, errors.New("want one job ID"))
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {

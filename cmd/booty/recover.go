@@ -13,9 +13,7 @@ import (
 	"booty/internal/store"
 )
 
-const recoverUsage = `usage: booty recover
-
-Rebuilds booty's problem → issue map from the issues that carry booty's
+const recoverAbout = `Rebuilds booty's problem → issue map from the issues that carry booty's
 hidden marker in TARGET_REPO_URL, open or closed, and records those the
 store does not know. booty serve does this by itself when it starts on an
 empty store; run it by hand after restoring an old backup. It needs the
@@ -79,13 +77,13 @@ func recoverIfEmpty(ctx context.Context, st *store.Store, gh any, log *slog.Logg
 
 // recoverCommand is booty recover.
 func recoverCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("recover", recoverUsage, stderr)
-	if code, stop := parseFlags(fs, args, 0); stop {
+	fs := newFlags("recover", "", recoverAbout)
+	if code, stop := parseArgs(fs, args, 0, stdout, stderr); stop {
 		return code
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
-		printProblems(stderr, err)
+		printConfigErrors(stderr, err)
 		return 1
 	}
 	if cfg.DryRun {

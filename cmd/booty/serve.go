@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,8 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -30,34 +31,13 @@ import (
 // Delivery records older than this are pruned; problems are kept for good.
 const deliveryRetention = 30 * 24 * time.Hour
 
+// shutdownTimeout bounds the drain of requests and jobs in flight; the
+// unit's TimeoutStopSec leaves room above it.
+const shutdownTimeout = 10 * time.Second
+
 // workerConcurrency is how many GitHub jobs run at once. GitHub asks for
 // writes one at a time; a few workers cover slow reads and lookups.
 const workerConcurrency = 4
-
-func checkConfig(getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		printProblems(stderr, err)
-		return 1
-	}
-	mode := "live"
-	if cfg.DryRun {
-		mode = "dry run"
-	}
-	fmt.Fprintf(stdout, "configuration ok: repo %s, store %s, listen %s, %s\n", cfg.Repo(), redactURL(cfg.DatabaseURL), cfg.Listen, mode)
-	return 0
-}
-
-func printProblems(w io.Writer, err error) {
-	var ps config.Problems
-	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintf(w, "booty: config: %s\n", p.Error())
-		}
-		return
-	}
-	fmt.Fprintf(w, "booty: config: %v\n", err)
-}
 
 // newLogger logs JSON unless stderr is a terminal; BOOTY_LOG_FORMAT
 // overrides.
@@ -76,48 +56,122 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
-func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+const serveAbout = `Runs the webhook server and the GitHub worker until SIGINT or SIGTERM, then
+finishes the requests and jobs in flight and stops. Configuration is read from
+the environment (see the README; booty check-config tells what is wrong).
+
+Under systemd socket activation (LISTEN_FDS, deploy/booty.socket) booty serves
+on the socket it is given instead of BOOTY_LISTEN, so that connections wait in
+the socket's backlog while booty restarts instead of being refused.`
+
+// serve runs booty until ctx ends.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "", serveAbout)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
 	started := time.Now()
 	cfg, err := config.Load(getenv)
 	if err != nil {
-		printProblems(stderr, err)
+		printConfigErrors(stderr, err)
 		return 1
 	}
 	log := newLogger(stderr, cfg.LogFormat)
-	if err := serveWith(ctx, cfg, log, started); err != nil {
+	inherited, err := activation.Listeners()
+	if err != nil {
+		log.Error("booty could not start", "err", fmt.Errorf("socket activation: %w", err))
+		return 1
+	}
+	ln, err := listen(cfg.Listen, inherited, log)
+	if err != nil {
+		log.Error("booty could not start", "err", err)
+		return 1
+	}
+	if err := serveWith(ctx, cfg, log, started, ln); err != nil {
 		log.Error("booty stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, started time.Time) error {
+// listen returns the socket systemd passed (socket activation), else a new
+// listener on addr. Taking the socket before anything else means a second
+// booty on the same address fails before it touches the store.
+func listen(addr string, inherited []net.Listener, log *slog.Logger) (net.Listener, error) {
+	var lns []net.Listener
+	for _, l := range inherited {
+		if l != nil { // nil: a passed descriptor that is not a listening socket
+			lns = append(lns, l)
+		}
+	}
+	switch {
+	case len(inherited) == 1 && len(lns) == 1:
+		log.Info("serving on the socket systemd passed; BOOTY_LISTEN is not used", "addr", lns[0].Addr().String())
+		return lns[0], nil
+	case len(inherited) > 0:
+		for _, l := range lns {
+			l.Close()
+		}
+		return nil, fmt.Errorf("socket activation passed %d descriptors, %d of them listening sockets; booty takes exactly one (ListenStream= once in booty.socket)", len(inherited), len(lns))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on BOOTY_LISTEN: %w", err)
+	}
+	return ln, nil
+}
+
+// serveWith builds booty and serves on ln until ctx ends or the HTTP server
+// fails. ln is closed when it returns.
+func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, started time.Time, ln net.Listener) error {
 	a, err := newApp(ctx, cfg, log, started)
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	defer a.close()
+	return a.serve(ctx, ln)
+}
 
+// serve runs the worker and the HTTP server on ln until ctx ends or the
+// server fails, and then stops everything in order, whichever way it ended:
+// first the HTTP server (no new deliveries; those in flight commit), then
+// the housekeeping and the worker (jobs in flight finish), and last the
+// store and error reporting, which the others use until they stop.
+func (a *app) serve(ctx context.Context, ln net.Listener) (err error) {
+	ln = &onceCloseListener{Listener: ln}
+	conns := a.conns
 	httpSrv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		ConnState:         conns.track,
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
+	serving := false
+	defer func() {
+		a.log.Info("shutting down")
+		// Fresh context: the one we were given may be cancelled.
+		shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if serving {
+			drain(shutCtx, httpSrv, ln, conns, a.log)
+		} else {
+			ln.Close()
+		}
+		a.stop(shutCtx)
+		a.close()
+	}()
+
 	if err := a.start(ctx); err != nil {
-		ln.Close()
 		return err
 	}
-	log.Info("booty serving", "addr", ln.Addr().String(), "version", a.version, "release", a.release,
-		"environment", cfg.SentryEnvironment, "repo", cfg.Repo(), "dry_run", cfg.DryRun,
-		"store", redactURL(cfg.DatabaseURL))
+	a.log.Info("booty serving", "addr", ln.Addr().String(), "version", a.version, "release", a.release,
+		"environment", a.cfg.SentryEnvironment, "repo", a.cfg.Repo(), "dry_run", a.cfg.DryRun,
+		"store", config.RedactDatabaseURL(a.cfg.DatabaseURL))
 	errc := make(chan error, 1)
+	serving = true
 	go func() { errc <- httpSrv.Serve(ln) }()
 
 	select {
@@ -126,16 +180,78 @@ func serveWith(ctx context.Context, cfg *config.Config, log *slog.Logger, starte
 		a.apm.CaptureError(ctx, err, map[string]string{"phase": "serve"})
 		return err
 	case <-ctx.Done():
+		return nil
 	}
-	log.Info("shutting down")
-	// Fresh contexts: the one we were given is already cancelled.
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutCtx); err != nil {
+}
+
+// drain stops the HTTP server without dropping a request. http.Server's
+// Shutdown alone drops a request it reads after Shutdown began, closing the
+// connection unanswered (fine for a browser, which retries; Sentry does
+// not). So booty first stops accepting, leaving new connections in the
+// socket's backlog for the next booty under socket activation, and turns
+// keep-alive off, so every connection closes after its answer; it waits
+// until no connection has a request unread or unanswered; and only then
+// calls Shutdown.
+func drain(ctx context.Context, srv *http.Server, ln net.Listener, conns *connTracker, log *slog.Logger) {
+	srv.SetKeepAlivesEnabled(false)
+	ln.Close()
+	if err := conns.wait(ctx); err != nil {
+		log.Warn("http shutdown: requests still running", "count", conns.count(), "err", err)
+	}
+	if err := srv.Shutdown(ctx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
-	a.stop(shutCtx)
+}
+
+// connTracker knows the connections with a request to finish: accepted and
+// not yet read (new), or being answered (active).
+type connTracker struct {
+	mu   sync.Mutex
+	busy map[net.Conn]struct{}
+}
+
+// track is the server's ConnState hook.
+func (c *connTracker) track(conn net.Conn, state http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch state {
+	case http.StateNew, http.StateActive:
+		c.busy[conn] = struct{}{}
+	default:
+		delete(c.busy, conn)
+	}
+}
+
+func (c *connTracker) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.busy)
+}
+
+// wait returns when no connection is busy, or with ctx's error.
+func (c *connTracker) wait(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for c.count() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 	return nil
+}
+
+// onceCloseListener lets drain and Shutdown both close the listener.
+type onceCloseListener struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+func (l *onceCloseListener) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // app is booty wired together: what serve runs, and what tests boot
@@ -152,12 +268,18 @@ type app struct {
 	registry *prometheus.Registry
 	metrics  *metrics.Metrics
 
+	// access is the GitHub access check of deep health; nil in a dry run.
+	access server.Access
+	// conns are the HTTP connections with a request to finish.
+	conns *connTracker
+
 	stopHousekeeping context.CancelFunc
-	housekeepingDone chan struct{}
+	housekeepingDone sync.WaitGroup
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started time.Time) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, version: buildVersion(), release: cfg.SentryRelease}
+	a := &app{cfg: cfg, log: log, version: buildVersion(), release: cfg.SentryRelease,
+		conns: &connTracker{busy: map[net.Conn]struct{}{}}}
 	if a.release == "" {
 		a.release = a.version
 	}
@@ -202,6 +324,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
+	a.access = access
 	w := worker.New(worker.Config{
 		Issues:   issues,
 		Store:    a.store,
@@ -252,22 +375,42 @@ func (a *app) start(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	hkCtx, cancel := context.WithCancel(ctx)
-	a.stopHousekeeping, a.housekeepingDone = cancel, make(chan struct{})
-	go func() {
-		defer close(a.housekeepingDone)
-		pruneDeliveries(hkCtx, a.store, a.log)
-	}()
+	a.stopHousekeeping = cancel
+	a.housekeepingDone.Go(func() { pruneDeliveries(hkCtx, a.store, a.log) })
+	if a.access != nil {
+		a.housekeepingDone.Go(func() { checkAccessAtStart(hkCtx, a.access, a.cfg, a.log) })
+	}
 	return nil
 }
 
-// stop lets running jobs finish within ctx.
+// checkAccessAtStart makes deep health's GitHub check once and warns when it
+// fails. booty serves either way: GitHub may be down for a while, and alerts
+// accepted meanwhile wait in the store.
+func checkAccessAtStart(ctx context.Context, access server.Access, cfg *config.Config, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
+	defer cancel()
+	if err := access.CheckAccess(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("GitHub access check failed: booty accepts alerts but cannot file issues until this is fixed "+
+			"(booty check-config --github tells again)", "repo", cfg.Repo(), "api", cfg.GitHubAPIURL, "err", err)
+		return
+	}
+	log.Info("GitHub access check ok", "repo", cfg.Repo())
+}
+
+// stop lets running jobs finish within ctx; past it, they are cancelled, so
+// that the worker has stopped for sure before the store closes.
 func (a *app) stop(ctx context.Context) {
 	if a.stopHousekeeping != nil {
 		a.stopHousekeeping()
-		<-a.housekeepingDone
 	}
+	a.housekeepingDone.Wait()
 	if err := a.jobs.Stop(ctx); err != nil {
-		a.log.Warn("worker shutdown", "err", err)
+		a.log.Warn("worker shutdown: cancelling the jobs still running", "err", err)
+		hardCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.jobs.StopAndCancel(hardCtx); err != nil {
+			a.log.Error("worker did not stop", "err", err)
+		}
 	}
 }
 
@@ -352,16 +495,4 @@ func urlHost(s string) string {
 		return u.Host
 	}
 	return ""
-}
-
-// redactURL hides a password in a database URL.
-func redactURL(s string) string {
-	driver, _, err := config.ParseDatabaseURL(s)
-	if err != nil || driver != "postgres" {
-		return s
-	}
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return "postgres://…"
 }

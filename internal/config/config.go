@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -60,28 +61,84 @@ func (c *Config) Production() bool {
 	return false
 }
 
-// Problem is one bad variable.
-type Problem struct {
+// Setting is one variable as Load read it, for an operator to check.
+type Setting struct {
+	Var   string
+	Value string
+}
+
+// Settings returns the configuration as read, one variable a line, in the
+// order of the README's table. Secrets show only whether they are set.
+func (c *Config) Settings() []Setting {
+	secret := func(v string) string {
+		if v == "" {
+			return "(not set)"
+		}
+		return "(set, hidden)"
+	}
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	return []Setting{
+		{"SENTRY_WEBHOOK_SECRET", secret(c.WebhookSecret)},
+		{"GITHUB_TOKEN", secret(c.GitHubToken)},
+		{"TARGET_REPO_URL", c.Repo()},
+		{"GITHUB_API_URL", c.GitHubAPIURL},
+		{"TRIGGER_LABEL", c.TriggerLabel},
+		{"OBSV_MIN_SEVERITY", c.MinSeverity.String()},
+		{"OBSV_COOLDOWN_HOURS", strconv.FormatFloat(c.Cooldown.Hours(), 'g', -1, 64) + " (" + c.Cooldown.String() + ")"},
+		{"BOOTY_DATABASE_URL", RedactDatabaseURL(c.DatabaseURL)},
+		{"BOOTY_LISTEN", c.Listen},
+		{"BOOTY_DRY_RUN", strconv.FormatBool(c.DryRun)},
+		{"BOOTY_MAX_BODY_BYTES", strconv.FormatInt(c.MaxBody, 10)},
+		{"BOOTY_LOG_FORMAT", or(c.LogFormat, "json, text on a terminal")},
+		{"GITHUB_WRITES_PER_MINUTE", strconv.Itoa(c.WritesPerMinute)},
+		{"GITHUB_WRITES_PER_HOUR", strconv.Itoa(c.WritesPerHour)},
+		{"SENTRY_DSN", secret(c.SentryDSN)},
+		{"SENTRY_RELEASE", or(c.SentryRelease, "(the build version)")},
+		{"SENTRY_ENVIRONMENT", c.SentryEnvironment},
+		{"SENTRY_SAMPLE_RATE", strconv.FormatFloat(c.SentrySampleRate, 'g', -1, 64)},
+		{"INTERNAL_TEST_TOKEN", secret(c.InternalTestToken)},
+	}
+}
+
+// RedactDatabaseURL hides a password in a database URL.
+func RedactDatabaseURL(s string) string {
+	driver, _, err := ParseDatabaseURL(s)
+	if err != nil || driver != "postgres" {
+		return s
+	}
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return "postgres://…"
+}
+
+// Error is one bad variable: which one, and what is wrong with it.
+type Error struct {
 	Var string
 	Msg string
 }
 
-func (p Problem) Error() string { return p.Var + ": " + p.Msg }
+func (e Error) Error() string { return e.Var + ": " + e.Msg }
 
-// Problems is every bad variable found; it is the error Load returns.
-type Problems []Problem
+// Errors is every bad variable found; it is the error Load returns.
+type Errors []Error
 
-func (ps Problems) Error() string {
-	msgs := make([]string, len(ps))
-	for i, p := range ps {
-		msgs[i] = p.Error()
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
 	}
 	return strings.Join(msgs, "; ")
 }
 
 // Load reads the configuration with getenv (os.Getenv in main, a map in
-// tests). It returns every problem at once as Problems, so an operator fixes
-// them in one go. Values of secrets never appear in a problem.
+// tests). It returns every bad variable at once as Errors, so an operator
+// fixes them in one go. Values of secrets never appear in an error.
 func Load(getenv func(string) string) (*Config, error) {
 	r := reader{getenv: getenv}
 	c := &Config{
@@ -109,33 +166,44 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.GitHubToken == "" && !c.DryRun {
 		r.bad("GITHUB_TOKEN", "required unless BOOTY_DRY_RUN=true")
 	}
+	apiHost := ""
+	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.bad("GITHUB_API_URL", "must be an http(s) URL such as https://api.github.com/")
+	} else {
+		apiHost = u.Hostname()
+		if !strings.HasSuffix(c.GitHubAPIURL, "/") {
+			c.GitHubAPIURL += "/"
+		}
+	}
 	repo := r.str("TARGET_REPO_URL", "")
 	if repo == "" {
 		r.bad("TARGET_REPO_URL", "required: https://github.com/OWNER/REPO or OWNER/REPO")
 	} else if owner, name, err := ParseRepo(repo); err != nil {
 		r.bad("TARGET_REPO_URL", err.Error())
+	} else if host := repoHost(repo); !repoOnAPIHost(host, apiHost) {
+		// Only the path of the URL is used: a repository on another host
+		// would silently become OWNER/REPO on the API's host.
+		r.bad("TARGET_REPO_URL", fmt.Sprintf("the repository is on %s, but booty files issues through GITHUB_API_URL (%s): "+
+			"use a github.com URL, OWNER/REPO, or a URL on the GitHub Enterprise host GITHUB_API_URL names", host, apiHost))
 	} else {
 		c.RepoOwner, c.RepoName = owner, name
-	}
-	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		r.bad("GITHUB_API_URL", "must be an http(s) URL such as https://api.github.com/")
-	} else if !strings.HasSuffix(c.GitHubAPIURL, "/") {
-		c.GitHubAPIURL += "/"
 	}
 	if strings.TrimSpace(c.TriggerLabel) == "" || len(c.TriggerLabel) > 50 {
 		r.bad("TRIGGER_LABEL", "must be a label name of 1 to 50 characters")
 	}
 
 	sev := r.str("OBSV_MIN_SEVERITY", "error")
-	if s, ok := alert.ParseSeverity(sev); ok {
+	if s, ok := parseMinSeverity(sev); ok {
 		c.MinSeverity = s
+	} else if alias, ok := alert.ParseSeverity(sev); ok {
+		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is an alias Sentry's SDKs send; write the level's name, %s", sev, alias))
 	} else {
 		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is not one of fatal, error, warning, info, debug", sev))
 	}
 	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
 	c.Cooldown = time.Duration(hours * float64(time.Hour))
 
-	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		r.bad("BOOTY_DATABASE_URL", err.Error())
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || !validPort(port) {
@@ -147,7 +215,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		r.bad("BOOTY_LOG_FORMAT", "must be json or text")
 	}
 	if c.SentryDSN != "" && !validDSN(c.SentryDSN) {
-		// The DSN carries the project key: the problem does not repeat it.
+		// The DSN carries the project key: the error does not repeat it.
 		r.bad("SENTRY_DSN", "must be a Sentry DSN: https://KEY@HOST/PROJECT_ID")
 	}
 	if c.Production() && c.SentryDSN == "" {
@@ -156,8 +224,8 @@ func Load(getenv func(string) string) (*Config, error) {
 
 	c.WriteInterval = r.duration("GITHUB_WRITE_INTERVAL", time.Second, 0, time.Hour)
 
-	if len(r.problems) > 0 {
-		return c, r.problems
+	if len(r.errs) > 0 {
+		return c, r.errs
 	}
 	return c, nil
 }
@@ -193,6 +261,68 @@ func ParseRepo(s string) (owner, name string, err error) {
 		return "", "", errors.New("must name one repository: OWNER/REPO or https://github.com/OWNER/REPO")
 	}
 	return parts[0], parts[1], nil
+}
+
+// repoHost returns the host of a TARGET_REPO_URL, or "" for OWNER/REPO.
+func repoHost(s string) string {
+	if !strings.Contains(s, "://") {
+		return ""
+	}
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// repoOnAPIHost reports whether a repository URL's host is one booty can
+// file into through an API on apiHost. github.com is always accepted, since
+// the API may be a proxy or a stand-in for it; otherwise the repository must
+// be on the API's own host (GitHub Enterprise Server: HOST and
+// https://HOST/api/v3/) or the web host of an api.HOST API (GitHub
+// Enterprise Cloud with data residency).
+func repoOnAPIHost(host, apiHost string) bool {
+	apiHost = strings.ToLower(apiHost)
+	switch host {
+	case "", "github.com", "www.github.com", apiHost:
+		return true
+	}
+	return "api."+host == apiHost
+}
+
+// parseMinSeverity accepts the five level names Sentry shows, in any case.
+// The aliases its SDKs send ("warn", "critical", "log") are refused here:
+// a threshold is written once, and one spelling per level keeps it
+// recognisable.
+func parseMinSeverity(s string) (alert.Severity, bool) {
+	for _, sev := range []alert.Severity{alert.SeverityDebug, alert.SeverityInfo, alert.SeverityWarning, alert.SeverityError, alert.SeverityFatal} {
+		if strings.EqualFold(s, sev.String()) {
+			return sev, true
+		}
+	}
+	return 0, false
+}
+
+// checkDatabaseURL accepts what serve can open: a sqlite:PATH whose
+// directory exists. The store would create missing directories, so a typo
+// in the path would otherwise become a new, empty database.
+func checkDatabaseURL(s string) error {
+	driver, path, err := ParseDatabaseURL(s)
+	if err != nil {
+		return err
+	}
+	if driver == "postgres" {
+		return errors.New("PostgreSQL is not supported yet; use sqlite:PATH")
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the directory %s of the database file does not exist; create it first", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s, where the database file would go, is not a directory", dir)
+	}
+	return nil
 }
 
 // validDSN checks the shape sentry-go accepts: an http(s) URL with a key
@@ -234,12 +364,12 @@ func ParseDatabaseURL(s string) (driver, dsn string, err error) {
 }
 
 type reader struct {
-	getenv   func(string) string
-	problems Problems
+	getenv func(string) string
+	errs   Errors
 }
 
 func (r *reader) bad(name, msg string) {
-	r.problems = append(r.problems, Problem{Var: name, Msg: msg})
+	r.errs = append(r.errs, Error{Var: name, Msg: msg})
 }
 
 func (r *reader) str(name, def string) string {
@@ -319,10 +449,20 @@ func (r *reader) float(name string, def, min, max float64) float64 {
 func DatabaseURL(getenv func(string) string) (string, error) {
 	r := reader{getenv: getenv}
 	u := r.str("BOOTY_DATABASE_URL", "sqlite:booty.db")
-	if _, _, err := ParseDatabaseURL(u); err != nil {
-		return "", Problems{{Var: "BOOTY_DATABASE_URL", Msg: err.Error()}}
+	if err := checkDatabaseURL(u); err != nil {
+		return "", Errors{{Var: "BOOTY_DATABASE_URL", Msg: err.Error()}}
 	}
 	return u, nil
+}
+
+// Listen reads just BOOTY_LISTEN, for the health command.
+func Listen(getenv func(string) string) (string, error) {
+	r := reader{getenv: getenv}
+	addr := r.str("BOOTY_LISTEN", "127.0.0.1:8000")
+	if _, port, err := net.SplitHostPort(addr); err != nil || !validPort(port) {
+		return "", Errors{{Var: "BOOTY_LISTEN", Msg: "must be HOST:PORT, such as 127.0.0.1:8000"}}
+	}
+	return addr, nil
 }
 
 // WebhookSecret reads just SENTRY_WEBHOOK_SECRET (or its _FILE), for
@@ -330,11 +470,11 @@ func DatabaseURL(getenv func(string) string) (string, error) {
 func WebhookSecret(getenv func(string) string) (string, error) {
 	r := reader{getenv: getenv}
 	s := r.secret("SENTRY_WEBHOOK_SECRET")
-	if s == "" && len(r.problems) == 0 {
+	if s == "" && len(r.errs) == 0 {
 		r.bad("SENTRY_WEBHOOK_SECRET", "required: the client secret to sign with")
 	}
-	if len(r.problems) > 0 {
-		return "", r.problems
+	if len(r.errs) > 0 {
+		return "", r.errs
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,15 +30,15 @@ func env(overrides map[string]string) func(string) string {
 }
 
 // problemVars returns the variables Load complained about, in order. It
-// fails the test when err is not nil and not Problems.
+// fails the test when err is not nil and not Errors.
 func problemVars(t *testing.T, err error) []string {
 	t.Helper()
 	if err == nil {
 		return nil
 	}
-	var ps Problems
+	var ps Errors
 	if !errors.As(err, &ps) {
-		t.Fatalf("Load error is %T (%v), want Problems", err, err)
+		t.Fatalf("Load error is %T (%v), want Errors", err, err)
 	}
 	vars := make([]string, len(ps))
 	for i, p := range ps {
@@ -97,13 +98,14 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadAllSet(t *testing.T) {
 	t.Parallel()
+	dbPath := filepath.Join(t.TempDir(), "booty.db")
 	c, err := Load(env(map[string]string{
 		"TARGET_REPO_URL":          "https://github.example.com/Acme/Shop.API.git",
 		"GITHUB_API_URL":           "https://github.example.com/api/v3",
 		"TRIGGER_LABEL":            " agent:fix ",
-		"OBSV_MIN_SEVERITY":        "Warn",
+		"OBSV_MIN_SEVERITY":        "WARNING",
 		"OBSV_COOLDOWN_HOURS":      "0.5",
-		"BOOTY_DATABASE_URL":       "postgres://booty:pw@db:5432/booty?sslmode=disable",
+		"BOOTY_DATABASE_URL":       "sqlite:" + dbPath,
 		"BOOTY_LISTEN":             ":9000",
 		"BOOTY_DRY_RUN":            "TRUE",
 		"BOOTY_MAX_BODY_BYTES":     "2048",
@@ -129,7 +131,7 @@ func TestLoadAllSet(t *testing.T) {
 		TriggerLabel:      "agent:fix",
 		MinSeverity:       alert.SeverityWarning,
 		Cooldown:          30 * time.Minute,
-		DatabaseURL:       "postgres://booty:pw@db:5432/booty?sslmode=disable",
+		DatabaseURL:       "sqlite:" + dbPath,
 		Listen:            ":9000",
 		DryRun:            true,
 		MaxBody:           2048,
@@ -390,9 +392,9 @@ func TestLoadLeaksNoSecret(t *testing.T) {
 		if err == nil {
 			t.Fatalf("case %d: Load returned no problems, want some", i)
 		}
-		var ps Problems
+		var ps Errors
 		if !errors.As(err, &ps) {
-			t.Fatalf("case %d: error is %T, want Problems", i, err)
+			t.Fatalf("case %d: error is %T, want Errors", i, err)
 		}
 		for _, p := range ps {
 			if strings.Contains(p.Error(), secret) {
@@ -447,7 +449,11 @@ func TestLoadRepo(t *testing.T) {
 			if (err != nil) != tt.wantErr || owner != tt.wantOwner || name != tt.wantName {
 				t.Errorf("ParseRepo(%q) = %q, %q, %v; want %q, %q, error %t", tt.in, owner, name, err, tt.wantOwner, tt.wantName, tt.wantErr)
 			}
-			c, err := Load(env(map[string]string{"TARGET_REPO_URL": tt.in}))
+			vars := map[string]string{"TARGET_REPO_URL": tt.in}
+			if strings.Contains(tt.in, "ghe.example.com") {
+				vars["GITHUB_API_URL"] = "https://ghe.example.com/api/v3/"
+			}
+			c, err := Load(env(vars))
 			if tt.wantErr {
 				if diff := cmp.Diff([]string{"TARGET_REPO_URL"}, problemVars(t, err)); diff != "" {
 					t.Errorf("Load problems (-want +got):\n%s", diff)
@@ -544,5 +550,170 @@ func TestLoadSentryEnvironment(t *testing.T) {
 				t.Errorf("Production() = %t, want %t", got, tt.wantProd)
 			}
 		})
+	}
+}
+
+// TestLoadRepoHost checks that a repository URL names a host booty files
+// into: github.com with any API (a proxy or a stand-in), else the API's own
+// host. Before, only the path was read and gitlab.com/a/b became a/b.
+func TestLoadRepoHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		repo, api string
+		wantErr   bool
+	}{
+		{repo: "https://github.com/acme/shop", api: ""},
+		{repo: "https://www.github.com/acme/shop", api: ""},
+		{repo: "https://GitHub.com/acme/shop", api: ""},
+		{repo: "https://github.com/acme/shop", api: "http://127.0.0.1:8123/"},
+		{repo: "https://github.com/acme/shop", api: "https://ghe.example.com/api/v3/"},
+		{repo: "acme/shop", api: "http://127.0.0.1:8123/"},
+		{repo: "https://ghe.example.com/acme/shop", api: "https://ghe.example.com/api/v3/"},
+		{repo: "https://acme.ghe.com/acme/shop", api: "https://api.acme.ghe.com/"},
+		{repo: "https://gitlab.com/a/b", api: "", wantErr: true},
+		{repo: "https://gitlab.com/a/b", api: "https://ghe.example.com/api/v3/", wantErr: true},
+		{repo: "https://ghe.example.com/acme/shop", api: "", wantErr: true},
+		{repo: "https://other.example.com/acme/shop", api: "https://ghe.example.com/api/v3/", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.repo+" via "+tt.api, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(map[string]string{"TARGET_REPO_URL": tt.repo, "GITHUB_API_URL": tt.api}))
+			var want []string
+			if tt.wantErr {
+				want = []string{"TARGET_REPO_URL"}
+			}
+			if diff := cmp.Diff(want, problemVars(t, err)); diff != "" {
+				t.Errorf("Load errors (-want +got):\n%s", diff)
+			}
+			if tt.wantErr && !strings.Contains(err.Error(), "GITHUB_API_URL") {
+				t.Errorf("error does not say why: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoadDatabaseURL checks that Load refuses what serve cannot open or
+// would open somewhere unexpected.
+func TestLoadDatabaseURL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plain-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		url     string
+		wantErr string // "" when the URL is accepted
+	}{
+		{url: "sqlite:" + filepath.Join(dir, "booty.db")},
+		{url: "sqlite://" + filepath.Join(dir, "booty.db")},
+		{url: "sqlite:booty.db"},
+		{url: "postgres://booty:pw@db:5432/booty", wantErr: "PostgreSQL is not supported yet"},
+		{url: "postgresql://booty@localhost/booty", wantErr: "PostgreSQL is not supported yet"},
+		{url: "sqlite:/nonexistent/dir/x.db", wantErr: "/nonexistent/dir of the database file does not exist"},
+		{url: "sqlite:" + filepath.Join(file, "booty.db"), wantErr: "is not a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(map[string]string{"BOOTY_DATABASE_URL": tt.url}))
+			_, errOnly := DatabaseURL(env(map[string]string{"BOOTY_DATABASE_URL": tt.url}))
+			for name, err := range map[string]error{"Load": err, "DatabaseURL": errOnly} {
+				switch {
+				case tt.wantErr == "" && err != nil:
+					t.Errorf("%s: %v, want no error", name, err)
+				case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+					t.Errorf("%s: %v, want an error saying %q", name, err, tt.wantErr)
+				}
+			}
+			if strings.Contains(fmt.Sprint(err), "pw") {
+				t.Errorf("the error repeats the password: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoadMinSeverity checks that the threshold takes the five level names,
+// in any case, and refuses the aliases with the name to use instead.
+func TestLoadMinSeverity(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    alert.Severity
+		wantErr string
+	}{
+		{in: "fatal", want: alert.SeverityFatal},
+		{in: "error", want: alert.SeverityError},
+		{in: "WARNING", want: alert.SeverityWarning},
+		{in: "Info", want: alert.SeverityInfo},
+		{in: "debug", want: alert.SeverityDebug},
+		{in: "warn", wantErr: "write the level's name, warning"},
+		{in: "critical", wantErr: "write the level's name, fatal"},
+		{in: "log", wantErr: "write the level's name, info"},
+		{in: "loud", wantErr: "is not one of fatal, error, warning, info, debug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(map[string]string{"OBSV_MIN_SEVERITY": tt.in}))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("Load: %v, want an error saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.MinSeverity != tt.want {
+				t.Errorf("Load: %v, %v; want %v", c.MinSeverity, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestSettingsMaskSecrets checks that the configuration as printed by
+// check-config shows every variable and no secret.
+func TestSettingsMaskSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{
+		"SENTRY_WEBHOOK_SECRET": "whsec-very-secret",
+		"GITHUB_TOKEN":          "ghp_verysecrettoken",
+		"SENTRY_DSN":            "https://publickey123@o1.ingest.example.com/2",
+		"INTERNAL_TEST_TOKEN":   "itt-very-secret",
+	}
+	c, err := Load(env(secrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range c.Settings() {
+		got[s.Var] = s.Value
+	}
+	for name, value := range secrets {
+		if got[name] != "(set, hidden)" {
+			t.Errorf("%s shows %q, want (set, hidden)", name, got[name])
+		}
+		for _, s := range c.Settings() {
+			if strings.Contains(s.Value, value) || strings.Contains(s.Value, "publickey123") {
+				t.Errorf("%s shows a secret: %q", s.Var, s.Value)
+			}
+		}
+	}
+	if got["TARGET_REPO_URL"] != "acme/shop" || got["OBSV_MIN_SEVERITY"] != "error" || got["OBSV_COOLDOWN_HOURS"] != "6 (6h0m0s)" {
+		t.Errorf("settings = %v", got)
+	}
+	if got["BOOTY_DATABASE_URL"] != "sqlite:booty.db" {
+		t.Errorf("BOOTY_DATABASE_URL shows %q", got["BOOTY_DATABASE_URL"])
+	}
+}
+
+func TestRedactDatabaseURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"sqlite:booty.db":                   "sqlite:booty.db",
+		"postgres://booty:pw@db:5432/booty": "postgres://booty:xxxxx@db:5432/booty",
+	} {
+		if got := RedactDatabaseURL(in); got != want {
+			t.Errorf("RedactDatabaseURL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

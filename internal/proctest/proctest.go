@@ -112,6 +112,9 @@ type Options struct {
 	Health string
 	// StartTimeout bounds the wait for Health; 20 s when zero.
 	StartTimeout time.Duration
+	// ExtraFiles are passed to the process from file descriptor 3 on, as
+	// systemd passes an activated socket.
+	ExtraFiles []*os.File
 }
 
 // Process is a started server.
@@ -152,6 +155,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	if o.AddrEnv != "" {
 		p.cmd.Env = append(p.cmd.Env, o.AddrEnv+"="+o.Addr)
 	}
+	p.cmd.ExtraFiles = o.ExtraFiles
 	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", o.Path, err)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"text/tabwriter"
+	"time"
+
+	"booty/internal/config"
+	"booty/internal/github"
+)
+
+// accessCheckTimeout bounds the one GitHub call check-config --github and
+// serve's startup check make.
+const accessCheckTimeout = 15 * time.Second
+
+const checkConfigAbout = `Reads the configuration from the environment as serve does. On success it prints
+every setting as read, secrets masked, and exits 0; otherwise it prints every
+bad variable and exits 1. With --github it also makes the GitHub call that
+/health?deep=1 makes, so that a bad token or repository is found before a deploy.`
+
+// checkConfig reports every configuration error, or the configuration as
+// read.
+func checkConfig(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("check-config", "[--github]", checkConfigAbout)
+	withGitHub := fs.Bool("github", false, "also check that GITHUB_TOKEN may write issues to TARGET_REPO_URL")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	mode := "live"
+	if cfg.DryRun {
+		mode = "dry run"
+	}
+	fmt.Fprintf(stdout, "configuration ok: repo %s, store %s, listen %s, %s\n", cfg.Repo(), config.RedactDatabaseURL(cfg.DatabaseURL), cfg.Listen, mode)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, s := range cfg.Settings() {
+		fmt.Fprintf(tw, "  %s\t%s\n", s.Var, s.Value)
+	}
+	tw.Flush()
+	if !*withGitHub {
+		return 0
+	}
+	if cfg.GitHubToken == "" {
+		fmt.Fprintln(stderr, "booty: config: GITHUB_TOKEN: --github needs a token to check")
+		return 1
+	}
+	if err := checkGitHubAccess(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "booty: github: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "github ok: the token may write issues to %s through %s\n", cfg.Repo(), cfg.GitHubAPIURL)
+	return 0
+}
+
+// checkGitHubAccess makes the access check of /health?deep=1 once.
+func checkGitHubAccess(ctx context.Context, cfg *config.Config) error {
+	c, err := github.NewClient(&http.Client{Timeout: accessCheckTimeout}, cfg.GitHubAPIURL, cfg.GitHubToken,
+		cfg.RepoOwner, cfg.RepoName, buildVersion())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
+	defer cancel()
+	return c.CheckAccess(ctx)
+}
+
+// printConfigErrors prints each bad variable of a config error on its own
+// line.
+func printConfigErrors(w io.Writer, err error) {
+	var es config.Errors
+	if errors.As(err, &es) {
+		for _, e := range es {
+			fmt.Fprintf(w, "booty: config: %s\n", e.Error())
+		}
+		return
+	}
+	fmt.Fprintf(w, "booty: config: %v\n", err)
+}
