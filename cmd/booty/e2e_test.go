@@ -174,7 +174,12 @@ func TestLifecycle(t *testing.T) {
 	if err := b.gh.CloseIssue(1); err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e3"), testSecret)
+	// An old event (the fixture's own time, before the close) is no
+	// regression; a new one is.
+	if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e2b"), testSecret); got.Status/100 != 2 {
+		t.Fatalf("old event after the close: %s", got.RawBody)
+	}
+	deliver(t, b.url, "event_alert", withEventAt(t, docs, "", "e3", time.Now().Add(time.Minute)), testSecret)
 	waitFor(t, 10*time.Second, "the reopen", func() bool {
 		is := b.gh.Issues()[0]
 		return is.State == "open" && len(is.Comments) == 2

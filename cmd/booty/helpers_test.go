@@ -123,6 +123,25 @@ func withEvent(t testing.TB, payload []byte, issueID, eventID string) []byte {
 	return b
 }
 
+// withEventAt is withEvent with the event's own time set to at, as a new
+// occurrence has (booty reopens a closed issue only for an event after the
+// close).
+func withEventAt(t testing.TB, payload []byte, issueID, eventID string, at time.Time) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(withEvent(t, payload, issueID, eventID), &m); err != nil {
+		t.Fatal(err)
+	}
+	ev := m["data"].(map[string]any)["event"].(map[string]any)
+	ev["datetime"] = at.UTC().Format(time.RFC3339Nano)
+	ev["timestamp"] = float64(at.UnixMilli()) / 1000
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // answer is a decoded webhook answer.
 type answer struct {
 	Status   int

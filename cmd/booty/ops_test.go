@@ -51,7 +51,8 @@ func TestSecondServeRefused(t *testing.T) {
 	waitFor(t, 10*time.Second, "the create to be in flight", func() bool { return jobStates(t, dbPath)["running"] == 1 })
 
 	second := exec.Command(builtBooty(t), "serve")
-	second.Env = append(env, "BOOTY_LISTEN="+addr)
+	// Another port: the lock, not the taken address, must stop it.
+	second.Env = append(env, "BOOTY_LISTEN="+freeAddr(t))
 	out, err := second.CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
@@ -115,9 +116,9 @@ func TestLostDatabase(t *testing.T) {
 	p.kill()
 
 	p = startBooty(t, env, addr)
-	if !strings.Contains(p.logs.String(), "recovered problems") {
-		t.Errorf("restart on an empty store did not recover:\n%s", p.logs)
-	}
+	waitFor(t, 10*time.Second, "the recovery on the empty store", func() bool {
+		return strings.Contains(p.logs.String(), "recovered problems")
+	})
 	for _, d := range later {
 		if got := send(p.url, d); got != http.StatusAccepted {
 			t.Fatalf("delivery after the restart: %d, want 202", got)
@@ -208,14 +209,14 @@ func TestParkedCommands(t *testing.T) {
 	for _, tc := range []struct {
 		args     []string
 		wantCode int
-		want     string // in stderr
+		want     string // on stdout for --help, else on stderr
 	}{
 		{[]string{"parked", "--help"}, 0, "usage: booty parked list"},
 		{[]string{"parked", "list", "--help"}, 0, "usage: booty parked list"},
 		{[]string{"parked", "retry", "-h"}, 0, "--all"},
 		{[]string{"recover", "--help"}, 0, "usage: booty recover"},
 		{[]string{"parked"}, 2, "usage: booty parked"},
-		{[]string{"parked", "frob"}, 2, `unknown command "frob"`},
+		{[]string{"parked", "frob"}, 2, `unexpected argument "frob": want list, retry or drop`},
 		{[]string{"parked", "list", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"parked", "list", "--all"}, 2, "flag provided but not defined"},
 		{[]string{"parked", "retry"}, 2, "usage: booty parked retry"},
@@ -226,9 +227,56 @@ func TestParkedCommands(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := runBooty(t, env, tc.args...)
-			if code != tc.wantCode || !strings.Contains(errOut, tc.want) || out != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q on stderr", code, out, errOut, tc.wantCode, tc.want)
+			shown, other := errOut, out
+			if tc.wantCode == 0 {
+				shown, other = out, errOut
+			}
+			if code != tc.wantCode || !strings.Contains(shown, tc.want) || other != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q (usage on stdout for --help, else stderr)",
+					code, out, errOut, tc.wantCode, tc.want)
 			}
 		})
+	}
+}
+
+// TestEmptyStoreWhileGitHubIsDown starts booty on an empty store while
+// GitHub cannot list its issues, beside an issue it filed before it lost its database. It
+// must serve (alerts are accepted) but file nothing until it has read its
+// issues back; then the alert's problem is linked to the issue it has, and
+// no second issue is filed.
+func TestEmptyStoreWhileGitHubIsDown(t *testing.T) {
+	t.Parallel()
+	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+	first := deliveries(t, 1, 2)
+	// File the problem's issue with a first booty, then lose its store.
+	dbPath := filepath.Join(t.TempDir(), "booty.db")
+	p := startBooty(t, bootyEnv(gh, dbPath), "")
+	if got := send(p.url, first[0]); got != http.StatusAccepted {
+		t.Fatalf("delivery: %d, want 202", got)
+	}
+	waitFor(t, 20*time.Second, "the issue", func() bool { return len(gh.Issues()) == 1 })
+	waitFor(t, 20*time.Second, "the create to finish", func() bool { return jobStates(t, dbPath)["completed"] == 1 })
+	p.stop(t)
+
+	// Listing issues fails for the first three recovery attempts (over
+	// about 3 s); creating one would still work, so a create that was not
+	// held would file a duplicate.
+	gh.FailNextMatching(http.MethodGet, "/repos/acme/shop/issues", 3, githubtest.Status(http.StatusBadGateway))
+	emptyPath := filepath.Join(t.TempDir(), "booty.db")
+	p = startBooty(t, bootyEnv(gh, emptyPath), "")
+	got := deliver(t, p.url, "event_alert", first[1].body, testSecret)
+	if got.Status != http.StatusAccepted || got.Decision != "create" {
+		t.Fatalf("delivery while booty cannot read GitHub: %s, want 202 create", got.RawBody)
+	}
+	waitFor(t, 20*time.Second, "booty to say it is waiting for GitHub", func() bool {
+		return strings.Contains(p.logs.String(), "cannot read booty's issues from GitHub yet")
+	})
+	waitFor(t, 30*time.Second, "the recovery", func() bool { return strings.Contains(p.logs.String(), "recovered problems") })
+	waitFor(t, 30*time.Second, "the held create to finish", func() bool { return jobStates(t, emptyPath)["completed"] == 1 })
+	if n := len(gh.Issues()); n != 1 {
+		t.Errorf("got %d issues, want the 1 filed before the store was lost", n)
+	}
+	if c := gh.Count(http.MethodPost, "/repos/acme/shop/issues"); c != 1 {
+		t.Errorf("got %d issue creates in all, want 1", c)
 	}
 }

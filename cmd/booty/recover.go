@@ -52,27 +52,49 @@ func recoverIssues(ctx context.Context, st *store.Store, gh markedIssues) (found
 	return len(issues), added, nil
 }
 
-// recoverIfEmpty is serve's startup step: on a store that knows no problem
-// it rebuilds the map before any alert is decided, so a lost database never
-// means a second issue for every open problem. It fails the start when
-// GitHub cannot be read: serving on would file those duplicates. A dry run
-// (gh is not a GitHub client) has nothing to recover.
-func recoverIfEmpty(ctx context.Context, st *store.Store, gh any, log *slog.Logger) error {
+// needsRecovery returns what to rebuild the problem → issue map from when
+// the store knows no problem (a new install, or a lost database), else nil.
+// A dry run (gh is not a GitHub client) has nothing to recover.
+func needsRecovery(ctx context.Context, st *store.Store, gh any) (markedIssues, error) {
 	lister, ok := gh.(markedIssues)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	if has, err := st.HasProblems(ctx); err != nil || has {
-		return err
+		return nil, err
 	}
-	found, added, err := recoverIssues(ctx, st, lister)
-	if err != nil {
-		return fmt.Errorf("%w; the store is empty and booty will not file issues again before it knows those it filed", err)
+	return lister, nil
+}
+
+// recoverThenRelease is serve's start on an empty store: it rebuilds the map
+// from GitHub, retrying until GitHub answers, and then calls release, which
+// lets the worker's held jobs run. A lost database must never mean a second
+// issue for every open problem, and GitHub being down must not stop booty
+// from accepting alerts: they are decided and their jobs wait meanwhile, and
+// a problem decided meanwhile is linked to the issue it already has.
+func recoverThenRelease(ctx context.Context, st *store.Store, lister markedIssues, log *slog.Logger, release func()) {
+	wait := time.Second
+	for {
+		found, added, err := recoverIssues(ctx, st, lister)
+		if err == nil {
+			if found > 0 {
+				log.Warn("empty store: recovered problems from the issues carrying booty's marker", "issues", found, "problems", added)
+			}
+			release()
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("empty store: cannot read booty's issues from GitHub yet; alerts are accepted, "+
+			"no issue is filed until booty knows those it filed", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
 	}
-	if found > 0 {
-		log.Warn("empty store: recovered problems from the issues carrying booty's marker", "issues", found, "problems", added)
-	}
-	return nil
 }
 
 // recoverCommand is booty recover.

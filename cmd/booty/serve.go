@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/activation"
@@ -273,6 +274,13 @@ type app struct {
 	// conns are the HTTP connections with a request to finish.
 	conns *connTracker
 
+	// recoverFrom is what an empty store rebuilds its problem → issue map
+	// from while the worker's jobs are held; nil when there is nothing to
+	// recover.
+	recoverFrom markedIssues
+	// recovered is set once the jobs may touch GitHub.
+	recovered atomic.Bool
+
 	stopHousekeeping context.CancelFunc
 	housekeepingDone sync.WaitGroup
 }
@@ -333,8 +341,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Log:      log,
 		Failures: jobFailures{a.apm},
 		Render:   github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
+		Hold:     a.holdJobs,
 	})
-	if err := recoverIfEmpty(ctx, a.store, issues, log); err != nil {
+	if a.recoverFrom, err = needsRecovery(ctx, a.store, issues); err != nil {
 		return nil, err
 	}
 	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency)
@@ -376,11 +385,25 @@ func (a *app) start(ctx context.Context) error {
 	}
 	hkCtx, cancel := context.WithCancel(ctx)
 	a.stopHousekeeping = cancel
+	if a.recoverFrom != nil {
+		a.housekeepingDone.Go(func() {
+			recoverThenRelease(hkCtx, a.store, a.recoverFrom, a.log, func() { a.recovered.Store(true) })
+		})
+	}
 	a.housekeepingDone.Go(func() { pruneDeliveries(hkCtx, a.store, a.log) })
 	if a.access != nil {
 		a.housekeepingDone.Go(func() { checkAccessAtStart(hkCtx, a.access, a.cfg, a.log) })
 	}
 	return nil
+}
+
+// holdJobs keeps the worker's jobs from GitHub while an empty store is
+// being rebuilt from it.
+func (a *app) holdJobs() time.Duration {
+	if a.recoverFrom == nil || a.recovered.Load() {
+		return 0
+	}
+	return 5 * time.Second
 }
 
 // checkAccessAtStart makes deep health's GitHub check once and warns when it

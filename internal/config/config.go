@@ -318,7 +318,7 @@ func checkDatabaseURL(s string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case err != nil:
-		return fmt.Errorf("the directory %s of the database file does not exist; create it first", dir)
+		return fmt.Errorf("the directory %s of the database file %s does not exist; create it first", dir, path)
 	case !fi.IsDir():
 		return fmt.Errorf("%s, where the database file would go, is not a directory", dir)
 	}

@@ -42,8 +42,19 @@ func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, erro
 			if l.ProblemKey == "" || l.Number <= 0 {
 				continue
 			}
-			_, err := problemTx(ctx, tx, l.ProblemKey)
+			prev, err := problemTx(ctx, tx, l.ProblemKey)
 			if err == nil {
+				if prev.IssueNumber > 0 {
+					continue
+				}
+				// Decided while booty was still recovering (serve accepts
+				// alerts before its worker starts): link the issue, so the
+				// queued create finds it instead of filing a second one.
+				if _, err := tx.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2
+					WHERE key = $3 AND issue_number <= 0`, l.Number, boolInt(l.Closed), l.ProblemKey); err != nil {
+					return fmt.Errorf("link issue of %s: %w", l.ProblemKey, err)
+				}
+				added++
 				continue
 			}
 			if !errors.Is(err, ErrNotFound) {

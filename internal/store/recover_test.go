@@ -26,8 +26,18 @@ func TestRestoreIssues(t *testing.T) {
 		}, noEnqueue(t)); err != nil {
 		t.Fatal(err)
 	}
+	// A problem decided while booty recovered, its create still queued,
+	// gets the issue it already has on GitHub.
+	waiting := alert.Problem{Key: "sentry:5", FirstSeen: base, LastSeen: base, Count: 1}
+	if _, err := st.Accept(ctx, newDelivery(waiting.Key, "e5", base), &alert.Alert{ProblemKey: waiting.Key},
+		func(alert.Problem) (alert.Decision, alert.Problem) {
+			return alert.Decision{Reason: alert.ReasonCooldown}, waiting
+		}, noEnqueue(t)); err != nil {
+		t.Fatal(err)
+	}
 	created := base.Add(-time.Hour)
 	n, err := st.RestoreIssues(ctx, []store.IssueLink{
+		{ProblemKey: "sentry:5", Number: 14, CreatedAt: created},
 		{ProblemKey: "sentry:1", Number: 99, CreatedAt: created},
 		{ProblemKey: "sentry:2", Number: 10, Closed: true, CreatedAt: created},
 		{ProblemKey: "sentry:2", Number: 12, CreatedAt: created}, // a duplicate: the older stays
@@ -35,13 +45,14 @@ func TestRestoreIssues(t *testing.T) {
 		{ProblemKey: "", Number: 13},
 		{ProblemKey: "sentry:4", Number: 0},
 	})
-	if err != nil || n != 2 {
-		t.Fatalf("RestoreIssues: %d, %v; want 2 added", n, err)
+	if err != nil || n != 3 {
+		t.Fatalf("RestoreIssues: %d, %v; want 3 added or linked", n, err)
 	}
 	for _, want := range []alert.Problem{
 		known,
 		{Key: "sentry:2", FirstSeen: created, LastSeen: created, IssueNumber: 10, IssueClosed: true},
 		{Key: "sentry:3", FirstSeen: created, LastSeen: created, IssueNumber: 11},
+		{Key: "sentry:5", FirstSeen: base, LastSeen: base, Count: 1, IssueNumber: 14},
 	} {
 		got, err := st.Problem(ctx, want.Key)
 		if err != nil {

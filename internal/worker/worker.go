@@ -100,6 +100,11 @@ type Config struct {
 	// commits late is found by its marker instead of being filed twice.
 	// Zero means DefaultLateCommitWait.
 	LateCommitWait time.Duration
+	// Hold, when set, says how long jobs must wait before touching GitHub
+	// (0: not at all). serve holds them while an empty store rebuilds its
+	// problem → issue map, so that no create runs before booty knows the
+	// issues it already filed.
+	Hold func() time.Duration
 	// Render writes issue text; nil renders for github.com. Give it the
 	// host booty files into, so that issue URLs on a GitHub Enterprise
 	// host in alert text cannot cross-reference.
@@ -147,6 +152,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[IssueArgs]) error {
 }
 
 func (w *Worker) work(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs]) error {
+	if w.cfg.Hold != nil {
+		if wait := w.cfg.Hold(); wait > 0 {
+			return &errSnooze{wait: wait, why: "held until booty knows the issues it filed"}
+		}
+	}
 	a, err := job.Args.Alert()
 	if err != nil {
 		return &errBadJob{err}
