@@ -611,7 +611,7 @@ func TestLoadDatabaseURL(t *testing.T) {
 		{url: "sqlite:booty.db"},
 		{url: "postgres://booty:pw@db:5432/booty", wantErr: "PostgreSQL is not supported yet"},
 		{url: "postgresql://booty@localhost/booty", wantErr: "PostgreSQL is not supported yet"},
-		{url: "sqlite:/nonexistent/dir/x.db", wantErr: "/nonexistent/dir of the database file does not exist"},
+		{url: "sqlite:/nonexistent/dir/x.db", wantErr: "/nonexistent/dir of the database file /nonexistent/dir/x.db does not exist"},
 		{url: "sqlite:" + filepath.Join(file, "booty.db"), wantErr: "is not a directory"},
 	}
 	for _, tt := range tests {
