@@ -97,6 +97,7 @@ func (c *Config) Settings() []Setting {
 		{"BOOTY_LOG_FORMAT", or(c.LogFormat, "json, text on a terminal")},
 		{"GITHUB_WRITES_PER_MINUTE", strconv.Itoa(c.WritesPerMinute)},
 		{"GITHUB_WRITES_PER_HOUR", strconv.Itoa(c.WritesPerHour)},
+		{"GITHUB_WRITE_INTERVAL", c.WriteInterval.String()},
 		{"SENTRY_DSN", secret(c.SentryDSN)},
 		{"SENTRY_RELEASE", or(c.SentryRelease, "(the build version)")},
 		{"SENTRY_ENVIRONMENT", c.SentryEnvironment},
