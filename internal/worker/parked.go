@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"booty/internal/alert"
+	"booty/internal/store"
 )
 
 // ErrNewerCreateQueued is why a parked create cannot be retried: a newer
@@ -48,12 +49,10 @@ type Spool struct{ c *Client }
 // NewSpool returns a Spool over c.
 func NewSpool(c *Client) *Spool { return &Spool{c: c} }
 
-var parkedStates = []rivertype.JobState{rivertype.JobStateCancelled, rivertype.JobStateDiscarded}
-
 // List returns every parked job, oldest first.
 func (s *Spool) List(ctx context.Context) ([]Parked, error) {
 	var out []Parked
-	err := s.each(ctx, parkedStates, func(j *rivertype.JobRow) bool {
+	err := s.each(ctx, store.ParkedStates(), func(j *rivertype.JobRow) bool {
 		out = append(out, toParked(j))
 		return true
 	})
@@ -117,7 +116,7 @@ func (s *Spool) Retry(ctx context.Context, id int64) error {
 	// River's JobRetry gives a job that used up its attempts just one more.
 	// The attempt count itself stays: it is what makes a create look for
 	// its marker first.
-	if err := raiseMaxAttempts(ctx, s.c.Driver().GetExecutor(), id, MaxAttempts); err != nil {
+	if err := store.GrantAttempts(ctx, s.c.Driver().GetExecutor(), id, MaxAttempts); err != nil {
 		return fmt.Errorf("retry job %d: %w", id, err)
 	}
 	if _, err := s.c.JobRetry(ctx, id); err != nil {
@@ -173,7 +172,7 @@ func (s *Spool) parked(ctx context.Context, verb string, id int64) (*rivertype.J
 	if err != nil {
 		return nil, fmt.Errorf("%s job %d: %w", verb, id, err)
 	}
-	if j.State != rivertype.JobStateCancelled && j.State != rivertype.JobStateDiscarded {
+	if !store.IsParked(j.State) {
 		return nil, fmt.Errorf("%s job %d: it is not parked (it is %s)", verb, id, userState(j.State))
 	}
 	return j, nil
@@ -190,4 +189,16 @@ func userState(s rivertype.JobState) string {
 		return "waiting to retry"
 	}
 	return "waiting to run"
+}
+
+// isUniqueViolation reports whether err is the database refusing a row
+// for River's unique index (SQLite's SQLITE_CONSTRAINT_UNIQUE, PostgreSQL's
+// 23505).
+func isUniqueViolation(err error) bool {
+	var sqlite interface{ Code() int }
+	if errors.As(err, &sqlite) && sqlite.Code() == 2067 {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	return errors.As(err, &pg) && pg.SQLState() == "23505"
 }
