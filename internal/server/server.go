@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +88,12 @@ type Options struct {
 // says so while Sentry still listens.
 const defaultParseWait = 500 * time.Millisecond
 
+// defaultParseBodies is how many bodies at the size limit may be parsed at
+// once. Decoding is streamed and bounded (a 1 MiB hostile body allocates a
+// few MB), so sixteen stay far below the unit's MemoryMax, while a burst of
+// large deliveries, which Sentry will not send again, is still accepted.
+const defaultParseBodies = 16
+
 // Server holds the handlers' dependencies.
 type Server struct {
 	opts     Options
@@ -123,7 +128,7 @@ func New(opts Options, rcv Receiver, h Health, m *metrics.Metrics, gatherer prom
 	}
 	s.parseBudget = opts.ParseBudget
 	if s.parseBudget <= 0 {
-		s.parseBudget = 2 * int64(runtime.GOMAXPROCS(0)) * max(opts.MaxBody, minParseWeight)
+		s.parseBudget = defaultParseBodies * max(opts.MaxBody, minParseWeight)
 	}
 	s.parse = semaphore.NewWeighted(s.parseBudget)
 	s.parseWait = opts.ParseWait
