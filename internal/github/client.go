@@ -123,7 +123,20 @@ func (c *Client) CreateIssue(ctx context.Context, title, body string, labels []s
 // outcome is unknown is checked before it is tried again, and how
 // duplicates are found.
 func (c *Client) FindIssues(ctx context.Context, problemKey string, since time.Time) ([]Issue, error) {
-	all, err := c.OwnIssues(ctx, since)
+	return c.findIssues(ctx, problemKey, since, lookupPages)
+}
+
+// FindRecentIssues is FindIssues over the newest page of booty's issues
+// alone: the check for a duplicate after each write. A duplicate made by a
+// late commit is created beside the issue it repeats, so it is among the
+// newest; the periodic sweep reads further. Reading every page on every
+// write would cost a storm of n issues n²/50 requests.
+func (c *Client) FindRecentIssues(ctx context.Context, problemKey string, since time.Time) ([]Issue, error) {
+	return c.findIssues(ctx, problemKey, since, 1)
+}
+
+func (c *Client) findIssues(ctx context.Context, problemKey string, since time.Time, pages int) ([]Issue, error) {
+	all, err := c.ownIssues(ctx, since, pages)
 	if err != nil {
 		return nil, fmt.Errorf("find issue %s: %w", problemKey, err)
 	}
@@ -139,6 +152,11 @@ func (c *Client) FindIssues(ctx context.Context, problemKey string, since time.T
 // OwnIssues returns the issues created by booty's identity and updated
 // since since that carry a problem marker, oldest first.
 func (c *Client) OwnIssues(ctx context.Context, since time.Time) ([]Issue, error) {
+	return c.ownIssues(ctx, since, lookupPages)
+}
+
+// ownIssues is OwnIssues over at most pages pages, newest first.
+func (c *Client) ownIssues(ctx context.Context, since time.Time, pages int) ([]Issue, error) {
 	creator, err := c.Creator(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list own issues: %w", err)
@@ -148,7 +166,7 @@ func (c *Client) OwnIssues(ctx context.Context, since time.Time) ([]Issue, error
 		ListOptions: gh.ListOptions{PerPage: lookupPerPage},
 	}
 	var out []Issue
-	for range lookupPages {
+	for range pages {
 		list, resp, err := c.gh.Issues.ListByRepo(ctx, c.owner, c.repo, opts)
 		if err != nil {
 			return nil, fmt.Errorf("list own issues: %w", err)

@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -34,6 +35,34 @@ func numbers(is []github.Issue) []int {
 		out = append(out, i.Number)
 	}
 	return out
+}
+
+// TestFindRecentIssuesReadsOnePage: the duplicate check after each write
+// reads one page, the lookup before a retried create all of them.
+func TestFindRecentIssuesReadsOnePage(t *testing.T) {
+	t.Parallel()
+	key := "sentry:79"
+	var issues []githubtest.Issue
+	for i := 1; i <= 120; i++ {
+		issues = append(issues, githubtest.Issue{Number: i, Title: "t", Body: "body\n" + github.Marker(fmt.Sprintf("sentry:%d", 1000+i))})
+	}
+	issues = append(issues, githubtest.Issue{Number: 121, Title: "t", Body: "body\n" + github.Marker(key)},
+		githubtest.Issue{Number: 122, Title: "t", Body: "body\n" + github.Marker(key)})
+	srv := githubtest.NewServer(t, githubtest.Options{Token: clientToken, Owner: "acme", Repo: "app", Issues: issues})
+	c := newTestClient(t, srv, nil)
+	got, err := c.FindRecentIssues(t.Context(), key, time.Time{})
+	if err != nil || !cmp.Equal([]int{121, 122}, numbers(got)) {
+		t.Errorf("FindRecentIssues: got %v, %v, want [121 122]", numbers(got), err)
+	}
+	if n := srv.Count("GET", "/repos/acme/app/issues"); n != 1 {
+		t.Errorf("FindRecentIssues listed %d pages, want 1", n)
+	}
+	if _, err := c.FindIssues(t.Context(), key, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("GET", "/repos/acme/app/issues"); n != 1+3 {
+		t.Errorf("FindIssues listed %d pages, want all 3 of 122 issues", n-1)
+	}
 }
 
 // TestFindIssuesByCreator looks the marker up among the issues booty's

@@ -73,6 +73,11 @@ func (d *DryRun) write(msg string, attrs []any, texts ...string) {
 // FindIssues finds nothing: a dry run files nothing to find.
 func (d *DryRun) FindIssues(context.Context, string, time.Time) ([]Issue, error) { return nil, nil }
 
+// FindRecentIssues finds nothing either.
+func (d *DryRun) FindRecentIssues(context.Context, string, time.Time) ([]Issue, error) {
+	return nil, nil
+}
+
 // OwnIssues finds nothing.
 func (d *DryRun) OwnIssues(context.Context, time.Time) ([]Issue, error) { return nil, nil }
 

@@ -20,7 +20,7 @@ import (
 // the store names. It runs after every write to a problem's issue; a
 // failure only logs, since the periodic sweep tries again.
 func (w *Worker) heal(ctx context.Context, log *slog.Logger, key string, current int, since time.Time) {
-	found, err := w.cfg.Issues.FindIssues(ctx, key, since)
+	found, err := w.cfg.Issues.FindRecentIssues(ctx, key, since)
 	if err != nil {
 		log.Warn("could not look for duplicate issues; the sweep will", "err", err)
 		return

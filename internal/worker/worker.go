@@ -26,6 +26,7 @@ import (
 type Issues interface {
 	CreateIssue(ctx context.Context, title, body string, labels []string) (github.Issue, error)
 	FindIssues(ctx context.Context, problemKey string, since time.Time) ([]github.Issue, error)
+	FindRecentIssues(ctx context.Context, problemKey string, since time.Time) ([]github.Issue, error)
 	OwnIssues(ctx context.Context, since time.Time) ([]github.Issue, error)
 	Issue(ctx context.Context, number int) (github.Issue, error)
 	Comment(ctx context.Context, number int, body string) error
