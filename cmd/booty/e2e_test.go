@@ -251,25 +251,7 @@ func TestServeStopsInOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-			cfg, err := config.Load(func(k string) string {
-				return map[string]string{
-					"SENTRY_WEBHOOK_SECRET": testSecret, "GITHUB_TOKEN": testToken, "TARGET_REPO_URL": "acme/shop",
-					"GITHUB_API_URL": gh.URL, "BOOTY_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "booty.db"),
-				}[k]
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			logs := &logtest.Buffer{}
-			a, err := newApp(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, logs, ln := newTestApp(t)
 			var serveLn net.Listener = ln
 			if tt.fail {
 				serveLn = failingListener{ln}
@@ -347,6 +329,32 @@ func TestServeChecksGitHubAccessAtStart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newTestApp builds booty in-process against a GitHub stand-in and a new
+// store, with its log and a loopback listener for it to serve on.
+func newTestApp(t *testing.T) (*app, *logtest.Buffer, net.Listener) {
+	t.Helper()
+	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{
+			"SENTRY_WEBHOOK_SECRET": testSecret, "GITHUB_TOKEN": testToken, "TARGET_REPO_URL": "acme/shop",
+			"GITHUB_API_URL": gh.URL, "BOOTY_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "booty.db"),
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logtest.Buffer{}
+	a, err := newApp(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, logs, ln
 }
 
 // startActivated starts the built binary's serve the way systemd starts a
@@ -472,25 +480,7 @@ func post(client *http.Client, url string, d delivery) (int, error) {
 // lost deliveries at every restart.
 func TestShutdownAnswersRequestInFlight(t *testing.T) {
 	t.Parallel()
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	cfg, err := config.Load(func(k string) string {
-		return map[string]string{
-			"SENTRY_WEBHOOK_SECRET": testSecret, "GITHUB_TOKEN": testToken, "TARGET_REPO_URL": "acme/shop",
-			"GITHUB_API_URL": gh.URL, "BOOTY_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "booty.db"),
-		}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &logtest.Buffer{}
-	a, err := newApp(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, logs, ln := newTestApp(t)
 	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
