@@ -34,6 +34,8 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 		return ErrClosed
 	default:
 	}
+	s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
 	select {
 	case s.ops <- op:
 	case <-ctx.Done():

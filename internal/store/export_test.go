@@ -1,5 +1,5 @@
 package store
 
-// QueuedWrites is how many writes wait for the writer, for tests that hold
-// it to build a batch.
-func (s *Store) QueuedWrites() int { return len(s.ops) }
+// WritesInFlight is how many writes were handed to the writer, queued or in
+// its batch, and are not answered yet.
+func (s *Store) WritesInFlight() int { return int(s.inFlight.Load()) }

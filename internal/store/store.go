@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver"
@@ -37,7 +38,9 @@ type Store struct {
 	writes   writeHealth // the verdict of the last write batch
 	onCommit func(deliveries int)
 
-	ops        chan *writeOp
+	ops chan *writeOp
+	// inFlight counts writes handed to the writer and not yet answered.
+	inFlight   atomic.Int64
 	quit       chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
