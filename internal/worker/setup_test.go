@@ -249,23 +249,19 @@ func (b *bundle) acceptJob(t *testing.T, p alert.Problem, args worker.IssueArgs,
 // its time (a backoff, a snooze), so that no test spends time on them.
 func (b *bundle) waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		ok, saw := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s: got %s", d, what, saw)
-		}
-		time.Sleep(10 * time.Millisecond)
-		b.tick(t)
-	}
+	poll(t, d, what, cond, func() { b.tick(t) })
 }
 
 // waitStill is waitFor with the test clock held: jobs that wait for their
 // time keep waiting, so a test can act between two attempts.
 func (b *bundle) waitStill(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	poll(t, d, what, cond, func() {})
+}
+
+// poll checks cond every 10 ms until it holds, calling between after each
+// miss, and fails the test once d has passed.
+func poll(t *testing.T, d time.Duration, what string, cond func() (bool, string), between func()) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
@@ -277,6 +273,7 @@ func (b *bundle) waitStill(t *testing.T, d time.Duration, what string, cond func
 			t.Fatalf("after %s: %s: got %s", d, what, saw)
 		}
 		time.Sleep(10 * time.Millisecond)
+		between()
 	}
 }
 
