@@ -106,6 +106,23 @@ func standIn(wrap func(http.Handler) http.Handler) (gh *githubtest.Server, url s
 	return gh, "http://" + ln.Addr().String() + "/", func() { _ = srv.Close(); gh.Close() }, nil
 }
 
+// bootyOnStandIn starts a GitHub stand-in (its handler wrapped by wrap, when
+// given) and a booty on a new store NAME.db pointed at it. stop ends both.
+func (b *bench) bootyOnStandIn(ctx context.Context, name string, wrap func(http.Handler) http.Handler) (
+	gh *githubtest.Server, p *proctest.Process, stop func(), err error,
+) {
+	gh, ghURL, stopGH, err := standIn(wrap)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err = b.startBooty(ctx, ghURL, filepath.Join(b.dir, name+".db"), "")
+	if err != nil {
+		stopGH()
+		return nil, nil, nil, err
+	}
+	return gh, p, func() { _ = p.Kill(); stopGH() }, nil
+}
+
 // startBooty starts booty serve on the SQLite file dbPath against the
 // stand-in at ghURL, on addr (a free one when empty), with write pacing
 // lifted so that booty, not the pacer, is measured.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,16 +86,11 @@ func (b *bench) oversizedAnswer(ctx context.Context) (peak, error) {
 			served.Store(n)
 		})
 	}
-	_, ghURL, stopGH, err := standIn(wrap)
+	_, p, stop, err := b.bootyOnStandIn(ctx, "oversize", wrap)
 	if err != nil {
 		return peak{}, err
 	}
-	defer stopGH()
-	p, err := b.startBooty(ctx, ghURL, filepath.Join(b.dir, "oversize.db"), "")
-	if err != nil {
-		return peak{}, err
-	}
-	defer func() { _ = p.Kill() }()
+	defer stop()
 	idle, err := p.PeakRSS()
 	if err != nil {
 		return peak{}, err
@@ -183,16 +177,11 @@ func (b *bench) emptyFrames(ctx context.Context) (peak, error) {
 		}
 		bodies[i], frames = signed(benchSecret, body, fmt.Sprintf("flood-%d", i)), n
 	}
-	_, ghURL, stopGH, err := standIn(nil)
+	_, p, stop, err := b.bootyOnStandIn(ctx, "flood", nil)
 	if err != nil {
 		return peak{}, err
 	}
-	defer stopGH()
-	p, err := b.startBooty(ctx, ghURL, filepath.Join(b.dir, "flood.db"), "")
-	if err != nil {
-		return peak{}, err
-	}
-	defer func() { _ = p.Kill() }()
+	defer stop()
 	idle, err := p.PeakRSS()
 	if err != nil {
 		return peak{}, err

@@ -22,16 +22,11 @@ func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
 	baseRes := closedLoop(ctx, b.client, base.URL, same, b.o.concurrency)
 	_ = base.Kill()
 
-	gh, ghURL, stopGH, err := standIn(nil)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, "throughput", nil)
 	if err != nil {
 		return nil, err
 	}
-	defer stopGH()
-	p, err := b.startBooty(ctx, ghURL, filepath.Join(b.dir, "throughput.db"), "")
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = p.Kill() }()
+	defer stop()
 	warm(ctx, b.client, p.URL, same)
 	bootyRes := closedLoop(ctx, b.client, p.URL, same, b.o.concurrency)
 	printResult(b.out, "baseline (HMAC + typed decode)", baseRes)
@@ -55,16 +50,11 @@ func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
 // answer under a steady load.
 func (b *bench) rate(ctx context.Context) ([]verdict, error) {
 	fmt.Fprintf(b.out, "\n== rate: one problem at %d requests/s for %v (open loop)\n", b.o.rate, b.o.rateFor)
-	gh, ghURL, stopGH, err := standIn(nil)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, "rate", nil)
 	if err != nil {
 		return nil, err
 	}
-	defer stopGH()
-	p, err := b.startBooty(ctx, ghURL, filepath.Join(b.dir, "rate.db"), "")
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = p.Kill() }()
+	defer stop()
 	paced := b.sameProblem(b.o.n, int(float64(b.o.rate)*b.o.rateFor.Seconds()))
 	warm(ctx, b.client, p.URL, paced)
 	res := openLoop(ctx, b.client, p.URL, paced, b.o.rate)
@@ -90,16 +80,11 @@ func (b *bench) many(ctx context.Context) ([]verdict, error) {
 	if err != nil {
 		return nil, err
 	}
-	gh, ghURL, stopGH, err := standIn(nil)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, "many", nil)
 	if err != nil {
 		return nil, err
 	}
-	defer stopGH()
-	p, err := b.startBooty(ctx, ghURL, filepath.Join(b.dir, "many.db"), "")
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = p.Kill() }()
+	defer stop()
 	res := closedLoop(ctx, b.client, p.URL, many, b.o.concurrency)
 	printResult(b.out, "booty", res)
 	start := time.Now()
