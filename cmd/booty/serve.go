@@ -350,10 +350,15 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	if n, err := a.store.RequeueOrphans(ctx); err != nil {
-		return nil, err
-	} else if n > 0 {
-		log.Warn("requeued GitHub jobs cut off by the last stop", "count", n)
+	// On SQLite this booty is the file's only process, so whatever was
+	// running was cut off by its last stop. On PostgreSQL another replica
+	// may be running it: River's rescuer takes over a dead replica's jobs.
+	if a.store.Backend() == store.SQLite {
+		if n, err := a.store.RequeueOrphans(ctx); err != nil {
+			return nil, err
+		} else if n > 0 {
+			log.Warn("requeued GitHub jobs cut off by the last stop", "count", n)
+		}
 	}
 	lastWebhook, err := a.store.LastDeliveryAt(ctx)
 	if err != nil {

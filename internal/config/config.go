@@ -305,15 +305,26 @@ func parseMinSeverity(s string) (alert.Severity, bool) {
 }
 
 // checkDatabaseURL accepts what serve can open: a sqlite:PATH whose
-// directory exists. The store would create missing directories, so a typo
-// in the path would otherwise become a new, empty database.
+// directory exists (the store would create missing directories, so a typo
+// in the path would otherwise become a new, empty database), or a
+// postgres:// URL of a host. Whether the server answers is for serve and
+// check-config to find out.
 func checkDatabaseURL(s string) error {
 	driver, path, err := ParseDatabaseURL(s)
 	if err != nil {
 		return err
 	}
 	if driver == "postgres" {
-		return errors.New("PostgreSQL is not supported yet; use sqlite:PATH")
+		// url.Parse quotes the whole value, password and all, in its
+		// errors: say what is wrong without it.
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			return errors.New("is not a valid postgres:// URL (check the escaping of special characters in the password)")
+		case u.Hostname() == "" && u.Query().Get("host") == "":
+			return errors.New("names no host; use postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+		}
+		return nil
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)

@@ -609,8 +609,11 @@ func TestLoadDatabaseURL(t *testing.T) {
 		{url: "sqlite:" + filepath.Join(dir, "booty.db")},
 		{url: "sqlite://" + filepath.Join(dir, "booty.db")},
 		{url: "sqlite:booty.db"},
-		{url: "postgres://booty:pw@db:5432/booty", wantErr: "PostgreSQL is not supported yet"},
-		{url: "postgresql://booty@localhost/booty", wantErr: "PostgreSQL is not supported yet"},
+		{url: "postgres://booty:pw@db:5432/booty"},
+		{url: "postgresql://booty@localhost/booty"},
+		{url: "postgres://booty@/booty?host=/run/postgresql"},
+		{url: "postgres:///booty", wantErr: "names no host"},
+		{url: "postgres://booty:p%zz@db/booty", wantErr: "is not a valid postgres:// URL"},
 		{url: "sqlite:/nonexistent/dir/x.db", wantErr: "/nonexistent/dir of the database file /nonexistent/dir/x.db does not exist"},
 		{url: "sqlite:" + filepath.Join(file, "booty.db"), wantErr: "is not a directory"},
 	}

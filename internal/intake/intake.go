@@ -5,6 +5,8 @@ package intake
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -15,17 +17,20 @@ import (
 
 // Store is the part of the store intake writes to.
 type Store interface {
-	Accept(ctx context.Context, d store.Delivery, a *alert.Alert, decide store.DecideFunc, enqueue store.EnqueueFunc) (alert.Decision, error)
-	RecordIgnored(ctx context.Context, d store.Delivery, reason alert.Reason) error
+	Transact(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
 var _ Store = (*store.Store)(nil)
+
+// EnqueueFunc adds, inside tx, the job that applies an accepted decision,
+// and returns its id.
+type EnqueueFunc func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert.Decision) (jobID int64, err error)
 
 // Intake decides what to do with verified deliveries.
 type Intake struct {
 	pipeline *alert.Pipeline
 	store    Store
-	enqueue  store.EnqueueFunc
+	enqueue  EnqueueFunc
 	redact   func(string) string
 	log      *slog.Logger
 	now      func() time.Time
@@ -35,7 +40,7 @@ type Intake struct {
 // its secrets; it is applied to every string of a parsed delivery before
 // anything is decided, stored, enqueued or logged, and must not be nil.
 // now is the clock (time.Now outside tests).
-func New(pl *alert.Pipeline, st Store, enqueue store.EnqueueFunc, redact func(string) string, log *slog.Logger, now func() time.Time) *Intake {
+func New(pl *alert.Pipeline, st Store, enqueue EnqueueFunc, redact func(string) string, log *slog.Logger, now func() time.Time) *Intake {
 	if redact == nil {
 		// Running without redaction would store secrets for ever in parked
 		// jobs: refuse at startup rather than leak quietly.
@@ -74,7 +79,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	rec := store.Delivery{ReceivedAt: in.now(), RequestID: in.redact(requestID), Resource: d.Resource, Action: d.Action}
 	if d.Ignore != "" {
 		res.Decision.Reason = d.Ignore
-		return res, in.store.RecordIgnored(ctx, rec, d.Ignore)
+		return res, in.record(ctx, rec, d.Ignore)
 	}
 	a := d.Alert
 	rec.ProblemKey, rec.EventID = a.ProblemKey, a.EventID
@@ -83,19 +88,56 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	}
 	if r := in.pipeline.Prefilter(a); r != "" {
 		res.Decision.Reason = r
-		return res, in.store.RecordIgnored(ctx, rec, r)
+		return res, in.record(ctx, rec, r)
 	}
-	now := rec.ReceivedAt
-	// The store runs decide once, inside its transaction; next is read
-	// only after Accept has returned.
 	var next alert.Problem
-	res.Decision, err = in.store.Accept(ctx, rec, a, func(prev alert.Problem) (alert.Decision, alert.Problem) {
-		var dec alert.Decision
-		dec, next = in.pipeline.Decide(a, prev, now)
-		return dec, next
-	}, in.enqueue)
-	if err == nil && res.Decision.Reason == alert.ReasonCooldown {
+	err = in.store.Transact(ctx, func(tx *store.Tx) error {
+		// Locked until the commit: a concurrent delivery of the same
+		// problem, on this replica or another, decides after this one.
+		prev, err := tx.Problem(ctx, a.ProblemKey)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if prev.Known() && a.EventID != "" {
+			if prev.EventCounted, err = tx.EventCounted(ctx, a.ProblemKey, a.EventID); err != nil {
+				return err
+			}
+		}
+		res.Decision, next = in.pipeline.Decide(a, prev, rec.ReceivedAt)
+		if err := tx.SaveProblem(ctx, prev, next); err != nil {
+			return err
+		}
+		if next.EventCounted && !prev.EventCounted && a.EventID != "" {
+			if err := tx.CountEvent(ctx, a.ProblemKey, a.EventID, rec.ReceivedAt); err != nil {
+				return err
+			}
+		}
+		var jobID int64
+		if res.Decision.Accepted() {
+			if jobID, err = in.enqueue(ctx, tx, a, res.Decision); err != nil {
+				return fmt.Errorf("enqueue: %w", err)
+			}
+		}
+		return tx.RecordDelivery(ctx, rec, res.Decision.String(), jobID)
+	})
+	if err != nil {
+		res.Decision = alert.Decision{}
+		return res, fmt.Errorf("accept %s: %w", a.ProblemKey, err)
+	}
+	if res.Decision.Reason == alert.ReasonCooldown {
 		res.CooldownUntil = in.pipeline.CooldownEnd(next)
 	}
-	return res, err
+	return res, nil
+}
+
+// record records a delivery that was filtered before any problem state was
+// read.
+func (in *Intake) record(ctx context.Context, rec store.Delivery, reason alert.Reason) error {
+	err := in.store.Transact(ctx, func(tx *store.Tx) error {
+		return tx.RecordDelivery(ctx, rec, string(reason), 0)
+	})
+	if err != nil {
+		return fmt.Errorf("record delivery: %w", err)
+	}
+	return nil
 }

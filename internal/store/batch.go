@@ -16,7 +16,7 @@ const maxBatch = 128
 // writeOp is one delivery's share of a group commit.
 type writeOp struct {
 	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(tx *sql.Tx) error
 	done chan error
 }
 
@@ -27,7 +27,7 @@ type writeOp struct {
 // writer, and a busy writer gathers a batch while it syncs the last one.
 // Each delivery runs under its own savepoint, so one failing rolls back
 // only itself.
-func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *sqliteStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case <-s.quit:
@@ -59,7 +59,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx *sql.
 	}
 }
 
-func (s *Store) writer() {
+func (s *sqliteStore) writer() {
 	defer close(s.writerDone)
 	batch := make([]*writeOp, 0, maxBatch)
 	for {
@@ -84,7 +84,7 @@ func (s *Store) writer() {
 }
 
 // drainClosed fails the writes queued when the store closed.
-func (s *Store) drainClosed() {
+func (s *sqliteStore) drainClosed() {
 	for {
 		select {
 		case op := <-s.ops:
@@ -95,10 +95,10 @@ func (s *Store) drainClosed() {
 	}
 }
 
-func (s *Store) commit(batch []*writeOp) {
+func (s *sqliteStore) commit(batch []*writeOp) {
 	errs := make([]error, len(batch))
 	fail := func(err error) {
-		s.writes.set(err)
+		s.health.set(err)
 		for _, op := range batch {
 			op.done <- err
 		}
@@ -129,7 +129,7 @@ func (s *Store) commit(batch []*writeOp) {
 			errs[i] = storageErr
 			continue
 		}
-		errs[i] = runSavepoint(ctx, tx, func() error { return op.fn(context.WithoutCancel(op.ctx), tx) })
+		errs[i] = runSavepoint(ctx, tx, func() error { return op.fn(tx) })
 		if errs[i] == nil {
 			wrote = true
 		} else if isStorageErr(errs[i]) {
@@ -148,9 +148,9 @@ func (s *Store) commit(batch []*writeOp) {
 	// transaction: that is no sign of health.
 	switch {
 	case storageErr != nil:
-		s.writes.set(fmt.Errorf("write: %w", storageErr))
+		s.health.set(fmt.Errorf("write: %w", storageErr))
 	case wrote:
-		s.writes.set(nil)
+		s.health.set(nil)
 	}
 	if s.onCommit != nil {
 		s.onCommit(len(batch))

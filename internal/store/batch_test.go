@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -58,9 +57,9 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 			defer wg.Done()
 			a := &alert.Alert{ProblemKey: fmt.Sprintf("sentry:%d", i), EventID: "e", Level: alert.SeverityError}
 			d := store.Delivery{ReceivedAt: time.Now(), RequestID: fmt.Sprint(i), ProblemKey: a.ProblemKey}
-			_, errs[i] = st.Accept(ctx, d, a,
+			_, errs[i] = accept(ctx, st, d, a,
 				func(prev alert.Problem) (alert.Decision, alert.Problem) { return pl.Decide(a, prev, time.Now()) },
-				func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) {
+				func(context.Context, *store.Tx, *alert.Alert, alert.Decision) (int64, error) {
 					if i%3 == 0 {
 						return 0, errBoom
 					}
@@ -118,7 +117,7 @@ func TestWriteAfterClose(t *testing.T) {
 	t.Parallel()
 	st, _ := openStore(t)
 	st.Close()
-	err := st.RecordIgnored(t.Context(), store.Delivery{ReceivedAt: time.Now()}, alert.ReasonNotEventAlert)
+	err := recordIgnored(t.Context(), st, store.Delivery{ReceivedAt: time.Now()}, alert.ReasonNotEventAlert)
 	if !errors.Is(err, store.ErrClosed) {
 		t.Errorf("write after Close: %v, want ErrClosed", err)
 	}

@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
+		"fmt"
 	"time"
-
-	"booty/internal/alert"
 )
 
 // Delivery is what booty records of one verified webhook.
@@ -19,28 +16,19 @@ type Delivery struct {
 	EventID    string
 }
 
-// RecordIgnored records a delivery that was filtered before any problem
-// state was read.
-func (s *Store) RecordIgnored(ctx context.Context, d Delivery, reason alert.Reason) error {
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return insertDeliveryTx(ctx, tx, d, string(reason), sql.NullInt64{})
-	})
-	if err != nil {
-		return fmt.Errorf("record delivery: %w", err)
-	}
-	return nil
-}
-
 const insertDeliverySQL = `INSERT INTO booty_deliveries
 	(received_at_ms, request_id, resource, action, problem_key, event_id, decision, job_id)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
-func deliveryArgs(d Delivery, decision string, jobID sql.NullInt64) []any {
-	return []any{d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, jobID}
-}
-
-func insertDeliveryTx(ctx context.Context, tx *sql.Tx, d Delivery, decision string, jobID sql.NullInt64) error {
-	if _, err := tx.ExecContext(ctx, insertDeliverySQL, deliveryArgs(d, decision, jobID)...); err != nil {
+// RecordDelivery records a delivery with the decision taken on it and the
+// job that carries the decision out (0: none).
+func (tx *Tx) RecordDelivery(ctx context.Context, d Delivery, decision string, jobID int64) error {
+	var job *int64
+	if jobID != 0 {
+		job = &jobID
+	}
+	if _, err := tx.exec(ctx, insertDeliverySQL,
+		d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, job); err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}
 	return nil
@@ -57,7 +45,7 @@ type Stats struct {
 // uses LastDeliveryAt.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
-	err := s.db.QueryRowContext(ctx, `SELECT
+	err := s.db.queryRow(ctx, `SELECT
 		(SELECT count(*) FROM booty_problems),
 		(SELECT count(*) FROM booty_deliveries)`).Scan(&st.Problems, &st.Deliveries)
 	if err != nil {
@@ -70,21 +58,21 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 // LastDeliveryAt returns when the newest recorded delivery arrived (zero
 // when none): one step down the received-time index.
 func (s *Store) LastDeliveryAt(ctx context.Context) (time.Time, error) {
-	var last sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(received_at_ms) FROM booty_deliveries`).Scan(&last); err != nil {
+	var last *int64
+	if err := s.db.queryRow(ctx, `SELECT max(received_at_ms) FROM booty_deliveries`).Scan(&last); err != nil {
 		return time.Time{}, fmt.Errorf("last delivery: %w", err)
 	}
-	if !last.Valid {
+	if last == nil {
 		return time.Time{}, nil
 	}
-	return fromMillis(last.Int64), nil
+	return fromMillis(*last), nil
 }
 
 // PruneDeliveries deletes delivery records received before t.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM booty_deliveries WHERE received_at_ms < $1`, before.UnixMilli())
+	n, err := s.db.exec(ctx, `DELETE FROM booty_deliveries WHERE received_at_ms < $1`, before.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune deliveries: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// eventCountedTx reports whether eventID is among the events counted for
+// EventCounted reports whether eventID is among the events counted for
 // the problem and not yet pruned.
-func eventCountedTx(ctx context.Context, q querier, key, eventID string) (bool, error) {
+func (tx *Tx) EventCounted(ctx context.Context, key, eventID string) (bool, error) {
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM booty_problem_events WHERE problem_key = $1 AND event_id = $2`,
+	err := tx.queryRow(ctx, `SELECT 1 FROM booty_problem_events WHERE problem_key = $1 AND event_id = $2`,
 		key, eventID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -23,10 +23,10 @@ func eventCountedTx(ctx context.Context, q querier, key, eventID string) (bool, 
 	return true, nil
 }
 
-// countEventTx remembers that eventID was counted for the problem. The
+// CountEvent remembers that eventID was counted for the problem. The
 // unique key makes a second insert of the same event a no-op.
-func countEventTx(ctx context.Context, tx *sql.Tx, key, eventID string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO booty_problem_events (problem_key, event_id, counted_at_ms)
+func (tx *Tx) CountEvent(ctx context.Context, key, eventID string, at time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO booty_problem_events (problem_key, event_id, counted_at_ms)
 		VALUES ($1, $2, $3) ON CONFLICT (problem_key, event_id) DO NOTHING`, key, eventID, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("count event: %w", err)
@@ -39,9 +39,9 @@ func countEventTx(ctx context.Context, tx *sql.Tx, key, eventID string, at time.
 // longer recognised as a duplicate (its delivery record is gone too), and
 // a regression still needs an event later than the close.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM booty_problem_events WHERE counted_at_ms < $1`, before.UnixMilli())
+	n, err := s.db.exec(ctx, `DELETE FROM booty_problem_events WHERE counted_at_ms < $1`, before.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune counted events: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

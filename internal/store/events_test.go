@@ -19,14 +19,14 @@ import (
 func acceptAll(t *testing.T, st *store.Store, pl *alert.Pipeline, alerts []*alert.Alert, at []time.Time) ([]string, int) {
 	t.Helper()
 	jobs := 0
-	enqueue := func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) {
+	enqueue := func(context.Context, *store.Tx, *alert.Alert, alert.Decision) (int64, error) {
 		jobs++
 		return int64(jobs), nil
 	}
 	var got []string
 	for i, a := range alerts {
 		now := at[i]
-		d, err := st.Accept(t.Context(), newDelivery(a.ProblemKey, a.EventID, now), a,
+		d, err := accept(t.Context(), st, newDelivery(a.ProblemKey, a.EventID, now), a,
 			func(prev alert.Problem) (alert.Decision, alert.Problem) { return pl.Decide(a, prev, now) }, enqueue)
 		if err != nil {
 			t.Fatalf("Accept %d: %v", i, err)

@@ -77,15 +77,6 @@ func sameFile(path string, open os.FileInfo) error {
 	return nil
 }
 
-// checkFile is the lost-file check, logging the first time it fails.
-func (s *Store) checkFile() error {
-	err, first := s.file.check()
-	if first {
-		s.log.Error("database file lost; refusing writes until booty restarts", "err", err)
-	}
-	return err
-}
-
 // writeHealth is the verdict of the last write batch.
 type writeHealth struct {
 	mu  sync.Mutex
@@ -108,8 +99,10 @@ func (h *writeHealth) get() error {
 // last write batch failed in the database itself (a full disk, an I/O
 // error). It is nil once a later batch committed.
 func (s *Store) WriteErr() error {
-	if err := s.checkFile(); err != nil {
-		return err
+	if s.lite != nil {
+		if err := s.lite.checkFile(); err != nil {
+			return err
+		}
 	}
 	return s.writes.get()
 }

@@ -40,7 +40,7 @@ func TestDatabaseLost(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { st.Close() })
-			if err := st.RecordIgnored(ctx, newDelivery("k", "e1", base), alert.ReasonBelowThreshold); err != nil {
+			if err := recordIgnored(ctx, st, newDelivery("k", "e1", base), alert.ReasonBelowThreshold); err != nil {
 				t.Fatalf("write before the loss: %v", err)
 			}
 			if err := st.WriteErr(); err != nil {
@@ -52,7 +52,7 @@ func TestDatabaseLost(t *testing.T) {
 				t.Errorf("WriteErr: %v, want ErrDatabaseLost saying %q", err, tc.want)
 			}
 			for i := range 3 {
-				err := st.RecordIgnored(ctx, newDelivery("k", "e2", base), alert.ReasonBelowThreshold)
+				err := recordIgnored(ctx, st, newDelivery("k", "e2", base), alert.ReasonBelowThreshold)
 				if !errors.Is(err, store.ErrDatabaseLost) {
 					t.Errorf("write %d after the loss: %v, want ErrDatabaseLost", i, err)
 				}
@@ -100,7 +100,7 @@ func TestWriteErrDiskFull(t *testing.T) {
 	big := strings.Repeat("x", 64<<10) // needs new pages
 	d := newDelivery("k", "e1", base)
 	d.RequestID = big
-	if err := st.RecordIgnored(ctx, d, alert.ReasonBelowThreshold); err == nil {
+	if err := recordIgnored(ctx, st, d, alert.ReasonBelowThreshold); err == nil {
 		t.Fatal("write to a full database: got nil error")
 	}
 	err := st.WriteErr()
@@ -111,7 +111,7 @@ func TestWriteErrDiskFull(t *testing.T) {
 	if _, err := st.DB().ExecContext(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordIgnored(ctx, newDelivery("k", "e2", base.Add(time.Second)), alert.ReasonBelowThreshold); err != nil {
+	if err := recordIgnored(ctx, st, newDelivery("k", "e2", base.Add(time.Second)), alert.ReasonBelowThreshold); err != nil {
 		t.Fatalf("write after space came back: %v", err)
 	}
 	if err := st.WriteErr(); err != nil {

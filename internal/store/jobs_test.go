@@ -41,7 +41,7 @@ func riverClient(t *testing.T, st *store.Store) *river.Client[*sql.Tx] {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &testWorker{})
-	c, err := river.NewClient(st.Driver(), &river.Config{
+	c, err := river.NewClient(st.SQLiteDriver(), &river.Config{
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
 		Workers:           workers,
@@ -137,7 +137,7 @@ func TestRequeueOrphans(t *testing.T) {
 	// An insert-only client: nothing works the jobs, as before a restart.
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &testWorker{})
-	c, err := river.NewClient(st.Driver(), &river.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Workers: workers})
+	c, err := river.NewClient(st.SQLiteDriver(), &river.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Workers: workers})
 	if err != nil {
 		t.Fatalf("river client: %v", err)
 	}
@@ -211,29 +211,29 @@ func TestAcceptRollsBackJob(t *testing.T) {
 
 	var jobID int64
 	errAfterInsert := errors.New("failed after the insert")
-	failing := func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
-		res, err := c.InsertTx(ctx, tx, testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+	failing := func(ctx context.Context, tx *store.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+		res, err := c.InsertTx(ctx, tx.SQLite(), testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
 		if err != nil {
 			return 0, err
 		}
 		jobID = res.Job.ID
 		return 0, errAfterInsert
 	}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, decide, failing); !errors.Is(err, errAfterInsert) {
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a, decide, failing); !errors.Is(err, errAfterInsert) {
 		t.Fatalf("Accept: got err %v, want %v", err, errAfterInsert)
 	}
 	if _, err := c.JobGet(ctx, jobID); !errors.Is(err, river.ErrNotFound) {
 		t.Errorf("job inserted in a rolled back Accept: got err %v, want ErrNotFound", err)
 	}
 
-	working := func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
-		res, err := c.InsertTx(ctx, tx, testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+	working := func(ctx context.Context, tx *store.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+		res, err := c.InsertTx(ctx, tx.SQLite(), testJob{}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
 		if err != nil {
 			return 0, err
 		}
 		return res.Job.ID, nil
 	}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, decide, working); err != nil {
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a, decide, working); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	rows := deliveries(t, st)
@@ -299,7 +299,7 @@ func TestGrantAttempts(t *testing.T) {
 	// Insert-only: nothing works the job.
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &testWorker{})
-	c, err := river.NewClient(st.Driver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers})
+	c, err := river.NewClient(st.SQLiteDriver(), &river.Config{Logger: slog.New(slog.DiscardHandler), Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}

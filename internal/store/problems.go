@@ -10,72 +10,31 @@ import (
 	"booty/internal/alert"
 )
 
-// DecideFunc returns the decision for an alert and the problem's next state,
-// given its stored state.
-type DecideFunc func(prev alert.Problem) (alert.Decision, alert.Problem)
-
-// EnqueueFunc adds, inside tx, the job that applies an accepted decision.
-type EnqueueFunc func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (jobID int64, err error)
-
-// Accept decides what to do with an alert and makes it durable: the
-// problem's new state, the event it counted, the delivery record and, when
-// GitHub must change, the job commit in one transaction. decide sees in
-// prev.EventCounted whether the alert's event was counted before. When
-// Accept returns nil, the alert survives a crash.
-func (s *Store) Accept(ctx context.Context, d Delivery, a *alert.Alert, decide DecideFunc, enqueue EnqueueFunc) (alert.Decision, error) {
-	var dec alert.Decision
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		prev, err := problemTx(ctx, tx, d.ProblemKey)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if prev.Known() && a.EventID != "" {
-			if prev.EventCounted, err = eventCountedTx(ctx, tx, d.ProblemKey, a.EventID); err != nil {
-				return err
-			}
-		}
-		var next alert.Problem
-		dec, next = decide(prev)
-		if next != prev {
-			if err := putProblemTx(ctx, tx, next); err != nil {
-				return err
-			}
-		}
-		if next.EventCounted && !prev.EventCounted && a.EventID != "" {
-			if err := countEventTx(ctx, tx, d.ProblemKey, a.EventID, d.ReceivedAt); err != nil {
-				return err
-			}
-		}
-		var jobID sql.NullInt64
-		if dec.Accepted() {
-			id, err := enqueue(ctx, tx, a, dec)
-			if err != nil {
-				return fmt.Errorf("enqueue: %w", err)
-			}
-			jobID = sql.NullInt64{Int64: id, Valid: true}
-		}
-		return insertDeliveryTx(ctx, tx, d, dec.String(), jobID)
-	})
-	if err != nil {
-		return alert.Decision{}, fmt.Errorf("accept %s: %w", d.ProblemKey, err)
-	}
-	return dec, nil
-}
-
+// The columns of a problem split by owner, so that neither writer can undo
+// the other: the decision (a delivery's transaction) writes what it saw of
+// the events; the worker writes what GitHub said of the issue.
 const problemColumns = `key, first_seen_ms, last_seen_ms, event_count, last_event_id,
 	issue_number, issue_closed, issue_closed_at_ms, last_write_ms`
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// Problem returns the stored state of the problem with key, locked until
+// the transaction ends: a concurrent decision or issue update for the same
+// problem waits for this one.
+func (tx *Tx) Problem(ctx context.Context, key string) (alert.Problem, error) {
+	return problem(ctx, tx, key, tx.forUpdate())
 }
 
-func problemTx(ctx context.Context, q querier, key string) (alert.Problem, error) {
+// Problem returns the stored state of the problem with key.
+func (s *Store) Problem(ctx context.Context, key string) (alert.Problem, error) {
+	return problem(ctx, s.db, key, "")
+}
+
+func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, error) {
 	var (
 		p                                alert.Problem
 		first, last, closedAt, lastWrite int64
 		closed                           int
 	)
-	err := q.QueryRowContext(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`, key).
+	err := q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key).
 		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
@@ -91,45 +50,69 @@ func problemTx(ctx context.Context, q querier, key string) (alert.Problem, error
 	return p, nil
 }
 
-func putProblemTx(ctx context.Context, tx *sql.Tx, p alert.Problem) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (key) DO UPDATE SET
-			first_seen_ms = excluded.first_seen_ms,
-			last_seen_ms = excluded.last_seen_ms,
-			event_count = excluded.event_count,
-			last_event_id = excluded.last_event_id,
-			issue_number = excluded.issue_number,
-			issue_closed = excluded.issue_closed,
-			issue_closed_at_ms = excluded.issue_closed_at_ms,
-			last_write_ms = excluded.last_write_ms`,
-		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
-		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt))
+// SaveProblem stores next, the state a decision reached from prev (read
+// with tx.Problem): nothing when they are equal. It writes only what the
+// decision owns, the events seen and when booty last decided a write, and
+// the issue's closed flag only when the decision reopens it; the issue
+// number is the worker's (SetIssue). A new problem that a concurrent
+// transaction inserted first makes Transact decide again.
+func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
+	if next == prev {
+		return nil
+	}
+	if !prev.Known() {
+		n, err := insertProblem(ctx, tx, next)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("write problem %s: %w", next.Key, errConcurrent)
+		}
+		return nil
+	}
+	reopen := prev.IssueClosed && !next.IssueClosed
+	_, err := tx.exec(ctx, `UPDATE booty_problems SET
+			first_seen_ms = $1, last_seen_ms = $2, event_count = $3, last_event_id = $4, last_write_ms = $5,
+			issue_closed = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed END,
+			issue_closed_at_ms = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed_at_ms END
+		WHERE key = $7`,
+		toMillis(next.FirstSeen), toMillis(next.LastSeen), next.Count, next.LastEventID, toMillis(next.LastWriteAt),
+		boolInt(reopen), next.Key)
 	if err != nil {
 		return fmt.Errorf("write problem: %w", err)
 	}
 	return nil
 }
 
-// Problem returns the stored state of the problem with key.
-func (s *Store) Problem(ctx context.Context, key string) (alert.Problem, error) {
-	return problemTx(ctx, s.db, key)
+// insertProblem inserts p unless its key exists, and returns how many rows
+// it inserted.
+func insertProblem(ctx context.Context, q conn, p alert.Problem) (int64, error) {
+	n, err := q.exec(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (key) DO NOTHING`,
+		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
+		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt))
+	if err != nil {
+		return 0, fmt.Errorf("write problem: %w", err)
+	}
+	return n, nil
 }
 
 // SetIssue records the GitHub issue of a problem, whether it is closed and,
 // when it is, GitHub's closed_at (zero when unknown). The close time is
 // what a regression must be later than; it is cleared when the issue is
-// open.
+// open. The update takes the problem's row lock, so it waits for a
+// decision in flight and is never overwritten by one.
 func (s *Store) SetIssue(ctx context.Context, key string, number int, closed bool, closedAt time.Time) error {
 	if !closed {
 		closedAt = time.Time{}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2, issue_closed_at_ms = $3
+	n, err := s.db.exec(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2, issue_closed_at_ms = $3
 		WHERE key = $4`, number, boolInt(closed), toMillis(closedAt), key)
 	if err != nil {
 		return fmt.Errorf("set issue of %s: %w", key, err)
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
+	if n == 0 {
 		return fmt.Errorf("set issue of %s: %w", key, ErrNotFound)
 	}
 	return nil

@@ -2,8 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
+		"errors"
 	"fmt"
 	"time"
 
@@ -23,7 +22,7 @@ type IssueLink struct {
 // must be found again before any alert is decided.
 func (s *Store) HasProblems(ctx context.Context) (bool, error) {
 	var found bool
-	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM booty_problems)`).Scan(&found); err != nil {
+	if err := s.db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM booty_problems)`).Scan(&found); err != nil {
 		return false, fmt.Errorf("look for problems: %w", err)
 	}
 	return found, nil
@@ -36,13 +35,13 @@ func (s *Store) HasProblems(ctx context.Context) (bool, error) {
 // writer, so it is refused like any write once the file is lost.
 func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, error) {
 	added := 0
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.Transact(ctx, func(tx *Tx) error {
 		added = 0
 		for _, l := range links {
 			if l.ProblemKey == "" || l.Number <= 0 {
 				continue
 			}
-			prev, err := problemTx(ctx, tx, l.ProblemKey)
+			prev, err := tx.Problem(ctx, l.ProblemKey)
 			if err == nil {
 				if prev.IssueNumber > 0 {
 					continue
@@ -50,7 +49,7 @@ func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, erro
 				// Decided while booty was still recovering (serve accepts
 				// alerts before its worker starts): link the issue, so the
 				// queued create finds it instead of filing a second one.
-				if _, err := tx.ExecContext(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2
+				if _, err := tx.exec(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2
 					WHERE key = $3 AND issue_number <= 0`, l.Number, boolInt(l.Closed), l.ProblemKey); err != nil {
 					return fmt.Errorf("link issue of %s: %w", l.ProblemKey, err)
 				}
@@ -68,8 +67,12 @@ func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, erro
 				seen = time.Now()
 			}
 			p := alert.Problem{Key: l.ProblemKey, FirstSeen: seen, LastSeen: seen, IssueNumber: l.Number, IssueClosed: l.Closed}
-			if err := putProblemTx(ctx, tx, p); err != nil {
+			n, err := insertProblem(ctx, tx, p)
+			if err != nil {
 				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("restore issue of %s: %w", l.ProblemKey, errConcurrent)
 			}
 			added++
 		}

@@ -20,7 +20,7 @@ func TestRestoreIssues(t *testing.T) {
 	}
 	// A problem booty still knows keeps its own issue.
 	known := alert.Problem{Key: "sentry:1", FirstSeen: base, LastSeen: base, Count: 3, IssueNumber: 7}
-	if _, err := st.Accept(ctx, newDelivery(known.Key, "e", base), &alert.Alert{ProblemKey: known.Key},
+	if _, err := accept(ctx, st, newDelivery(known.Key, "e", base), &alert.Alert{ProblemKey: known.Key},
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonDuplicate}, known
 		}, noEnqueue(t)); err != nil {
@@ -29,7 +29,7 @@ func TestRestoreIssues(t *testing.T) {
 	// A problem decided while booty recovered, its create still queued,
 	// gets the issue it already has on GitHub.
 	waiting := alert.Problem{Key: "sentry:5", FirstSeen: base, LastSeen: base, Count: 1}
-	if _, err := st.Accept(ctx, newDelivery(waiting.Key, "e5", base), &alert.Alert{ProblemKey: waiting.Key},
+	if _, err := accept(ctx, st, newDelivery(waiting.Key, "e5", base), &alert.Alert{ProblemKey: waiting.Key},
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonCooldown}, waiting
 		}, noEnqueue(t)); err != nil {

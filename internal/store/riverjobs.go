@@ -42,7 +42,7 @@ func parkedSQL() string {
 // ParkedJobs counts the parked jobs.
 func (s *Store) ParkedJobs(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN `+parkedSQL()).Scan(&n)
+	err := s.db.queryRow(ctx, `SELECT count(*) FROM river_job WHERE state IN `+parkedSQL()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count parked jobs: %w", err)
 	}
@@ -50,20 +50,21 @@ func (s *Store) ParkedJobs(ctx context.Context) (int, error) {
 }
 
 // RequeueOrphans makes jobs that were running when booty last stopped
-// available again, and returns how many there were. The serve lock makes
-// booty the only process serving this file, so at startup every running job
-// is an orphan of a crash; River's own rescuer would wait an hour. The next
-// attempt looks up the issue marker first, so a create cut off mid-call is
-// not repeated.
+// available again, and returns how many there were. It is for SQLite only:
+// the serve lock makes booty the only process serving the file, so at
+// startup every running job is an orphan of a crash. On PostgreSQL another
+// replica may be running them; River's rescuer takes over a dead replica's
+// jobs there. The next attempt looks up the issue marker first, so a create
+// cut off mid-call is not repeated.
 func (s *Store) RequeueOrphans(ctx context.Context) (int64, error) {
-	if s.lock == nil {
-		return 0, fmt.Errorf("requeue orphaned jobs: only a serving store may requeue")
+	if s.lite == nil || s.lite.lock == nil {
+		return 0, fmt.Errorf("requeue orphaned jobs: only a serving SQLite store may requeue")
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	n, err := s.db.exec(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 	if err != nil {
 		return 0, fmt.Errorf("requeue orphaned jobs: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
 
 // GrantAttempts lets job id run attempts more times after its current
@@ -92,7 +93,7 @@ var riverStates = map[string]string{
 // JobsByState counts the jobs in River's table by booty's state names. A
 // state River adds later is counted under its own name.
 func (s *Store) JobsByState(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
+	rows, err := s.db.query(ctx, `SELECT state, count(*) FROM river_job GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count jobs by state: %w", err)
 	}

@@ -1,6 +1,8 @@
 // Package store keeps booty's durable state: problems, deliveries, and
 // River's job tables, in one database so that a decision and the job that
-// carries it out commit together. SQLite is the embedded default.
+// carries it out commit together. SQLite is the embedded default (one
+// process per file); PostgreSQL is the shared store that any number of booty
+// replicas may use at once.
 package store
 
 import (
@@ -8,17 +10,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"booty/internal/store/dburl"
 )
@@ -26,32 +23,36 @@ import (
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// Backend names a store's database engine.
+type Backend string
+
+// The backends.
+const (
+	SQLite   Backend = dburl.SQLite
+	Postgres Backend = dburl.Postgres
+)
+
 // Store is booty's database.
 type Store struct {
-	db     *sql.DB
-	driver riverdriver.Driver[*sql.Tx]
-	log    *slog.Logger
-	path   string
-
-	file     *fileWatch  // nil for a database that is not a local file
-	lock     *serveLock  // nil unless opened to serve
-	writes   writeHealth // the verdict of the last write batch
+	backend Backend
+	// db runs statements outside any transaction.
+	db       conn
+	log      *slog.Logger
+	location string
+	writes   writeHealth // the verdict of the last write
 	onCommit func(deliveries int)
 
-	ops chan *writeOp
-	// inFlight counts writes handed to the writer and not yet answered.
-	inFlight   atomic.Int64
-	quit       chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	lite *sqliteStore // SQLite only
+	pg   *pgStore     // PostgreSQL only
 }
 
-// Access says what an opener may do to the database file.
+// Access says what an opener may do to the database.
 type Access int
 
 const (
-	// Serve creates the database when it is missing, and holds the serve
-	// lock for as long as the store is open: one serving booty per file.
+	// Serve creates the database when it is missing (an SQLite file), and
+	// on SQLite holds the serve lock for as long as the store is open: one
+	// serving booty per file.
 	Serve Access = iota
 	// Operate opens an existing database beside a serving booty, for the
 	// operator commands: it never creates one and takes no serve lock.
@@ -68,6 +69,9 @@ type Options struct {
 	// OnCommit, when set, is called after each write transaction commits
 	// with the number of deliveries it held.
 	OnCommit func(deliveries int)
+	// KeepSchema opens the database without migrating it, for commands
+	// that must show it as it is (migrate --status).
+	KeepSchema bool
 }
 
 // Open opens the database named by a BOOTY_DATABASE_URL value to serve (see
@@ -77,114 +81,156 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 }
 
 // OpenWith opens the database named by a BOOTY_DATABASE_URL value as opts
-// say and brings its schema up to date.
+// say and, unless opts.KeepSchema, brings its schema up to date.
 func OpenWith(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
 	u, err := dburl.Parse(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if u.Driver != dburl.SQLite {
-		return nil, fmt.Errorf("open store: %s is not supported yet; use sqlite:PATH", u.Driver)
-	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return openSQLite(ctx, u.Path(), opts)
-}
-
-// ErrNoDatabase is returned by an Operate open when the database file does
-// not exist.
-var ErrNoDatabase = errors.New("no database")
-
-func openSQLite(ctx context.Context, path string, opts Options) (_ *Store, err error) {
-	s := &Store{path: path, log: opts.Log, onCommit: opts.OnCommit,
-		ops: make(chan *writeOp, maxBatch), quit: make(chan struct{}), writerDone: make(chan struct{})}
-	switch opts.Access {
-	case Operate:
-		if _, err := os.Stat(path); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("open store %s: %w there; set BOOTY_DATABASE_URL to the serving booty's sqlite:PATH", path, ErrNoDatabase)
-			}
-			return nil, fmt.Errorf("open store: %w", err)
-		}
-	default:
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("open store: %w", err)
-			}
-		}
-		// The lock comes before the database is even opened: a second
-		// serve must not migrate, requeue or run a single job.
-		if s.lock, err = lockServe(path); err != nil {
-			return nil, err
-		}
-		defer func() {
-			if err != nil {
-				s.lock.release()
-			}
-		}()
+	s := &Store{backend: Backend(u.Driver), log: opts.Log, onCommit: opts.OnCommit}
+	if s.backend == Postgres {
+		err = s.openPostgres(ctx, u.DSN, opts)
+	} else {
+		err = s.openSQLite(ctx, u.Path(), opts)
 	}
-	// WAL lets readers run beside the writer. synchronous=FULL makes every
-	// commit durable against power loss as well as crashes: an answered
-	// alert must survive anything. _txlock=immediate takes the write lock
-	// at BEGIN, so a transaction never fails half-way on a busy database.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	if opts.Access == Operate {
-		// Even a race with a deletion must not create an empty store.
-		dsn += "&mode=rw"
-	}
-	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	// SQLite allows one writer; River's SQLite driver asks for one
-	// connection so its own parallel work never meets SQLITE_BUSY.
-	db.SetMaxOpenConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
-	s.db, s.driver = db, riversqlite.New(db)
-	if err := s.migrate(ctx, "sqlite"); err != nil {
-		db.Close()
 		return nil, err
 	}
-	if s.file, err = watchFile(path, s.lock); err != nil {
-		db.Close()
-		return nil, err
-	}
-	go s.writer()
 	return s, nil
 }
 
-// Close stops the writer and closes the database. Writes queued then fail
-// with ErrClosed.
-func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		close(s.quit)
-		<-s.writerDone
-	})
-	err := s.db.Close()
-	s.lock.release()
-	return err
+// Backend returns the store's database engine.
+func (s *Store) Backend() Backend { return s.backend }
+
+// Location names the database for the operator: the SQLite file, or the
+// PostgreSQL host and database (never its password).
+func (s *Store) Location() string { return s.location }
+
+// Path returns the SQLite database file ("" on PostgreSQL).
+func (s *Store) Path() string {
+	if s.lite == nil {
+		return ""
+	}
+	return s.lite.path
 }
 
-// Path returns the database file, for the operator to see which store a
-// command opened.
-func (s *Store) Path() string { return s.path }
+// DB returns the SQLite database handle (nil on PostgreSQL), for tests that
+// reach under the store.
+func (s *Store) DB() *sql.DB {
+	if s.lite == nil {
+		return nil
+	}
+	return s.lite.db
+}
 
-// DB returns the database handle, for River.
-func (s *Store) DB() *sql.DB { return s.db }
+// SQLiteDriver returns River's driver over an SQLite store (nil otherwise).
+func (s *Store) SQLiteDriver() riverdriver.Driver[*sql.Tx] {
+	if s.lite == nil {
+		return nil
+	}
+	return s.lite.driver
+}
 
-// Driver returns the River driver over this store's database.
-func (s *Store) Driver() riverdriver.Driver[*sql.Tx] { return s.driver }
+// PostgresDriver returns River's driver over a PostgreSQL store (nil
+// otherwise).
+func (s *Store) PostgresDriver() riverdriver.Driver[pgx.Tx] {
+	if s.pg == nil {
+		return nil
+	}
+	return s.pg.driver
+}
+
+// Pool returns the PostgreSQL connection pool (nil on SQLite), for tests
+// that reach under the store.
+func (s *Store) Pool() *pgxpool.Pool {
+	if s.pg == nil {
+		return nil
+	}
+	return s.pg.pool
+}
+
+// Close closes the database. On SQLite, writes queued then fail with
+// ErrClosed.
+func (s *Store) Close() error {
+	if s.lite != nil {
+		return s.lite.close()
+	}
+	s.pg.pool.Close()
+	return nil
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.db.queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("ping store: %w", err)
 	}
 	return nil
+}
+
+// Tx is one write transaction: a delivery's share of a group commit on
+// SQLite, a transaction of its own on PostgreSQL. Its methods hold all of
+// booty's SQL for the decision of one delivery.
+type Tx struct {
+	conn
+	backend Backend
+	lite    *sql.Tx
+	pg      pgx.Tx
+}
+
+// SQLite returns the SQLite transaction (nil on PostgreSQL), for River's
+// InsertTx.
+func (tx *Tx) SQLite() *sql.Tx { return tx.lite }
+
+// Postgres returns the PostgreSQL transaction (nil on SQLite), for River's
+// InsertTx.
+func (tx *Tx) Postgres() pgx.Tx { return tx.pg }
+
+// Transact runs fn in a write transaction and returns once it committed
+// (nil) or was rolled back. On SQLite the transaction is shared with the
+// other writes waiting at the same moment (group commit: one fsync for all
+// of them), under a savepoint of its own, so fn failing rolls back only
+// fn's writes. On PostgreSQL fn may run more than once: when the
+// transaction meets a concurrent one (a serialization failure, a deadlock,
+// two replicas inserting one new problem), it is rolled back and run again.
+// fn must therefore do nothing but database work through tx.
+func (s *Store) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.lite != nil {
+		return s.lite.write(ctx, func(sqlTx *sql.Tx) error {
+			return fn(&Tx{conn: detached{sqlConn{sqlTx}}, backend: SQLite, lite: sqlTx})
+		})
+	}
+	return s.pgTransact(ctx, fn)
+}
+
+// detached runs each statement whatever becomes of its context: on SQLite,
+// a statement interrupted inside a transaction rolls back the whole shared
+// transaction, neighbours' writes included.
+type detached struct{ c conn }
+
+func (d detached) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return d.c.exec(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) queryRow(ctx context.Context, query string, args ...any) row {
+	return d.c.queryRow(context.WithoutCancel(ctx), query, args...)
+}
+
+func (d detached) query(ctx context.Context, query string, args ...any) (rows, error) {
+	return d.c.query(context.WithoutCancel(ctx), query, args...)
+}
+
+// forUpdate is the clause that locks the rows a select reads until the
+// transaction ends: PostgreSQL needs it; SQLite has one writer, whose
+// transaction already excludes every other.
+func (tx *Tx) forUpdate() string {
+	if tx.backend == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 func toMillis(t time.Time) int64 {

@@ -79,8 +79,8 @@ var base = time.Date(2025, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
 var fine = base.Add(897932 * time.Nanosecond)
 
 // noEnqueue fails the test if the store asks for a job.
-func noEnqueue(t *testing.T) store.EnqueueFunc {
-	return func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) {
+func noEnqueue(t *testing.T) enqueueFunc {
+	return func(context.Context, *store.Tx, *alert.Alert, alert.Decision) (int64, error) {
 		t.Error("enqueue called for a decision that is not accepted")
 		return 0, errors.New("unexpected enqueue")
 	}
@@ -95,7 +95,7 @@ func TestOpenMigratesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if err := st.RecordIgnored(ctx, newDelivery("k1", "e1", base), alert.ReasonBelowThreshold); err != nil {
+	if err := recordIgnored(ctx, st, newDelivery("k1", "e1", base), alert.ReasonBelowThreshold); err != nil {
 		t.Fatalf("RecordIgnored: %v", err)
 	}
 	if err := st.Close(); err != nil {
@@ -196,21 +196,23 @@ func TestAcceptFirstAlert(t *testing.T) {
 		gotPrev = append(gotPrev, prev)
 		return accepted, next
 	}
-	enqueue := func(ctx context.Context, tx *sql.Tx, ea *alert.Alert, d alert.Decision) (int64, error) {
+	enqueue := func(ctx context.Context, tx *store.Tx, ea *alert.Alert, d alert.Decision) (int64, error) {
 		if ea != a {
 			t.Errorf("enqueue got alert %p, want %p", ea, a)
 		}
 		enqueued = append(enqueued, d)
 		// The job is enqueued in the transaction that already holds the
 		// problem's next state.
-		if err := tx.QueryRowContext(ctx, `SELECT event_count FROM booty_problems WHERE key = $1`, a.ProblemKey).Scan(&seenInTx); err != nil {
+		p, err := tx.Problem(ctx, a.ProblemKey)
+		if err != nil {
 			t.Errorf("read problem inside the transaction: %v", err)
 		}
+		seenInTx = p.Count
 		return 99, nil
 	}
 
 	d := newDelivery(a.ProblemKey, a.EventID, fine)
-	got, err := st.Accept(ctx, d, a, decide, enqueue)
+	got, err := accept(ctx, st, d, a, decide, enqueue)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
@@ -251,7 +253,7 @@ func TestAcceptFirstAlert(t *testing.T) {
 
 	// The second alert sees what the first stored.
 	gotPrev = nil
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev2", base.Add(time.Second)), a, decide, enqueue); err != nil {
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev2", base.Add(time.Second)), a, decide, enqueue); err != nil {
 		t.Fatalf("second Accept: %v", err)
 	}
 	if diff := cmp.Diff([]alert.Problem{want}, gotPrev); diff != "" {
@@ -269,7 +271,7 @@ func TestAcceptIgnoredDecision(t *testing.T) {
 	// An ignored decision that leaves the (unknown) problem as it was:
 	// no problem row, a delivery without a job.
 	dec := alert.Decision{Reason: alert.ReasonDuplicate}
-	got, err := st.Accept(ctx, d, a, func(prev alert.Problem) (alert.Decision, alert.Problem) { return dec, prev }, noEnqueue(t))
+	got, err := accept(ctx, st, d, a, func(prev alert.Problem) (alert.Decision, alert.Problem) { return dec, prev }, noEnqueue(t))
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
@@ -287,7 +289,7 @@ func TestAcceptIgnoredDecision(t *testing.T) {
 	// An ignored decision that counts the event: stored, still no job.
 	counted := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 1, LastEventID: "ev1"}
 	cool := alert.Decision{Reason: alert.ReasonCooldown}
-	if _, err := st.Accept(ctx, d, a, func(alert.Problem) (alert.Decision, alert.Problem) { return cool, counted }, noEnqueue(t)); err != nil {
+	if _, err := accept(ctx, st, d, a, func(alert.Problem) (alert.Decision, alert.Problem) { return cool, counted }, noEnqueue(t)); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	p, err := st.Problem(ctx, a.ProblemKey)
@@ -328,7 +330,7 @@ func TestAcceptUnchangedStateWritesNoProblem(t *testing.T) {
 	store1 := func(alert.Problem) (alert.Decision, alert.Problem) {
 		return alert.Decision{Reason: alert.ReasonCooldown}, p
 	}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, store1, noEnqueue(t)); err != nil {
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a, store1, noEnqueue(t)); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	if got := writes(); got != 1 {
@@ -338,7 +340,7 @@ func TestAcceptUnchangedStateWritesNoProblem(t *testing.T) {
 	same := func(prev alert.Problem) (alert.Decision, alert.Problem) {
 		return alert.Decision{Reason: alert.ReasonDuplicate}, prev
 	}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a, same, noEnqueue(t)); err != nil {
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a, same, noEnqueue(t)); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
 	if got := writes(); got != 1 {
@@ -356,7 +358,7 @@ func TestAcceptEnqueueErrorStoresNothing(t *testing.T) {
 	a := &alert.Alert{ProblemKey: "sentry:9", EventID: "ev1"}
 
 	first := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 1, LastEventID: "ev1", IssueNumber: 3}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a,
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a,
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonCooldown}, first
 		},
@@ -367,15 +369,15 @@ func TestAcceptEnqueueErrorStoresNothing(t *testing.T) {
 	errQueue := errors.New("queue unavailable")
 	later := first
 	later.Count, later.LastEventID, later.LastSeen = 2, "ev2", base.Add(time.Hour)
-	enqueue := func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
+	enqueue := func(ctx context.Context, tx *store.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
 		// A write made in the transaction before the failure must roll
 		// back with it.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO booty_deliveries (received_at_ms, decision) VALUES (1, 'from_enqueue')`); err != nil {
+		if err := tx.RecordDelivery(ctx, store.Delivery{ReceivedAt: time.UnixMilli(1)}, "from_enqueue", 0); err != nil {
 			t.Errorf("write inside the transaction: %v", err)
 		}
 		return 0, errQueue
 	}
-	_, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev2", base.Add(time.Hour)), a,
+	_, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev2", base.Add(time.Hour)), a,
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Action: alert.ActionComment}, later
 		},
@@ -407,8 +409,11 @@ func TestAcceptSurvivesReopen(t *testing.T) {
 	a := &alert.Alert{ProblemKey: "sentry:10", EventID: "ev1", Level: alert.SeverityError}
 	pl := alert.NewPipeline(alert.SeverityError, time.Hour)
 	var jobs int64
-	enqueue := func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) { jobs++; return jobs, nil }
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, a.EventID, base), a,
+	enqueue := func(context.Context, *store.Tx, *alert.Alert, alert.Decision) (int64, error) {
+		jobs++
+		return jobs, nil
+	}
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, a.EventID, base), a,
 		func(prev alert.Problem) (alert.Decision, alert.Problem) { return pl.Decide(a, prev, base) }, enqueue); err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
@@ -451,7 +456,7 @@ func TestAcceptConcurrentFirstAlerts(t *testing.T) {
 		mu       sync.Mutex
 		enqueued int
 	)
-	enqueue := func(context.Context, *sql.Tx, *alert.Alert, alert.Decision) (int64, error) {
+	enqueue := func(context.Context, *store.Tx, *alert.Alert, alert.Decision) (int64, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		enqueued++
@@ -464,7 +469,7 @@ func TestAcceptConcurrentFirstAlerts(t *testing.T) {
 		wg.Go(func() {
 			a := &alert.Alert{ProblemKey: "sentry:11", EventID: fmt.Sprintf("ev%d", i), Level: alert.SeverityError}
 			now := base.Add(time.Duration(i) * time.Millisecond)
-			decisions[i], errs[i] = st.Accept(ctx, newDelivery(a.ProblemKey, a.EventID, now), a,
+			decisions[i], errs[i] = accept(ctx, st, newDelivery(a.ProblemKey, a.EventID, now), a,
 				func(prev alert.Problem) (alert.Decision, alert.Problem) { return pl.Decide(a, prev, now) }, enqueue)
 		})
 	}
@@ -523,7 +528,7 @@ func TestRecordIgnoredAndStats(t *testing.T) {
 		d      store.Delivery
 		reason alert.Reason
 	}{{d1, alert.ReasonNotEventAlert}, {d2, alert.ReasonBelowThreshold}, {d3, alert.ReasonSampleEvent}} {
-		if err := st.RecordIgnored(ctx, c.d, c.reason); err != nil {
+		if err := recordIgnored(ctx, st, c.d, c.reason); err != nil {
 			t.Fatalf("RecordIgnored: %v", err)
 		}
 	}
@@ -543,7 +548,7 @@ func TestRecordIgnoredAndStats(t *testing.T) {
 	// One problem, through Accept.
 	a := &alert.Alert{ProblemKey: "sentry:12", EventID: "ev4"}
 	p := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 1}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev4", base.Add(-time.Hour)), a,
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev4", base.Add(-time.Hour)), a,
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonCooldown}, p
 		},
@@ -567,7 +572,7 @@ func TestPruneDeliveries(t *testing.T) {
 	ctx := t.Context()
 	for i := range 5 {
 		d := newDelivery("sentry:13", fmt.Sprintf("ev%d", i), base.Add(time.Duration(i)*time.Hour))
-		if err := st.RecordIgnored(ctx, d, alert.ReasonBelowThreshold); err != nil {
+		if err := recordIgnored(ctx, st, d, alert.ReasonBelowThreshold); err != nil {
 			t.Fatalf("RecordIgnored: %v", err)
 		}
 	}
@@ -606,7 +611,7 @@ func TestSetIssue(t *testing.T) {
 
 	a := &alert.Alert{ProblemKey: "sentry:14", EventID: "ev1"}
 	p := alert.Problem{Key: a.ProblemKey, FirstSeen: base, LastSeen: base, Count: 2, LastEventID: "ev1", LastWriteAt: base.Add(time.Hour)}
-	if _, err := st.Accept(ctx, newDelivery(a.ProblemKey, "ev1", base), a,
+	if _, err := accept(ctx, st, newDelivery(a.ProblemKey, "ev1", base), a,
 		func(alert.Problem) (alert.Decision, alert.Problem) {
 			return alert.Decision{Reason: alert.ReasonCooldown}, p
 		},

@@ -7,15 +7,63 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"booty/internal/alert"
+	"booty/internal/intake"
 	"booty/internal/store"
 )
 
-// Client is River's client over booty's store.
-type Client = river.Client[*sql.Tx]
+// Client is River's client over booty's store, whichever its backend. River's
+// client is generic over the driver's transaction type; booty's code sees
+// only what does not depend on it, and InsertTx takes a store.Tx.
+type Client struct {
+	riverClient
+	executor func() riverdriver.Executor
+	insertTx func(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// riverClient is the part of *river.Client[TTx] that is the same for every
+// TTx.
+type riverClient interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Stopped() <-chan struct{}
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobRetry(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobCancel(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	JobDelete(ctx context.Context, id int64) (*rivertype.JobRow, error)
+}
+
+// InsertTx inserts a job inside tx, to commit with it.
+func (c *Client) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return c.insertTx(ctx, tx, args, opts)
+}
+
+// Executor runs SQL on River's tables outside any transaction, for
+// store.GrantAttempts.
+func (c *Client) Executor() riverdriver.Executor { return c.executor() }
+
+func newClient[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config, txOf func(*store.Tx) TTx) (*Client, error) {
+	c, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		riverClient: c,
+		executor:    driver.GetExecutor,
+		insertTx: func(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+			return c.InsertTx(ctx, txOf(tx), args, opts)
+		},
+	}, nil
+}
 
 // ClientOption changes how NewClient sets River up.
 type ClientOption func(*river.Config)
@@ -51,8 +99,11 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		// handler nothing measurable and keeps issues seconds-fresh.
 		FetchPollInterval: 250 * time.Millisecond,
 		FetchCooldown:     100 * time.Millisecond,
-		// A backstop: booty requeues its own orphans at startup.
-		RescueStuckJobsAfter: 5 * time.Minute,
+		// On SQLite booty requeues its own orphans at startup and this is
+		// a backstop; on PostgreSQL it is how a dead replica's jobs reach
+		// a live one.
+		JobTimeout:           AttemptTimeout,
+		RescueStuckJobsAfter: RescueAfter,
 	}
 	workers := river.NewWorkers()
 	if w != nil {
@@ -69,16 +120,29 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 	for _, o := range opts {
 		o(cfg)
 	}
-	c, err := river.NewClient(st.Driver(), cfg)
+	var (
+		c   *Client
+		err error
+	)
+	if st.Backend() == store.Postgres {
+		c, err = newClient(st.PostgresDriver(), cfg, (*store.Tx).Postgres)
+	} else {
+		c, err = newClient(st.SQLiteDriver(), cfg, (*store.Tx).SQLite)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return c, nil
 }
 
-// Enqueuer returns the store.EnqueueFunc that inserts IssueArgs jobs with c.
-func Enqueuer(c *Client) store.EnqueueFunc {
-	return func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
+var (
+	_ riverClient = (*river.Client[*sql.Tx])(nil)
+	_ riverClient = (*river.Client[pgx.Tx])(nil)
+)
+
+// Enqueuer returns the intake.EnqueueFunc that inserts IssueArgs jobs with c.
+func Enqueuer(c *Client) intake.EnqueueFunc {
+	return func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
 		var opts *river.InsertOpts
 		if d.Action == alert.ActionCreate {
 			opts = createOpts

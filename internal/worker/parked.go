@@ -116,7 +116,7 @@ func (s *Spool) Retry(ctx context.Context, id int64) error {
 	// River's JobRetry gives a job that used up its attempts just one more.
 	// The attempt count itself stays: it is what makes a create look for
 	// its marker first.
-	if err := store.GrantAttempts(ctx, s.c.Driver().GetExecutor(), id, MaxAttempts); err != nil {
+	if err := store.GrantAttempts(ctx, s.c.Executor(), id, MaxAttempts); err != nil {
 		return fmt.Errorf("retry job %d: %w", id, err)
 	}
 	if _, err := s.c.JobRetry(ctx, id); err != nil {

@@ -3,7 +3,7 @@ package worker_test
 import (
 	"cmp"
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -200,23 +200,46 @@ func newAlert(key, eventID string) *alert.Alert {
 	}
 }
 
-// accept runs a through the store and the pipeline as the webhook handler
-// does, and returns the decision with the id of the job it enqueued (0 for
-// none).
+// accept runs a through the store and the pipeline as intake does, and
+// returns the decision with the id of the job it enqueued (0 for none).
 func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
 	t.Helper()
 	now := b.clock.Now()
-	enqueue := worker.Enqueuer(b.client)
-	var jobID int64
-	d, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: now, ProblemKey: a.ProblemKey, EventID: a.EventID}, a,
-		func(prev alert.Problem) (alert.Decision, alert.Problem) { return b.pipeline.Decide(a, prev, now) },
-		func(ctx context.Context, tx *sql.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
-			id, err := enqueue(ctx, tx, a, d)
-			jobID = id
-			return id, err
-		})
+	var (
+		d     alert.Decision
+		jobID int64
+	)
+	err := b.st.Transact(t.Context(), func(tx *store.Tx) error {
+		ctx := t.Context()
+		prev, err := tx.Problem(ctx, a.ProblemKey)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if prev.Known() && a.EventID != "" {
+			if prev.EventCounted, err = tx.EventCounted(ctx, a.ProblemKey, a.EventID); err != nil {
+				return err
+			}
+		}
+		var next alert.Problem
+		d, next = b.pipeline.Decide(a, prev, now)
+		if err := tx.SaveProblem(ctx, prev, next); err != nil {
+			return err
+		}
+		if next.EventCounted && !prev.EventCounted {
+			if err := tx.CountEvent(ctx, a.ProblemKey, a.EventID, now); err != nil {
+				return err
+			}
+		}
+		jobID = 0
+		if d.Accepted() {
+			if jobID, err = worker.Enqueuer(b.client)(ctx, tx, a, d); err != nil {
+				return err
+			}
+		}
+		return tx.RecordDelivery(ctx, store.Delivery{ReceivedAt: now, ProblemKey: a.ProblemKey, EventID: a.EventID}, d.String(), jobID)
+	})
 	if err != nil {
-		t.Fatalf("Accept: %v", err)
+		t.Fatalf("accept: %v", err)
 	}
 	return d, jobID
 }
@@ -226,19 +249,24 @@ func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
 func (b *bundle) acceptJob(t *testing.T, p alert.Problem, args worker.IssueArgs, opts *river.InsertOpts) int64 {
 	t.Helper()
 	var jobID int64
-	a, _ := args.Alert()
-	_, err := b.st.Accept(t.Context(), store.Delivery{ReceivedAt: b.clock.Now(), ProblemKey: p.Key}, a,
-		func(alert.Problem) (alert.Decision, alert.Problem) { return alert.Decision{Action: args.Action}, p },
-		func(ctx context.Context, tx *sql.Tx, _ *alert.Alert, _ alert.Decision) (int64, error) {
-			res, err := b.client.InsertTx(ctx, tx, args, opts)
-			if err != nil {
-				return 0, err
-			}
-			jobID = res.Job.ID
-			return jobID, nil
-		})
+	err := b.st.Transact(t.Context(), func(tx *store.Tx) error {
+		ctx := t.Context()
+		prev, err := tx.Problem(ctx, p.Key)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := tx.SaveProblem(ctx, prev, p); err != nil {
+			return err
+		}
+		res, err := b.client.InsertTx(ctx, tx, args, opts)
+		if err != nil {
+			return err
+		}
+		jobID = res.Job.ID
+		return nil
+	})
 	if err != nil {
-		t.Fatalf("Accept: %v", err)
+		t.Fatalf("acceptJob: %v", err)
 	}
 	return jobID
 }

@@ -56,6 +56,16 @@ const (
 	shortWait = 2 * time.Second
 	// DefaultLateCommitWait is Config.LateCommitWait's default.
 	DefaultLateCommitWait = 30 * time.Second
+	// AttemptTimeout bounds one attempt of a job. It is short enough for
+	// RescueAfter: River may only rescue a job that can no longer be
+	// running.
+	AttemptTimeout = 45 * time.Second
+	// RescueAfter is how long a job may stay running before River's
+	// rescuer, on the leader replica, makes it available again: a replica
+	// that died mid-job leaves it running. The rescuer looks every 30 s and
+	// a dead leader is replaced within 15 s, so another replica takes a
+	// dead one's job within RescueAfter + 45 s, under 2 minutes.
+	RescueAfter = 60 * time.Second
 	// healWindow is how far back duplicates are looked for.
 	healWindow = 24 * time.Hour
 )
@@ -144,7 +154,7 @@ func (w *Worker) NextRetry(job *river.Job[IssueArgs]) time.Time {
 }
 
 // Timeout bounds one attempt: lookups, writes and the store update.
-func (w *Worker) Timeout(*river.Job[IssueArgs]) time.Duration { return 2 * time.Minute }
+func (w *Worker) Timeout(*river.Job[IssueArgs]) time.Duration { return AttemptTimeout }
 
 // Work applies the job's decision to GitHub.
 func (w *Worker) Work(ctx context.Context, job *river.Job[IssueArgs]) error {
