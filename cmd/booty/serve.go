@@ -170,7 +170,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener) (err error) {
 	}
 	a.log.Info("booty serving", "addr", ln.Addr().String(), "version", a.version, "release", a.release,
 		"environment", a.cfg.SentryEnvironment, "repo", a.cfg.Repo(), "dry_run", a.cfg.DryRun,
-		"store", config.RedactDatabaseURL(a.cfg.DatabaseURL))
+		"store", config.RedactDatabaseURL(a.cfg.DatabaseURL), "replica", a.replica)
 	errc := make(chan error, 1)
 	serving = true
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -258,10 +258,12 @@ func (l *onceCloseListener) Close() error {
 // app is booty wired together: what serve runs, and what tests boot
 // in-process.
 type app struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	version  string
-	release  string
+	cfg     *config.Config
+	log     *slog.Logger
+	version string
+	release string
+	// replica names this process among those sharing the store.
+	replica  string
 	apm      *apm.Reporter
 	store    *store.Store
 	jobs     *worker.Client
@@ -286,7 +288,7 @@ type app struct {
 }
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started time.Time) (_ *app, err error) {
-	a := &app{cfg: cfg, log: log, version: buildVersion(), release: cfg.SentryRelease,
+	a := &app{cfg: cfg, log: log, version: buildVersion(), release: cfg.SentryRelease, replica: replicaID(),
 		conns: &connTracker{busy: map[net.Conn]struct{}{}}}
 	if a.release == "" {
 		a.release = a.version
@@ -346,7 +348,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if a.recoverFrom, err = needsRecovery(ctx, a.store, issues); err != nil {
 		return nil, err
 	}
-	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency)
+	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency, worker.WithID(a.replica))
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +375,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Environment: cfg.SentryEnvironment,
 		Started:     started,
 		LastWebhook: lastWebhook,
+		Backend:     string(a.store.Backend()),
+		Replica:     a.replica,
 
 		GitHub:            access,
 		Sentry:            a.apm.Hub(),
@@ -523,4 +527,15 @@ func urlHost(s string) string {
 		return u.Host
 	}
 	return ""
+}
+
+// replicaID names this process among the replicas sharing a store: its host
+// and process id, which tell two replicas apart on one machine too.
+func replicaID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "booty"
+	}
+	// River's client id takes at most 100 characters.
+	return fmt.Sprintf("%.80s-%d", host, os.Getpid())
 }

@@ -30,12 +30,16 @@ type writeChecker interface {
 }
 
 type healthBody struct {
-	Status        string  `json:"status"`
-	Version       string  `json:"version"`
-	Release       string  `json:"release"`
-	Environment   string  `json:"environment"`
-	UptimeSeconds int64   `json:"uptime_s"`
-	Store         string  `json:"store"`
+	Status        string `json:"status"`
+	Version       string `json:"version"`
+	Release       string `json:"release"`
+	Environment   string `json:"environment"`
+	UptimeSeconds int64  `json:"uptime_s"`
+	Store         string `json:"store"`
+	// Backend is the store's engine, and Replica this process's id among
+	// the replicas that share it.
+	Backend       string  `json:"backend,omitempty"`
+	Replica       string  `json:"replica,omitempty"`
 	ParkedJobs    int     `json:"parked_jobs"`
 	LastWebhookAt *string `json:"last_webhook_at"`
 	// GitHub is set by a deep check only.
@@ -53,6 +57,7 @@ func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
 	h := healthBody{
 		Status: "ok", Version: s.opts.Version, Release: s.opts.Release, Environment: s.opts.Environment,
 		UptimeSeconds: int64(now.Sub(s.opts.Started).Seconds()), Store: "ok",
+		Backend: s.opts.Backend, Replica: s.opts.Replica,
 	}
 	if ms := s.lastWebhook.Load(); ms != 0 {
 		t := time.UnixMilli(ms).UTC().Format(time.RFC3339)

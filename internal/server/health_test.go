@@ -24,6 +24,8 @@ type healthAnswer struct {
 	Environment   string  `json:"environment"`
 	UptimeSeconds int64   `json:"uptime_s"`
 	Store         string  `json:"store"`
+	Backend       string  `json:"backend"`
+	Replica       string  `json:"replica"`
 	ParkedJobs    int     `json:"parked_jobs"`
 	LastWebhookAt *string `json:"last_webhook_at"`
 	GitHub        string  `json:"github"`
@@ -45,7 +47,7 @@ func githubAccess(t *testing.T, token string, opts githubtest.Options) (*githubt
 
 func TestHealthFields(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOptions{opts: server.Options{Environment: "staging"}})
+	b := setup(t, setupOptions{opts: server.Options{Environment: "staging", Backend: "sqlite", Replica: "web-1-4242"}})
 	rec := b.do(t, http.MethodGet, "/health", nil, nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("got %d %s, want 200", rec.Code, rec.Body)
@@ -59,11 +61,12 @@ func TestHealthFields(t *testing.T) {
 		got = append(got, k)
 	}
 	slices.Sort(got)
-	want := []string{"environment", "last_webhook_at", "parked_jobs", "release", "status", "store", "uptime_s", "version"}
+	want := []string{"backend", "environment", "last_webhook_at", "parked_jobs", "release", "replica", "status", "store", "uptime_s", "version"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
-	wantBody := healthAnswer{Status: "ok", Version: "v-test", Release: "rel-7", Environment: "staging", UptimeSeconds: 90, Store: "ok"}
+	wantBody := healthAnswer{Status: "ok", Version: "v-test", Release: "rel-7", Environment: "staging", UptimeSeconds: 90, Store: "ok",
+		Backend: "sqlite", Replica: "web-1-4242"}
 	if diff := cmp.Diff(wantBody, decode[healthAnswer](t, rec)); diff != "" {
 		t.Errorf("health (-want +got):\n%s", diff)
 	}

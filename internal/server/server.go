@@ -61,6 +61,10 @@ type Options struct {
 	Version     string
 	Release     string
 	Environment string
+	// Backend names the store's engine and Replica this process among
+	// those sharing it, for /health.
+	Backend string
+	Replica string
 	// Started is when booty started, for uptime.
 	Started time.Time
 	// LastWebhook is when the last webhook was recorded before this

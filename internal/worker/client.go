@@ -75,6 +75,12 @@ func WithTime(t rivertype.TimeGenerator) ClientOption {
 	return func(c *river.Config) { c.Test.Time = t }
 }
 
+// WithID names the client among the replicas that share the store (River's
+// client id, seen in leader election and in its logs).
+func WithID(id string) ClientOption {
+	return func(c *river.Config) { c.ID = id }
+}
+
 // WithPollInterval sets how often River looks for due jobs.
 func WithPollInterval(d time.Duration) ClientOption {
 	return func(c *river.Config) { c.FetchPollInterval, c.FetchCooldown = d, min(d, c.FetchCooldown) }
