@@ -30,11 +30,13 @@ func openOperatorStore(ctx context.Context, getenv func(string) string, stderr i
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return nil, err
 	}
-	path := st.Path()
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
+	where := st.Location()
+	if st.Backend() == store.SQLite {
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs
+		}
 	}
-	fmt.Fprintf(stderr, "booty: store %s\n", path)
+	fmt.Fprintf(stderr, "booty: store %s\n", where)
 	return st, nil
 }
 
