@@ -1,6 +1,12 @@
 package store
 
-import "time"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
 
 // WritePolicy is the pace of booty's content-creating GitHub calls, for the
 // whole deployment: one write at a time, at least Spacing apart, within an
@@ -83,4 +89,107 @@ func (p WritePolicy) Take(s BudgetState, now time.Time) (BudgetState, time.Durat
 	s.NextWrite = now.Add(p.Spacing)
 	s.HourFull = full.Add(share)
 	return s, 0
+}
+
+// TakeWrite asks the deployment's write budget for one GitHub write at now,
+// under policy p: it returns 0 having used the write's share, or how long to
+// wait before asking again having used nothing. The budget's row is locked
+// for the decision (SQLite's one writer excludes every other; PostgreSQL
+// locks the row), so replicas asking at once take turns.
+func (s *Store) TakeWrite(ctx context.Context, p WritePolicy, now time.Time) (time.Duration, error) {
+	var wait time.Duration
+	err := s.Transact(ctx, func(tx *Tx) error {
+		prev, err := writeBudget(ctx, tx, tx.forUpdate())
+		if err != nil {
+			return err
+		}
+		var next BudgetState
+		next, wait = p.Take(prev, now)
+		if wait > 0 {
+			return nil
+		}
+		// The pause is PauseWrites' alone: a grant happens only outside one.
+		_, err = tx.exec(ctx, `INSERT INTO booty_write_budget (id, next_write_ns, hour_full_ns) VALUES (1, $1, $2)
+			ON CONFLICT (id) DO UPDATE SET next_write_ns = excluded.next_write_ns, hour_full_ns = excluded.hour_full_ns`,
+			toNanos(next.NextWrite), toNanos(next.HourFull))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("take a github write: %w", err)
+	}
+	return wait, nil
+}
+
+// PauseWrites stops every replica's GitHub writes until until, the end of
+// a rate limit. It only ever extends a pause: an earlier end is ignored.
+func (s *Store) PauseWrites(ctx context.Context, until time.Time) error {
+	err := s.Transact(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO booty_write_budget (id, paused_until_ns) VALUES (1, $1)
+			ON CONFLICT (id) DO UPDATE SET paused_until_ns = excluded.paused_until_ns
+			WHERE booty_write_budget.paused_until_ns < excluded.paused_until_ns`, toNanos(until))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pause github writes: %w", err)
+	}
+	return nil
+}
+
+// WritesPausedUntil returns when the rate limit pause of GitHub writes ends
+// (zero when none was ever set; a time past when it is over).
+func (s *Store) WritesPausedUntil(ctx context.Context) (time.Time, error) {
+	st, err := writeBudget(ctx, s.db, "")
+	if err != nil {
+		return time.Time{}, err
+	}
+	return st.PausedUntil, nil
+}
+
+// writeBudget reads the budget's row; a missing row is a budget nothing
+// has used (the next write puts it back).
+func writeBudget(ctx context.Context, q conn, lock string) (BudgetState, error) {
+	var next, full, paused int64
+	err := q.queryRow(ctx, `SELECT next_write_ns, hour_full_ns, paused_until_ns FROM booty_write_budget WHERE id = 1`+lock).
+		Scan(&next, &full, &paused)
+	if errors.Is(err, sql.ErrNoRows) {
+		return BudgetState{}, nil
+	}
+	if err != nil {
+		return BudgetState{}, fmt.Errorf("read write budget: %w", err)
+	}
+	return BudgetState{NextWrite: fromNanos(next), HourFull: fromNanos(full), PausedUntil: fromNanos(paused)}, nil
+}
+
+// WriteBudget is the deployment's GitHub write budget under one policy, as
+// the worker spends it.
+type WriteBudget struct {
+	s      *Store
+	policy WritePolicy
+}
+
+// WriteBudget returns the store's write budget spent under policy p.
+func (s *Store) WriteBudget(p WritePolicy) *WriteBudget { return &WriteBudget{s: s, policy: p} }
+
+// Take is TakeWrite under the budget's policy.
+func (b *WriteBudget) Take(ctx context.Context, now time.Time) (time.Duration, error) {
+	return b.s.TakeWrite(ctx, b.policy, now)
+}
+
+// Pause is PauseWrites.
+func (b *WriteBudget) Pause(ctx context.Context, until time.Time) error {
+	return b.s.PauseWrites(ctx, until)
+}
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
 }
