@@ -335,10 +335,13 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		return nil, err
 	}
 	a.access = access
+	// The write budget lives in the store, on either backend: replicas
+	// sharing a database share it, and a rate limit pause stops them all.
+	budget := a.store.WriteBudget(store.NewWritePolicy(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval))
 	w := worker.New(worker.Config{
 		Issues:   issues,
 		Store:    a.store,
-		Limiter:  github.NewLimiter(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval),
+		Budget:   budget,
 		Label:    cfg.TriggerLabel,
 		Log:      log,
 		Failures: jobFailures{a.apm},

@@ -55,7 +55,8 @@ func NewClient(httpClient *http.Client, apiURL, token, owner, repo, version stri
 		gh.WithURLs(&apiURL, &apiURL),
 		gh.WithAuthToken(token),
 		gh.WithUserAgent("booty/"+version),
-		// booty pauses writes on rate limits itself, in one place (Limiter).
+		// booty pauses writes on rate limits itself, in one place (the
+		// worker's write budget, in the store).
 		// go-github's own bookkeeping would block the client for up to an
 		// hour after a secondary limit that names no Retry-After, where
 		// GitHub asks for a minute.

@@ -1,8 +1,8 @@
-// Package store keeps booty's durable state: problems, deliveries, and
-// River's job tables, in one database so that a decision and the job that
-// carries it out commit together. SQLite is the embedded default (one
-// process per file); PostgreSQL is the shared store that any number of booty
-// replicas may use at once.
+// Package store keeps booty's durable state: problems, deliveries, the
+// GitHub write budget and River's job tables, in one database so that a
+// decision and the job that carries it out commit together. SQLite is the
+// embedded default (one process per file); PostgreSQL is the shared store
+// that any number of booty replicas may use at once.
 package store
 
 import (

@@ -136,7 +136,7 @@ func TestOpenCreatesTables(t *testing.T) {
 	t.Parallel()
 	st, _ := openStore(t)
 	for _, table := range []string{
-		"booty_problems", "booty_deliveries", "booty_migrations",
+		"booty_problems", "booty_deliveries", "booty_migrations", "booty_write_budget",
 		"river_job", "river_leader", "river_queue", "river_migration",
 	} {
 		var n int

@@ -47,6 +47,7 @@ var (
 	_ worker.Issues = (*github.Client)(nil)
 	_ worker.Issues = (*github.DryRun)(nil)
 	_ worker.Store  = (*store.Store)(nil)
+	_ worker.Budget = (*store.WriteBudget)(nil)
 )
 
 // failures records the jobs the worker gives up on.
@@ -77,7 +78,6 @@ type bundle struct {
 	srv      *githubtest.Server
 	client   *worker.Client
 	spool    *worker.Spool
-	limiter  *github.Limiter
 	failures *failures
 	pipeline *alert.Pipeline
 	worker   *worker.Worker
@@ -99,6 +99,9 @@ type setupOpts struct {
 	github func(*githubtest.Options)
 	// timeout is the GitHub client's; 0 means 10 s.
 	timeout time.Duration
+	// budget, when set, is the worker's write budget over the store;
+	// without it pacing is lifted.
+	budget func(*store.Store) worker.Budget
 }
 
 // setup starts a worker over a fresh store and stand-in, stopped when the
@@ -114,10 +117,8 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		o.github(&gopts)
 	}
 	b := &bundle{
-		clock: clock,
-		srv:   githubtest.NewServer(t, gopts),
-		// Pacing is the limiter's to test; here it is lifted.
-		limiter:  github.NewLimiter(100_000_000, 100_000_000, 0),
+		clock:    clock,
+		srv:      githubtest.NewServer(t, gopts),
 		failures: &failures{},
 		pipeline: alert.NewPipeline(alert.SeverityError, o.cooldown),
 	}
@@ -127,6 +128,10 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	}
 	t.Cleanup(func() { st.Close() })
 	b.st = st
+	budget := liftedBudget(st)
+	if o.budget != nil {
+		budget = o.budget(st)
+	}
 
 	issues := o.issues
 	if issues == nil {
@@ -140,7 +145,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	b.worker = worker.New(worker.Config{
 		Issues:         issues,
 		Store:          st,
-		Limiter:        b.limiter,
+		Budget:         budget,
 		Label:          label,
 		Log:            log,
 		Failures:       b.failures,
@@ -157,6 +162,22 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		b.start(t)
 	}
 	return b
+}
+
+// liftedBudget is the store's write budget with pacing lifted: pacing is
+// the store's to test, and most tests here are about something else.
+func liftedBudget(st *store.Store) worker.Budget {
+	return st.WriteBudget(store.NewWritePolicy(100_000_000, 100_000_000, 0))
+}
+
+// pausedUntil returns the end of the write budget's rate limit pause.
+func (b *bundle) pausedUntil(t *testing.T) time.Time {
+	t.Helper()
+	until, err := b.st.WritesPausedUntil(t.Context())
+	if err != nil {
+		t.Fatalf("WritesPausedUntil: %v", err)
+	}
+	return until
 }
 
 // start starts River's client, which stops when the test ends.

@@ -54,8 +54,8 @@ func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[I
 	f := github.Classify(err, w.cfg.Now())
 	switch f.Class {
 	case github.RateLimited:
-		w.cfg.Limiter.Pause(w.cfg.Now().Add(f.Wait))
 		log.Warn("github rate limit: pausing writes", "status", f.Status, "wait", f.Wait)
+		w.pause(ctx, log, w.cfg.Now().Add(f.Wait))
 		return river.JobSnooze(f.Wait)
 	case github.Permanent:
 		return w.park(ctx, log, job, fmt.Errorf("github answered %d: %s", f.Status, f.Message))
@@ -73,6 +73,22 @@ func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[I
 	log.Log(ctx, level, "github call failed; will retry", "err", err, "status", f.Status,
 		"outcome_unknown", errors.Is(err, github.ErrOutcomeUnknown), "next_in", Backoff(job.Attempt))
 	return err
+}
+
+// pauseTimeout bounds recording a rate limit pause in the store.
+const pauseTimeout = 10 * time.Second
+
+// pause stops every replica's writes until until. The attempt's context
+// may be over (GitHub's answer came at its deadline), and the pause matters
+// more than the attempt: it gets a context of its own. When the store
+// cannot record it, only this job waits: the others find the rate limit
+// for themselves.
+func (w *Worker) pause(ctx context.Context, log *slog.Logger, until time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pauseTimeout)
+	defer cancel()
+	if err := w.cfg.Budget.Pause(ctx, until); err != nil {
+		log.Error("cannot record the rate limit pause; other jobs may meet the limit too", "err", err)
+	}
 }
 
 // refused reports whether GitHub refused a call for good (not an outage or

@@ -42,6 +42,17 @@ type Store interface {
 	SetIssue(ctx context.Context, key string, number int, closed bool, closedAt time.Time) error
 }
 
+// Budget is the GitHub write budget the worker spends: store.WriteBudget,
+// one budget and one rate limit pause for every replica of booty.
+type Budget interface {
+	// Take asks to make one write at now. It returns 0 when the write may
+	// go ahead, having used its share of the budget, or how long to wait
+	// before asking again, having used nothing.
+	Take(ctx context.Context, now time.Time) (time.Duration, error)
+	// Pause stops every write until until; it never shortens a pause.
+	Pause(ctx context.Context, until time.Time) error
+}
+
 // Retry schedule: quick first retries for blips, then every maxBackoff, for
 // at least a day of GitHub outage before a job gives up.
 const (
@@ -98,9 +109,10 @@ type JobFailure struct {
 
 // Config is what a Worker needs.
 type Config struct {
-	Issues  Issues
-	Store   Store
-	Limiter *github.Limiter
+	Issues Issues
+	Store  Store
+	// Budget paces the writes to GitHub.
+	Budget Budget
 	// Label is the trigger label every issue carries.
 	Label    string
 	Log      *slog.Logger
@@ -359,11 +371,15 @@ func (w *Worker) ensureLabel(ctx context.Context) error {
 }
 
 // pace waits for the write budget: a short wait in place, a long one by
-// snoozing the job so the worker is free.
+// snoozing the job so the worker is free. A budget the store cannot answer
+// for fails the attempt like any transient failure: the job retries.
 func (w *Worker) pace(ctx context.Context) error {
 	at := w.cfg.Now()
 	for {
-		wait := w.cfg.Limiter.Take(at)
+		wait, err := w.cfg.Budget.Take(ctx, at)
+		if err != nil {
+			return err
+		}
 		if wait == 0 {
 			return nil
 		}

@@ -1,10 +1,13 @@
 package worker_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"booty/internal/alert"
 	"booty/internal/github"
 	"booty/internal/githubtest"
+	"booty/internal/store"
 	"booty/internal/worker"
 )
 
@@ -449,8 +453,8 @@ func TestRateLimited(t *testing.T) {
 			if err := json.Unmarshal(j.Metadata, &meta); err != nil || meta.Snoozes != 1 {
 				t.Errorf("job metadata %s: got %d snoozes (%v), want 1", j.Metadata, meta.Snoozes, err)
 			}
-			if p := b.limiter.PausedUntil(); !p.After(start) {
-				t.Errorf("limiter paused until %v, want after the start %v", p, start)
+			if p := b.pausedUntil(t); !p.After(start) {
+				t.Errorf("writes paused until %v, want after the start %v", p, start)
 			}
 			if got := len(b.srv.Issues()); got != 1 {
 				t.Errorf("got %d issues, want 1", got)
@@ -473,8 +477,8 @@ func TestRateLimitPausesOtherWrites(t *testing.T) {
 	b.accept(t, first)
 
 	var until time.Time
-	b.waitFor(t, waitLong, "limiter pause", func() (bool, string) {
-		until = b.limiter.PausedUntil()
+	b.waitFor(t, waitLong, "write pause", func() (bool, string) {
+		until = b.pausedUntil(t)
 		return !until.IsZero(), "no pause"
 	})
 	second := newAlert("sentry:4771", "ev2")
@@ -494,6 +498,85 @@ func TestRateLimitPausesOtherWrites(t *testing.T) {
 	j := b.waitState(t, id, rivertype.JobStateCompleted)
 	if j.Attempt != 1 || len(j.Errors) != 0 {
 		t.Errorf("second job: got attempt %d, errors %v, want one clean attempt", j.Attempt, j.Errors)
+	}
+}
+
+// TestWritesPacedByTheStore files 3 fresh problems at 12 writes a minute:
+// the creates reach GitHub at least 5 s apart on booty's clock, the jobs
+// snoozed (a wait that long frees the worker) rather than failed. The
+// store's tests show replicas sharing that budget.
+func TestWritesPacedByTheStore(t *testing.T) {
+	t.Parallel()
+	policy := store.NewWritePolicy(12, 500, 0)
+	b := setup(t, setupOpts{cooldown: time.Hour, budget: func(st *store.Store) worker.Budget { return st.WriteBudget(policy) }})
+	var jobs []int64
+	for i := range 3 {
+		_, id := b.accept(t, newAlert(fmt.Sprintf("sentry:479%d", i), fmt.Sprintf("ev%d", i)))
+		jobs = append(jobs, id)
+	}
+	for _, id := range jobs {
+		if j := b.waitState(t, id, rivertype.JobStateCompleted); j.Attempt != 1 || len(j.Errors) != 0 {
+			t.Errorf("job %d: got attempt %d, errors %v, want one clean attempt", id, j.Attempt, j.Errors)
+		}
+	}
+	issues := b.srv.Issues()
+	if len(issues) != len(jobs) {
+		t.Fatalf("got %d issues, want %d", len(issues), len(jobs))
+	}
+	var created []time.Time
+	for _, is := range issues {
+		created = append(created, is.CreatedAt)
+	}
+	slices.SortFunc(created, time.Time.Compare)
+	for i := 1; i < len(created); i++ {
+		if d := created[i].Sub(created[i-1]); d < policy.Spacing {
+			t.Errorf("issues %d and %d were created %s apart, want at least %s", i, i+1, d, policy.Spacing)
+		}
+	}
+}
+
+// failingBudget is the store's write budget failing its first takes, as
+// when the database does not answer.
+type failingBudget struct {
+	worker.Budget
+	fail atomic.Int32
+}
+
+func (f *failingBudget) Take(ctx context.Context, now time.Time) (time.Duration, error) {
+	if f.fail.Add(-1) >= 0 {
+		return 0, errors.New("read write budget: database is locked")
+	}
+	return f.Budget.Take(ctx, now)
+}
+
+// TestBudgetFailureRetries: a budget the store cannot answer for fails the
+// attempt, and the job retries until it files its issue.
+func TestBudgetFailureRetries(t *testing.T) {
+	t.Parallel()
+	fb := &failingBudget{}
+	fb.fail.Store(2)
+	b := setup(t, setupOpts{cooldown: time.Hour, budget: func(st *store.Store) worker.Budget {
+		fb.Budget = liftedBudget(st)
+		return fb
+	}})
+	a := newAlert("sentry:4775", "ev1")
+	_, id := b.accept(t, a)
+
+	b.waitIssue(t, a.ProblemKey)
+	j := b.waitState(t, id, rivertype.JobStateCompleted)
+	if j.Attempt != 3 || len(j.Errors) != 2 {
+		t.Errorf("job: got attempt %d, %d errors, want attempt 3 after 2 failures", j.Attempt, len(j.Errors))
+	}
+	for _, e := range j.Errors {
+		if !strings.Contains(e.Error, "read write budget") {
+			t.Errorf("job error %q, want the budget's", e.Error)
+		}
+	}
+	if got := len(b.srv.Issues()); got != 1 {
+		t.Errorf("got %d issues, want 1", got)
+	}
+	if got := b.failures.list(); len(got) != 0 {
+		t.Errorf("failures: got %v, want none: the store failing is retried", got)
 	}
 }
 
