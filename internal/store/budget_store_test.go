@@ -1,77 +1,13 @@
 package store_test
 
 import (
-	"context"
-	"crypto/rand"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"booty/internal/store"
+	"booty/internal/storetest"
 )
-
-// envPostgresURL names the PostgreSQL server the PostgreSQL cases create
-// their databases on; without it they are skipped.
-const envPostgresURL = "BOOTY_TEST_POSTGRES_URL"
-
-// testBackend is a store backend a test runs over: url returns a
-// BOOTY_DATABASE_URL of a new, empty database for t alone.
-type testBackend struct {
-	name string
-	url  func(t *testing.T) string
-}
-
-// testBackends returns both backends, SQLite first.
-func testBackends() []testBackend {
-	return []testBackend{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "booty.db") }},
-		{"postgres", postgresURL},
-	}
-}
-
-// postgresURL creates a database on the server envPostgresURL names, for t
-// alone and dropped when t ends, and returns its URL. It skips t when the
-// variable is not set.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	server := os.Getenv(envPostgresURL)
-	if server == "" {
-		t.Skipf("%s is not set", envPostgresURL)
-	}
-	name := "booty_test_" + rand.Text()[:12]
-	exec := func(ctx context.Context, sql string) error {
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			return err
-		}
-		defer c.Close(ctx)
-		_, err = c.Exec(ctx, sql)
-		return err
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	if err := exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatalf("%s: %v", envPostgresURL, err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
 
 // openURL opens the store at url and closes it when the test ends.
 func openURL(t *testing.T, url string) *store.Store {
@@ -98,10 +34,10 @@ func takeWrite(t *testing.T, st *store.Store, p store.WritePolicy, at, want time
 
 func TestTakeWrite(t *testing.T) {
 	t.Parallel()
-	for _, b := range testBackends() {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			url := b.url(t)
+			url := b.URL(t)
 			st := openURL(t, url)
 			p := store.WritePolicy{Spacing: time.Second, PerHour: 3}
 			takeWrite(t, st, p, 0, 0)
@@ -128,10 +64,10 @@ func TestTakeWrite(t *testing.T) {
 
 func TestPauseWrites(t *testing.T) {
 	t.Parallel()
-	for _, b := range testBackends() {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			st := openURL(t, b.url(t))
+			st := openURL(t, b.URL(t))
 			ctx := t.Context()
 			pausedUntil := func(want time.Time) {
 				t.Helper()
@@ -176,10 +112,10 @@ func TestPauseWrites(t *testing.T) {
 // store decides them one after the other, and grants one.
 func TestTakeWriteConcurrent(t *testing.T) {
 	t.Parallel()
-	for _, b := range testBackends() {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			st := openURL(t, b.url(t))
+			st := openURL(t, b.URL(t))
 			p := store.WritePolicy{Spacing: time.Second, PerHour: 1000}
 			if got := concurrentTakes(t, p, t0, st); got != 1 {
 				t.Errorf("concurrent takes at one instant: %d went ahead, want 1", got)
@@ -223,7 +159,7 @@ func concurrentTakes(t *testing.T, p store.WritePolicy, at time.Time, stores ...
 // database: they spend one budget and see one pause.
 func TestWriteBudgetSharedByReplicas(t *testing.T) {
 	t.Parallel()
-	url := postgresURL(t)
+	url := storetest.PostgresURL(t)
 	a, b := openURL(t, url), openURL(t, url)
 	p := store.WritePolicy{Spacing: time.Second, PerHour: 1000}
 
