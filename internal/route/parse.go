@@ -18,10 +18,12 @@ import (
 	"booty/internal/alert"
 )
 
+// MaxFileSize is the largest routes file Parse reads, in bytes.
+const MaxFileSize = 1 << 20
+
 // Limits on what a routes file can hold, so that a mistaken or hostile file
 // costs little to reject.
 const (
-	maxFileSize  = 1 << 20
 	maxRoutes    = 1000
 	maxErrors    = 50 // reported; the rest are counted
 	maxGlob      = 256
@@ -141,8 +143,8 @@ func (p *parser) at(n *yaml.Node, msg string) Error {
 
 // document parses data as one YAML document and returns its root node.
 func (p *parser) document(data []byte) (root *yaml.Node) {
-	if len(data) > maxFileSize {
-		p.errorf(nil, "the file is %d bytes; a routes file is at most %d", len(data), maxFileSize)
+	if len(data) > MaxFileSize {
+		p.errorf(nil, "the file is over %d bytes, the most a routes file may hold", MaxFileSize)
 		return nil
 	}
 	defer func() {

@@ -132,7 +132,7 @@ func TestParseFileErrors(t *testing.T) {
 		{"two documents", "routes: [{name: a}]\n---\nroutes: []\n", "routes.yaml:2:1: a second YAML document"},
 		{"merge key", "defaults: &d {repo: a/b}\nroutes:\n  - name: a\n    <<: *d\n", "routes.yaml:4:5: YAML merge keys (<<) are not supported"},
 		{"unknown anchor", "routes: *nope\n", "not valid YAML: unknown anchor 'nope' referenced"},
-		{"too big", "routes: []\n" + strings.Repeat("#", maxFileSize), "routes.yaml: the file is 1048587 bytes"},
+		{"too big", "routes: []\n" + strings.Repeat("#", MaxFileSize), "routes.yaml: the file is over 1048576 bytes"},
 		{"repo .git", "routes: [{name: a, repo: acme/shop.git}]", `write the repository's name without .git: "acme/shop"`},
 		{"repo without owner", "routes: [{name: a, repo: shop}]", `repo: "shop" is not OWNER/REPO`},
 		{"too many assignees", "routes: [{name: a, assignees: [a,b,c,d,e,f,g,h,i,j,k]}]", "11 assignees; GitHub assigns at most 10"},
