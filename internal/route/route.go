@@ -8,6 +8,7 @@ package route
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +116,31 @@ type Route struct {
 
 // CatchAll reports whether the route matches every alert.
 func (r *Route) CatchAll() bool { return r.match.empty() }
+
+// Conditions describes what the route matches, as written in its match
+// section: `project "shop-*", level error or more severe`, or "any alert".
+func (r *Route) Conditions() string {
+	m := r.match
+	if m.empty() {
+		return "any alert"
+	}
+	var cs []string
+	for _, c := range []struct{ name, pattern string }{{"org", m.org}, {"project", m.project}, {"environment", m.environment}} {
+		if c.pattern != "" {
+			cs = append(cs, fmt.Sprintf("%s %q", c.name, c.pattern))
+		}
+	}
+	if m.levels != (levelRange{}) {
+		cs = append(cs, "level "+m.levels.String())
+	}
+	for _, t := range m.tags {
+		cs = append(cs, fmt.Sprintf("tag %q %q", t.key, t.value))
+	}
+	if m.frame != "" {
+		cs = append(cs, fmt.Sprintf("frame %q", m.frame))
+	}
+	return strings.Join(cs, ", ")
+}
 
 // String returns the route's name and, when it came from a file, its line.
 func (r *Route) String() string {
@@ -255,7 +281,7 @@ func facts(a *alert.Alert) alertFacts {
 	if fr, ok := a.CrashFrame(); ok {
 		f.hasFrame = true
 		for _, p := range []string{fr.Filename, fr.AbsPath} {
-			if p = framePath(p); p != "" {
+			if p = framePath(p); p != "" && !slices.Contains(f.frame, p) {
 				f.frame = append(f.frame, p)
 			}
 		}
