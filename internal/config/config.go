@@ -215,7 +215,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.TriggerLabel, c.MinSeverity, c.Cooldown = r.routeDefaults()
 	c.RoutesFile = r.str("BOOTY_ROUTES_FILE", "")
-	c.Routes = r.routes(c.RoutesFile, route.Defaults{
+	c.Routes = r.routes("BOOTY_ROUTES_FILE", c.RoutesFile, route.Defaults{
 		Repo:         route.Repo{Owner: c.RepoOwner, Name: c.RepoName},
 		TriggerLabel: c.TriggerLabel,
 		MinLevel:     c.MinSeverity,
@@ -270,27 +270,28 @@ func (r *reader) routeDefaults() (trigger string, sev alert.Severity, cooldown t
 }
 
 // routes reads the routes file at path, or builds the one default route
-// without one. Each problem in the file is its own error, named after
-// BOOTY_ROUTES_FILE and carrying the file's name, line and column.
-func (r *reader) routes(path string, d route.Defaults) *route.Table {
+// without one. Each problem in the file is its own error, named after name
+// (the variable or flag that gave the path) and carrying the file's name,
+// line and column.
+func (r *reader) routes(name, path string, d route.Defaults) *route.Table {
 	if path == "" {
 		return route.Default(d)
 	}
 	d.File = path
 	data, err := readLimited(path, route.MaxFileSize)
 	if err != nil {
-		r.bad("BOOTY_ROUTES_FILE", err.Error())
+		r.bad(name, err.Error())
 		return nil
 	}
 	t, err := route.Parse(data, d)
 	if err != nil {
 		var es route.Errors
 		if !errors.As(err, &es) {
-			r.bad("BOOTY_ROUTES_FILE", err.Error())
+			r.bad(name, err.Error())
 			return nil
 		}
 		for _, e := range es {
-			r.bad("BOOTY_ROUTES_FILE", e.Error())
+			r.bad(name, e.Error())
 		}
 		return nil
 	}
@@ -559,7 +560,8 @@ func DatabaseURL(getenv func(string) string) (string, error) {
 }
 
 // RouteTable reads just what the routes need, for routes test: the routes
-// file at path, else the one BOOTY_ROUTES_FILE names, else the default
+// file at path (errors in it are named after --routes), else the one
+// BOOTY_ROUTES_FILE names, else the default
 // route; and the variables routes inherit (TARGET_REPO_URL, TRIGGER_LABEL,
 // OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS). Secrets are not needed, and
 // TARGET_REPO_URL only when a route names no repo. It returns the table and
@@ -575,8 +577,9 @@ func RouteTable(getenv func(string) string, path string) (*route.Table, string, 
 		}
 	}
 	trigger, sev, cooldown := r.routeDefaults()
+	name := "--routes"
 	if path == "" {
-		path = r.str("BOOTY_ROUTES_FILE", "")
+		name, path = "BOOTY_ROUTES_FILE", r.str("BOOTY_ROUTES_FILE", "")
 	}
 	if path == "" && repo == (route.Repo{}) && len(r.errs) == 0 {
 		r.bad("TARGET_REPO_URL", "required without a routes file: https://github.com/OWNER/REPO or OWNER/REPO")
@@ -584,7 +587,7 @@ func RouteTable(getenv func(string) string, path string) (*route.Table, string, 
 	if len(r.errs) > 0 {
 		return nil, path, r.errs
 	}
-	t := r.routes(path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown})
+	t := r.routes(name, path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown})
 	if len(r.errs) > 0 {
 		return nil, path, r.errs
 	}
