@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestParseExample(t *testing.T) {
 	}
 	sf := tb.Routes[0]
 	want := Route{
-		Name: "storefront", Line: 3,
+		Name: "storefront", Line: 2,
 		Repo:   Repo{Owner: "acme", Name: "storefront"},
 		Labels: []string{"severity:{{level}}", "team-web"}, Assignees: []string{"alice"},
 		TriggerLabel: "agent:builder", MinLevel: alert.SeverityError, Cooldown: 6 * time.Hour, MinEvents: 1,
@@ -60,6 +61,40 @@ func TestParseExample(t *testing.T) {
 	a.Environment = "staging"
 	if v := tb.Match(a); !v.Dropped() {
 		t.Errorf("a staging alert takes %v, want staging-noise", v.Route)
+	}
+}
+
+// TestREADME parses each routes file of the README's Routes section, so
+// that the documentation cannot drift from what booty reads. The first is
+// the example of testdata/example.yaml.
+func TestREADME(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "\n## Routes\n")
+	if !ok {
+		t.Fatal("the README has no Routes section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	example, err := os.ReadFile("testdata/example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(section, "```yaml\n")[1:]
+	if len(blocks) < 2 {
+		t.Fatalf("%d YAML blocks in the Routes section, want the example and the defaults", len(blocks))
+	}
+	for i, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		if i == 0 && b != string(example) {
+			t.Errorf("the README's example differs from testdata/example.yaml:\n%s", b)
+		}
+		tb := mustParse(t, b)
+		if len(tb.Warnings) != 0 {
+			t.Errorf("block %d: warnings:\n%v", i+1, tb.Warnings)
+		}
 	}
 }
 
