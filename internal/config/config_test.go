@@ -801,7 +801,7 @@ func TestLoadRoutesErrors(t *testing.T) {
 			"BOOTY_ROUTES_FILE: cannot read " + filepath.Join(dir, "none.yaml") + ": no such file or directory",
 		}},
 		{"a directory", dir, []string{"BOOTY_ROUTES_FILE: cannot read " + dir + ": is a directory"}},
-		{"too big", big, []string{"BOOTY_ROUTES_FILE: " + big + ": the file is over 1048576 bytes"}},
+		{"too big", big, []string{"BOOTY_ROUTES_FILE: " + big + ": the file is over 262144 bytes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

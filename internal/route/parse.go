@@ -18,8 +18,10 @@ import (
 	"booty/internal/alert"
 )
 
-// MaxFileSize is the largest routes file Parse reads, in bytes.
-const MaxFileSize = 1 << 20
+// MaxFileSize is the largest routes file Parse reads, in bytes: room for a
+// thousand routes, and little enough that the YAML library, which is slow
+// on huge flow lists, answers within a fraction of a second.
+const MaxFileSize = 256 << 10
 
 // Limits on what a routes file can hold, so that a mistaken or hostile file
 // costs little to reject.
@@ -29,6 +31,7 @@ const (
 	maxGlob      = 256
 	maxName      = 64
 	maxAssignees = 10 // GitHub's limit per issue
+	maxLabels    = 99 // GitHub's 100 labels per issue, less the trigger label
 )
 
 // Error is one problem in the routes file, where it is.
@@ -390,7 +393,12 @@ func (p *parser) setting(s *settings, key string, v *yaml.Node) {
 	case "labels":
 		var labels []string
 		var templates []template
-		for _, item := range p.list(v, "labels") {
+		items := p.list(v, "labels")
+		if len(items) > maxLabels {
+			p.errorf(v, "%d labels; GitHub puts at most 100 on an issue, and one is the trigger label", len(items))
+			items = nil
+		}
+		for _, item := range items {
 			str, ok := p.str(item, "a label")
 			if !ok {
 				continue
@@ -408,6 +416,7 @@ func (p *parser) setting(s *settings, key string, v *yaml.Node) {
 		items := p.list(v, "assignees")
 		if len(items) > maxAssignees {
 			p.errorf(v, "%d assignees; GitHub assigns at most %d people to an issue", len(items), maxAssignees)
+			items = nil
 		}
 		seen := map[string]bool{}
 		for _, item := range items {

@@ -167,11 +167,12 @@ func TestParseFileErrors(t *testing.T) {
 		{"two documents", "routes: [{name: a}]\n---\nroutes: []\n", "routes.yaml:2:1: a second YAML document"},
 		{"merge key", "defaults: &d {repo: a/b}\nroutes:\n  - name: a\n    <<: *d\n", "routes.yaml:4:5: YAML merge keys (<<) are not supported"},
 		{"unknown anchor", "routes: *nope\n", "not valid YAML: unknown anchor 'nope' referenced"},
-		{"too big", "routes: []\n" + strings.Repeat("#", MaxFileSize), "routes.yaml: the file is over 1048576 bytes"},
+		{"too big", "routes: []\n" + strings.Repeat("#", MaxFileSize), "routes.yaml: the file is over 262144 bytes"},
 		{"repo .git", "routes: [{name: a, repo: acme/shop.git}]", `write the repository's name without .git: "acme/shop"`},
 		{"repo without owner", "routes: [{name: a, repo: shop}]", `repo: "shop" is not OWNER/REPO`},
 		{"too many assignees", "routes: [{name: a, assignees: [a,b,c,d,e,f,g,h,i,j,k]}]", "11 assignees; GitHub assigns at most 10"},
 		{"assignee", "routes: [{name: a, assignees: [alice!]}]", `"alice!" is not a GitHub login`},
+		{"too many labels", "routes: [{name: a, labels: [" + strings.Repeat("x,", 100) + "]}]", "100 labels; GitHub puts at most 100 on an issue"},
 		{"label too long", "routes: [{name: a, labels: [" + strings.Repeat("x", 51) + "]}]", "the label is 51 characters long; GitHub allows 50"},
 		{"label with comma", `routes: [{name: a, labels: ["a,b"]}]`, "the label holds a comma"},
 		{"label control", `routes: [{name: a, labels: ["a\tb"]}]`, "the label holds the control character U+0009"},
@@ -251,7 +252,7 @@ func TestParseBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("routes:\n")
 	for i := range maxRoutes {
-		fmt.Fprintf(&b, "  - {name: r%d, repo: %s, bogus: 1}\n", i, strings.Repeat("x", 500))
+		fmt.Fprintf(&b, "  - {name: r%d, repo: %s, bogus: 1}\n", i, strings.Repeat("x", 100))
 	}
 	_, err := Parse([]byte(b.String()), defaults)
 	var es Errors
