@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 const accessCheckTimeout = 15 * time.Second
 
 const checkConfigAbout = `Reads the configuration from the environment as serve does. On success it prints
-every setting as read, secrets masked, and exits 0; otherwise it prints every
-bad variable and exits 1. With --github it also makes the GitHub call that
+every setting as read, secrets masked, and the routes of BOOTY_ROUTES_FILE, and
+exits 0; otherwise it prints every bad variable, and every mistake in the routes
+file with its line, and exits 1. With --github it also makes the GitHub call that
 /health?deep=1 makes, so that a bad token or repository is found before a deploy.`
 
 // checkConfig reports every configuration error, or the configuration as
@@ -45,6 +47,7 @@ func checkConfig(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Var, s.Value)
 	}
 	tw.Flush()
+	printRoutes(stdout, stderr, cfg)
 	if !*withGitHub {
 		return 0
 	}
@@ -70,6 +73,29 @@ func checkGitHubAccess(ctx context.Context, cfg *config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
 	defer cancel()
 	return c.CheckAccess(ctx)
+}
+
+// printRoutes lists the routes of the routes file in the order they are
+// tried, and its warnings on stderr.
+func printRoutes(stdout, stderr io.Writer, cfg *config.Config) {
+	if cfg.RoutesFile == "" || cfg.Routes == nil {
+		return
+	}
+	fmt.Fprintf(stdout, "routes of %s, first match wins:\n", cfg.RoutesFile)
+	for i, r := range cfg.Routes.Routes {
+		what := r.Repo.String()
+		switch {
+		case r.Drop:
+			what = "drop"
+		case len(r.Labels) > 0:
+			what += ", labels " + strings.Join(r.Labels, ", ")
+		}
+		fmt.Fprintf(stdout, "  %d. %s → %s\n     matches %s\n", i+1, r, what, r.Conditions())
+	}
+	fmt.Fprintf(stdout, "  storm budget across all routes: %s\n", cfg.Routes.Storm)
+	for _, w := range cfg.Routes.Warnings {
+		fmt.Fprintf(stderr, "booty: config: BOOTY_ROUTES_FILE: %s\n", w.Error())
+	}
 }
 
 // printConfigErrors prints each bad variable of a config error on its own

@@ -43,6 +43,7 @@ func commands() []command {
 	return []command{
 		{"serve", "", "run the webhook server and the GitHub worker", serve},
 		{"check-config", "[--github]", "report every configuration error and exit", checkConfig},
+		{"routes", "test --fixture FILE [--routes FILE]", "show which route a Sentry payload takes, and why", routesCommand},
 		{"send-test-alert", "--url URL [--fixture FILE] [--new]", "sign and post an event alert to a booty server", sendTestAlert},
 		{"health", "[--url URL] [--deep]", "ask a running booty's /health; exit 0 when it is ok", health},
 		{"parked", "list | retry ID|--all | drop ID", "list, run again or drop parked GitHub writes", parked},

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"booty/internal/alert"
+	"booty/internal/route"
 	"booty/internal/store/dburl"
 )
 
@@ -29,6 +31,13 @@ type Config struct {
 
 	MinSeverity alert.Severity // OBSV_MIN_SEVERITY
 	Cooldown    time.Duration  // OBSV_COOLDOWN_HOURS
+
+	// RoutesFile is BOOTY_ROUTES_FILE, "" without a routes file.
+	RoutesFile string
+	// Routes is the routes file's table, or without a file the one route
+	// of TARGET_REPO_URL, TRIGGER_LABEL, OBSV_MIN_SEVERITY and
+	// OBSV_COOLDOWN_HOURS. Nil only when Load fails.
+	Routes *route.Table
 
 	DatabaseURL string // BOOTY_DATABASE_URL
 	Listen      string // BOOTY_LISTEN
@@ -90,6 +99,7 @@ func (c *Config) Settings() []Setting {
 		{"TRIGGER_LABEL", c.TriggerLabel},
 		{"OBSV_MIN_SEVERITY", c.MinSeverity.String()},
 		{"OBSV_COOLDOWN_HOURS", strconv.FormatFloat(c.Cooldown.Hours(), 'g', -1, 64) + " (" + c.Cooldown.String() + ")"},
+		{"BOOTY_ROUTES_FILE", c.routesSetting()},
 		{"BOOTY_DATABASE_URL", RedactDatabaseURL(c.DatabaseURL)},
 		{"BOOTY_LISTEN", c.Listen},
 		{"BOOTY_DRY_RUN", strconv.FormatBool(c.DryRun)},
@@ -104,6 +114,21 @@ func (c *Config) Settings() []Setting {
 		{"SENTRY_SAMPLE_RATE", strconv.FormatFloat(c.SentrySampleRate, 'g', -1, 64)},
 		{"INTERNAL_TEST_TOKEN", secret(c.InternalTestToken)},
 	}
+}
+
+// routesSetting says which routes file is in use and what it holds.
+func (c *Config) routesSetting() string {
+	if c.RoutesFile == "" {
+		return "(not set: one route, to TARGET_REPO_URL)"
+	}
+	if c.Routes == nil {
+		return c.RoutesFile
+	}
+	names := make([]string, len(c.Routes.Routes))
+	for i, r := range c.Routes.Routes {
+		names[i] = r.Name
+	}
+	return fmt.Sprintf("%s (%d routes: %s)", c.RoutesFile, len(names), strings.Join(names, ", "))
 }
 
 // RedactDatabaseURL hides a password in a database URL.
@@ -146,7 +171,6 @@ func Load(getenv func(string) string) (*Config, error) {
 		WebhookSecret:     r.secret("SENTRY_WEBHOOK_SECRET"),
 		GitHubToken:       r.secret("GITHUB_TOKEN"),
 		GitHubAPIURL:      r.str("GITHUB_API_URL", "https://api.github.com/"),
-		TriggerLabel:      r.str("TRIGGER_LABEL", "agent:builder"),
 		DatabaseURL:       r.str("BOOTY_DATABASE_URL", "sqlite:booty.db"),
 		Listen:            r.str("BOOTY_LISTEN", "127.0.0.1:8000"),
 		DryRun:            r.boolean("BOOTY_DRY_RUN", false),
@@ -189,20 +213,14 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else {
 		c.RepoOwner, c.RepoName = owner, name
 	}
-	if strings.TrimSpace(c.TriggerLabel) == "" || len(c.TriggerLabel) > 50 {
-		r.bad("TRIGGER_LABEL", "must be a label name of 1 to 50 characters")
-	}
-
-	sev := r.str("OBSV_MIN_SEVERITY", "error")
-	if s, ok := parseMinSeverity(sev); ok {
-		c.MinSeverity = s
-	} else if alias, ok := alert.ParseSeverity(sev); ok {
-		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is an alias Sentry's SDKs send; write the level's name, %s", sev, alias))
-	} else {
-		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is not one of fatal, error, warning, info, debug", sev))
-	}
-	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
-	c.Cooldown = time.Duration(hours * float64(time.Hour))
+	c.TriggerLabel, c.MinSeverity, c.Cooldown = r.routeDefaults()
+	c.RoutesFile = r.str("BOOTY_ROUTES_FILE", "")
+	c.Routes = r.routes("BOOTY_ROUTES_FILE", c.RoutesFile, route.Defaults{
+		Repo:         route.Repo{Owner: c.RepoOwner, Name: c.RepoName},
+		TriggerLabel: c.TriggerLabel,
+		MinLevel:     c.MinSeverity,
+		Cooldown:     c.Cooldown,
+	})
 
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		r.bad("BOOTY_DATABASE_URL", err.Error())
@@ -229,6 +247,80 @@ func Load(getenv func(string) string) (*Config, error) {
 		return c, r.errs
 	}
 	return c, nil
+}
+
+// routeDefaults reads the variables every route inherits unless the routes
+// file says otherwise: TRIGGER_LABEL, OBSV_MIN_SEVERITY and
+// OBSV_COOLDOWN_HOURS.
+func (r *reader) routeDefaults() (trigger string, sev alert.Severity, cooldown time.Duration) {
+	trigger = r.str("TRIGGER_LABEL", "agent:builder")
+	if strings.TrimSpace(trigger) == "" || len(trigger) > 50 {
+		r.bad("TRIGGER_LABEL", "must be a label name of 1 to 50 characters")
+	}
+	v := r.str("OBSV_MIN_SEVERITY", "error")
+	if s, ok := parseMinSeverity(v); ok {
+		sev = s
+	} else if alias, ok := alert.ParseSeverity(v); ok {
+		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is an alias Sentry's SDKs send; write the level's name, %s", v, alias))
+	} else {
+		r.bad("OBSV_MIN_SEVERITY", fmt.Sprintf("%q is not one of fatal, error, warning, info, debug", v))
+	}
+	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
+	return trigger, sev, time.Duration(hours * float64(time.Hour))
+}
+
+// routes reads the routes file at path, or builds the one default route
+// without one. Each problem in the file is its own error, named after name
+// (the variable or flag that gave the path) and carrying the file's name,
+// line and column.
+func (r *reader) routes(name, path string, d route.Defaults) *route.Table {
+	if path == "" {
+		return route.Default(d)
+	}
+	d.File = path
+	data, err := readLimited(path, route.MaxFileSize)
+	if err != nil {
+		r.bad(name, err.Error())
+		return nil
+	}
+	t, err := route.Parse(data, d)
+	if err != nil {
+		var es route.Errors
+		if !errors.As(err, &es) {
+			r.bad(name, err.Error())
+			return nil
+		}
+		for _, e := range es {
+			r.bad(name, e.Error())
+		}
+		return nil
+	}
+	return t
+}
+
+// readLimited reads the file at path, or max+1 bytes of it when it is
+// larger, which is enough for the parser to say it is too large.
+func readLimited(path string, max int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+	}
+	return data, nil
+}
+
+// unwrapPath drops the *os.PathError around err, whose path the caller
+// already names.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // duration reads a Go duration ("1s", "500ms", "0") from min to max.
@@ -465,6 +557,41 @@ func DatabaseURL(getenv func(string) string) (string, error) {
 		return "", Errors{{Var: "BOOTY_DATABASE_URL", Msg: err.Error()}}
 	}
 	return u, nil
+}
+
+// RouteTable reads just what the routes need, for routes test: the routes
+// file at path (errors in it are named after --routes), else the one
+// BOOTY_ROUTES_FILE names, else the default
+// route; and the variables routes inherit (TARGET_REPO_URL, TRIGGER_LABEL,
+// OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS). Secrets are not needed, and
+// TARGET_REPO_URL only when a route names no repo. It returns the table and
+// the file it came from ("" for the default route).
+func RouteTable(getenv func(string) string, path string) (*route.Table, string, error) {
+	r := reader{getenv: getenv}
+	var repo route.Repo
+	if v := r.str("TARGET_REPO_URL", ""); v != "" {
+		if owner, name, err := ParseRepo(v); err != nil {
+			r.bad("TARGET_REPO_URL", err.Error())
+		} else {
+			repo = route.Repo{Owner: owner, Name: name}
+		}
+	}
+	trigger, sev, cooldown := r.routeDefaults()
+	name := "--routes"
+	if path == "" {
+		name, path = "BOOTY_ROUTES_FILE", r.str("BOOTY_ROUTES_FILE", "")
+	}
+	if path == "" && repo == (route.Repo{}) && len(r.errs) == 0 {
+		r.bad("TARGET_REPO_URL", "required without a routes file: https://github.com/OWNER/REPO or OWNER/REPO")
+	}
+	if len(r.errs) > 0 {
+		return nil, path, r.errs
+	}
+	t := r.routes(name, path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown})
+	if len(r.errs) > 0 {
+		return nil, path, r.errs
+	}
+	return t, path, nil
 }
 
 // Listen reads just BOOTY_LISTEN, for the health command.

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"booty/internal/alert"
+	"booty/internal/route"
 )
 
 // env returns a getenv over the minimal valid environment with overrides
@@ -85,8 +87,18 @@ func TestLoadDefaults(t *testing.T) {
 		SentrySampleRate:  1,
 		WriteInterval:     time.Second,
 	}
-	if diff := cmp.Diff(want, c); diff != "" {
+	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load defaults (-want +got):\n%s", diff)
+	}
+	// Without a routes file, one route files everything as booty always
+	// has.
+	if c.Routes == nil || len(c.Routes.Routes) != 1 {
+		t.Fatalf("Routes = %+v, want the default route", c.Routes)
+	}
+	r := c.Routes.Routes[0]
+	if r.Repo.String() != "acme/shop" || r.TriggerLabel != "agent:builder" || r.MinLevel != alert.SeverityError ||
+		r.Cooldown != 6*time.Hour || r.MinEvents != 1 || !r.CatchAll() || r.Drop || len(r.Labels) != 0 || len(r.Assignees) != 0 {
+		t.Errorf("default route %+v", r)
 	}
 	if got := c.Repo(); got != "acme/shop" {
 		t.Errorf("Repo() = %q, want %q", got, "acme/shop")
@@ -145,10 +157,18 @@ func TestLoadAllSet(t *testing.T) {
 		InternalTestToken: "itt",
 		WriteInterval:     0,
 	}
-	if diff := cmp.Diff(want, c); diff != "" {
+	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
+	r := c.Routes.Routes[0]
+	if r.Repo.String() != "Acme/Shop.API" || r.TriggerLabel != "agent:fix" || r.MinLevel != alert.SeverityWarning || r.Cooldown != 30*time.Minute {
+		t.Errorf("default route %+v, want the variables' values", r)
+	}
 }
+
+// ignoreRoutes leaves the route table out of a comparison of Configs; the
+// tests check it through its exported fields.
+var ignoreRoutes = cmpopts.IgnoreFields(Config{}, "Routes")
 
 // TestLoadBadValue sets one variable to a bad value and expects exactly one
 // problem, naming that variable.
@@ -173,6 +193,7 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "OBSV_COOLDOWN_HOURS", value: "Inf"},
 		{name: "OBSV_COOLDOWN_HOURS", value: "NaN"},
 		{name: "OBSV_COOLDOWN_HOURS", value: "6h"},
+		{name: "BOOTY_ROUTES_FILE", value: "/nonexistent/routes.yaml"},
 		{name: "BOOTY_DATABASE_URL", value: "booty.db"},
 		{name: "BOOTY_DATABASE_URL", value: "sqlite:"},
 		{name: "BOOTY_DATABASE_URL", value: "sqlite://"},
@@ -718,5 +739,126 @@ func TestRedactDatabaseURL(t *testing.T) {
 		if got := RedactDatabaseURL(in); got != want {
 			t.Errorf("RedactDatabaseURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestLoadRoutes(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(path, []byte(`
+routes:
+  - name: web
+    match: {project: "shop-*"}
+    repo: acme/storefront
+    labels: ["severity:{{level}}"]
+  - name: rest
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"BOOTY_ROUTES_FILE": path, "TRIGGER_LABEL": "agent:fix", "OBSV_COOLDOWN_HOURS": "1"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.RoutesFile != path || len(c.Routes.Routes) != 2 {
+		t.Fatalf("RoutesFile %q, Routes %+v", c.RoutesFile, c.Routes)
+	}
+	web, rest := c.Routes.Routes[0], c.Routes.Routes[1]
+	if web.Repo.String() != "acme/storefront" || web.TriggerLabel != "agent:fix" || web.Cooldown != time.Hour {
+		t.Errorf("web %+v", web)
+	}
+	// A route without repo files into TARGET_REPO_URL.
+	if rest.Repo.String() != "acme/shop" {
+		t.Errorf("rest files into %s, want acme/shop", rest.Repo)
+	}
+	for _, s := range c.Settings() {
+		if s.Var == "BOOTY_ROUTES_FILE" && s.Value != path+" (2 routes: web, rest)" {
+			t.Errorf("BOOTY_ROUTES_FILE shows %q", s.Value)
+		}
+	}
+}
+
+func TestLoadRoutesErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("routes:\n  - name: web\n    repo: acme\n    match: {levl: error}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Repeat("#", route.MaxFileSize+10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		want []string
+	}{
+		{"each problem with its line", bad, []string{
+			"BOOTY_ROUTES_FILE: " + bad + `:3:11: repo: "acme" is not OWNER/REPO`,
+			"BOOTY_ROUTES_FILE: " + bad + `:4:13: unknown key "levl" in match (did you mean "level"?)`,
+		}},
+		{"missing", filepath.Join(dir, "none.yaml"), []string{
+			"BOOTY_ROUTES_FILE: cannot read " + filepath.Join(dir, "none.yaml") + ": no such file or directory",
+		}},
+		{"a directory", dir, []string{"BOOTY_ROUTES_FILE: cannot read " + dir + ": is a directory"}},
+		{"too big", big, []string{"BOOTY_ROUTES_FILE: " + big + ": the file is over 262144 bytes"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(env(map[string]string{"BOOTY_ROUTES_FILE": tt.path}))
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("Load: %v, want Errors", err)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, e.Error())
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("errors %q, want %d", got, len(tt.want))
+			}
+			for i := range min(len(got), len(tt.want)) {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("error %d: %q, want it to start with %q", i, got[i], tt.want[i])
+				}
+			}
+			if c.Routes != nil {
+				t.Errorf("Routes = %+v with a bad file", c.Routes)
+			}
+		})
+	}
+}
+
+func TestRouteTable(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(path, []byte("routes:\n  - name: web\n    repo: acme/web\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+	// No secrets needed, nor TARGET_REPO_URL when every route names its
+	// repository.
+	tb, file, err := RouteTable(getenv(nil), path)
+	if err != nil || file != path || len(tb.Routes) != 1 || tb.Routes[0].Repo.String() != "acme/web" {
+		t.Errorf("RouteTable(path) = %+v, %q, %v", tb, file, err)
+	}
+	// BOOTY_ROUTES_FILE when no path is given.
+	tb, file, err = RouteTable(getenv(map[string]string{"BOOTY_ROUTES_FILE": path, "OBSV_MIN_SEVERITY": "warning"}), "")
+	if err != nil || file != path || tb.Routes[0].MinLevel != alert.SeverityWarning {
+		t.Errorf("RouteTable from BOOTY_ROUTES_FILE = %+v, %q, %v", tb, file, err)
+	}
+	// Without a file, the default route, which needs TARGET_REPO_URL.
+	tb, file, err = RouteTable(getenv(map[string]string{"TARGET_REPO_URL": "https://github.com/acme/shop"}), "")
+	if err != nil || file != "" || tb.Routes[0].Name != "default" || tb.Routes[0].Repo.String() != "acme/shop" {
+		t.Errorf("RouteTable without a file = %+v, %q, %v", tb, file, err)
+	}
+	if _, _, err := RouteTable(getenv(nil), ""); err == nil || !strings.Contains(err.Error(), "TARGET_REPO_URL: required without a routes file") {
+		t.Errorf("RouteTable with nothing set: %v", err)
+	}
+	if _, _, err := RouteTable(getenv(map[string]string{"OBSV_MIN_SEVERITY": "loud"}), path); err == nil ||
+		!strings.Contains(err.Error(), "OBSV_MIN_SEVERITY") {
+		t.Errorf("RouteTable with a bad variable: %v", err)
 	}
 }
