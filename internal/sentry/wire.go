@@ -302,7 +302,10 @@ type crumb struct {
 }
 
 // UnmarshalJSON decodes either shape and never fails: malformed
-// breadcrumbs are only lost, they never reject the alert.
+// breadcrumbs are only lost, they never reject the alert. The values of
+// the object shape must be a list: an object there is not read as the
+// object shape again, since each level would validate all the levels
+// inside it once more (a 100 KB body nesting them took 6 s).
 func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	if len(data) == 0 {
@@ -310,19 +313,29 @@ func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '[':
-		var kept []crumb
-		eachElement(data, func(c *crumb) bool {
-			kept = keepLast(kept, *c, maxBreadcrumbs)
-			return true
-		})
-		*b = newest(kept, maxBreadcrumbs)
+		return (*crumbList)(b).UnmarshalJSON(data)
 	case '{':
 		var obj struct {
-			Values breadcrumbs `json:"values"`
+			Values crumbList `json:"values"`
 		}
 		_ = json.Unmarshal(data, &obj)
-		*b = obj.Values
+		*b = breadcrumbs(obj.Values)
 	}
+	return nil
+}
+
+// crumbList is the list of breadcrumbs, streamed.
+type crumbList []crumb
+
+// UnmarshalJSON streams the list, keeping the newest maxBreadcrumbs. It
+// never fails.
+func (l *crumbList) UnmarshalJSON(data []byte) error {
+	var kept []crumb
+	eachElement(data, func(c *crumb) bool {
+		kept = keepLast(kept, *c, maxBreadcrumbs)
+		return true
+	})
+	*l = newest(kept, maxBreadcrumbs)
 	return nil
 }
 
