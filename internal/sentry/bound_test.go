@@ -350,3 +350,21 @@ func FuzzStreamingMatchesWhole(f *testing.F) {
 		checkStreaming(t, raw)
 	})
 }
+
+// TestParseNestedBreadcrumbs sends breadcrumbs whose values are the object
+// shape again, nested thousands deep: read as breadcrumbs at every level,
+// each level validated all the levels inside it again, 6 s of CPU for a
+// 100 KB body. Only {"values": [...]} is read.
+func TestParseNestedBreadcrumbs(t *testing.T) {
+	t.Parallel()
+	for _, depth := range []int{2, 9000} {
+		t.Run(fmt.Sprint(depth), func(t *testing.T) {
+			t.Parallel()
+			crumbs := strings.Repeat(`{"values":`, depth) + `[{"message":"m"}]` + strings.Repeat(`}`, depth)
+			a := mustParse(t, listBody("breadcrumbs", crumbs+`,"issue_id":"1"`))
+			if len(a.Breadcrumbs) != 0 {
+				t.Errorf("got %d breadcrumbs, want none from values that are not a list", len(a.Breadcrumbs))
+			}
+		})
+	}
+}

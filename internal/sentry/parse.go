@@ -76,6 +76,12 @@ type Delivery struct {
 // only a body that is not JSON, a missing data.event, or an event without
 // anything to key its problem on is an error, always a *PayloadError.
 func Parse(resource string, body []byte) (*Delivery, error) {
+	return parse(resource, body, decodeWhole(body))
+}
+
+// parse is Parse, decoding an event alert in one pass when whole, else
+// streaming its lists; tests call it both ways.
+func parse(resource string, body []byte, whole bool) (*Delivery, error) {
 	d := &Delivery{Resource: strings.ToLower(strings.TrimSpace(resource))}
 	if d.Resource != resourceEventAlert && d.Resource != "" {
 		var h header
@@ -87,16 +93,11 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 		return d, nil
 	}
 
-	var env envelope
-	typeErr, err := decodeLenient(body, &env)
+	action, rule, ev, err := decodeEventAlert(body, whole)
 	if err != nil {
 		return nil, err
 	}
-	d.Action = clip(string(env.Action), maxShort)
-	ev := env.Data.Event
-	if ev != nil && typeErr && !isEventObject(body) {
-		ev = nil
-	}
+	d.Action = clip(string(action), maxShort)
 	switch {
 	case d.Resource == "" && (ev == nil || d.Action != actionTriggered):
 		// Without the header, only an unmistakable event alert is taken:
@@ -121,13 +122,42 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 		return nil, &PayloadError{Missing: missing}
 	}
 
-	a, unknownLevel, ok := ev.alert(string(env.Data.TriggeredRule))
+	a, unknownLevel, ok := ev.alert(string(rule))
 	if !ok {
 		return nil, &PayloadError{Missing: []string{"data.event.issue_id"}}
 	}
 	d.Alert = a
 	d.UnknownLevel = unknownLevel
 	return d, nil
+}
+
+// decodeEventAlert decodes an event alert's body: in one pass when whole
+// and the body has the shapes Sentry sends, else streaming its lists. ev
+// is nil unless data.event is an object.
+func decodeEventAlert(body []byte, whole bool) (action, rule lenientString, ev *event, err error) {
+	if whole {
+		var env wholeEnvelope
+		typeErr, err := decodeLenient(body, &env)
+		if err != nil {
+			return "", "", nil, err
+		}
+		if !typeErr {
+			if env.Data.Event != nil {
+				ev = env.Data.Event.reduce()
+			}
+			return env.Action, env.Data.TriggeredRule, ev, nil
+		}
+	}
+	var env envelope
+	typeErr, err := decodeLenient(body, &env)
+	if err != nil {
+		return "", "", nil, err
+	}
+	ev = env.Data.Event
+	if ev != nil && typeErr && !isEventObject(body) {
+		ev = nil
+	}
+	return env.Action, env.Data.TriggeredRule, ev, nil
 }
 
 // decode unmarshals body into v, tolerating type mismatches.

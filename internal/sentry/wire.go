@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"math"
 	"strconv"
 	"strings"
@@ -16,26 +17,35 @@ import (
 // rest of the payload (contexts, raw_stacktrace, sdk, request...) without
 // building anything for it.
 //
+// A body is decoded in one of two ways, which keep exactly the same of
+// any body that does not give a key twice (a test and a fuzz target hold
+// them to it). A body with few enough list elements to build them all, in
+// the shapes Sentry sends, is decoded in one pass into plain slices, then
+// cut to what an Alert can hold (whole.go): that is every ordinary
+// payload, at the cost of a plain decode. Any other is streamed, with the
+// types below.
+//
 // Decoding is lenient. Scalars that Sentry (or an older SDK) has sent with
 // more than one JSON type use the lenient types below, which never fail;
-// so do the lists whose shape varies (breadcrumbs, tags). Everything else
-// is typed for the shape Sentry sends today; on a mismatch encoding/json
-// skips the field, finishes decoding and returns an
-// *json.UnmarshalTypeError, which Parse tolerates. The payload is decoded
-// once.
+// so do the streamed lists whose shape varies (breadcrumbs, tags).
+// Everything else is typed for the shape Sentry sends today; on a mismatch
+// encoding/json skips the field, finishes decoding and returns an
+// *json.UnmarshalTypeError, which Parse tolerates.
 //
-// Memory is bounded while decoding, not after: the lists a hostile body
-// can make long (frames, exceptions, breadcrumbs, tags, hashes,
-// fingerprint, context lines) are read element by element from the
+// Streamed, memory is bounded while decoding, not after: the lists a
+// hostile body can make long (frames, exceptions, breadcrumbs, tags,
+// hashes, fingerprint, context lines) are read element by element from the
 // already-validated bytes, keeping only what an Alert can hold, so a 1 MB
 // body of 330,000 empty frames builds a few hundred of them, not 330,000.
+// Each list's custom decoder makes encoding/json validate its bytes again,
+// which is why small bodies are not decoded this way.
 
 // header is the part of a delivery read for every resource.
 type header struct {
 	Action lenientString `json:"action"`
 }
 
-// envelope is an event_alert delivery.
+// envelope is an event_alert delivery, streamed.
 type envelope struct {
 	Action lenientString `json:"action"`
 	Data   struct {
@@ -44,7 +54,9 @@ type envelope struct {
 	} `json:"data"`
 }
 
-// event is data.event of an event_alert.
+// event is data.event of an event_alert, streamed, and what an event is
+// reduced to whichever way it was decoded: its lists hold at most what an
+// Alert can.
 type event struct {
 	EventID     lenientString `json:"event_id"`
 	IssueID     lenientString `json:"issue_id"`
@@ -182,26 +194,41 @@ type exceptionList []exception
 
 // UnmarshalJSON streams the list; see exceptionList. It never fails.
 func (l *exceptionList) UnmarshalJSON(data []byte) error {
-	var last, withFrames exception
-	var n int
-	haveFrames := false
+	var k exceptionKeeper[exception]
 	eachElement(data, func(e *exception) bool {
-		n++
-		last = *e
-		if e.Stacktrace != nil && len(e.Stacktrace.Frames) > 0 {
-			withFrames, haveFrames = *e, true
-		}
+		k.add(*e, e.Stacktrace != nil && len(e.Stacktrace.Frames) > 0)
 		return true
 	})
-	switch {
-	case n == 0:
-		*l = nil
-	case haveFrames && (last.Stacktrace == nil || len(last.Stacktrace.Frames) == 0):
-		*l = exceptionList{withFrames, last}
-	default:
-		*l = exceptionList{last}
-	}
+	*l = k.kept()
 	return nil
+}
+
+// exceptionKeeper keeps what an exceptionList keeps of a chain going by,
+// oldest first, whether its elements are streamed or decoded whole.
+type exceptionKeeper[E any] struct {
+	last, withFrames          E
+	n                         int
+	haveFrames, lastHasFrames bool
+}
+
+func (k *exceptionKeeper[E]) add(e E, hasFrames bool) {
+	k.n++
+	k.last, k.lastHasFrames = e, hasFrames
+	if hasFrames {
+		k.withFrames, k.haveFrames = e, true
+	}
+}
+
+// kept returns the last exception and, in front of it, the last one with
+// frames if that is another.
+func (k *exceptionKeeper[E]) kept() []E {
+	switch {
+	case k.n == 0:
+		return nil
+	case k.haveFrames && !k.lastHasFrames:
+		return []E{k.withFrames, k.last}
+	}
+	return []E{k.last}
 }
 
 type exception struct {
@@ -221,26 +248,40 @@ type frameList []frame
 
 // UnmarshalJSON streams the list; see frameList. It never fails.
 func (l *frameList) UnmarshalJSON(data []byte) error {
-	var (
-		kept      []frame
-		inApp     frame
-		haveInApp bool
-		n, inAppN int
-	)
+	var k frameKeeper[frame]
 	eachElement(data, func(f *frame) bool {
-		n++
-		if f.InApp {
-			inApp, haveInApp, inAppN = *f, true, n
-		}
-		kept = keepLast(kept, *f, maxFrames)
+		k.add(*f, f.InApp)
 		return true
 	})
-	kept = newest(kept, maxFrames)
-	if haveInApp && n-inAppN >= len(kept) {
-		kept = append([]frame{inApp}, kept[1:]...)
-	}
-	*l = kept
+	*l = k.kept()
 	return nil
+}
+
+// frameKeeper keeps what a frameList keeps of a stack going by, oldest
+// frame first, whether its frames are streamed or decoded whole.
+type frameKeeper[F any] struct {
+	list      []F
+	inApp     F
+	haveInApp bool
+	n, inAppN int
+}
+
+func (k *frameKeeper[F]) add(f F, inApp bool) {
+	k.n++
+	if inApp {
+		k.inApp, k.haveInApp, k.inAppN = f, true, k.n
+	}
+	k.list = keepLast(k.list, f, maxFrames)
+}
+
+// kept returns the newest maxFrames frames, the oldest of them replaced by
+// the newest in-app frame if that is not among them.
+func (k *frameKeeper[F]) kept() []F {
+	kept := newest(k.list, maxFrames)
+	if k.haveInApp && k.n-k.inAppN >= len(kept) {
+		kept = append([]F{k.inApp}, kept[1:]...)
+	}
+	return kept
 }
 
 type frame struct {
@@ -302,7 +343,10 @@ type crumb struct {
 }
 
 // UnmarshalJSON decodes either shape and never fails: malformed
-// breadcrumbs are only lost, they never reject the alert.
+// breadcrumbs are only lost, they never reject the alert. The values of
+// the object shape must be a list: an object there is not read as the
+// object shape again, since each level would validate all the levels
+// inside it once more (a 100 KB body nesting them took 6 s).
 func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	if len(data) == 0 {
@@ -310,19 +354,29 @@ func (b *breadcrumbs) UnmarshalJSON(data []byte) error {
 	}
 	switch data[0] {
 	case '[':
-		var kept []crumb
-		eachElement(data, func(c *crumb) bool {
-			kept = keepLast(kept, *c, maxBreadcrumbs)
-			return true
-		})
-		*b = newest(kept, maxBreadcrumbs)
+		return (*crumbList)(b).UnmarshalJSON(data)
 	case '{':
 		var obj struct {
-			Values breadcrumbs `json:"values"`
+			Values crumbList `json:"values"`
 		}
 		_ = json.Unmarshal(data, &obj)
-		*b = obj.Values
+		*b = breadcrumbs(obj.Values)
 	}
+	return nil
+}
+
+// crumbList is the list of breadcrumbs, streamed.
+type crumbList []crumb
+
+// UnmarshalJSON streams the list, keeping the newest maxBreadcrumbs. It
+// never fails.
+func (l *crumbList) UnmarshalJSON(data []byte) error {
+	var kept []crumb
+	eachElement(data, func(c *crumb) bool {
+		kept = keepLast(kept, *c, maxBreadcrumbs)
+		return true
+	})
+	*l = newest(kept, maxBreadcrumbs)
 	return nil
 }
 
@@ -331,15 +385,21 @@ type tagList []tag
 
 // UnmarshalJSON streams the list; see tagList. It never fails.
 func (l *tagList) UnmarshalJSON(data []byte) error {
-	var kept []tag
+	var kept tagList
 	eachElement(data, func(t *tag) bool {
-		if t.ok && t.Key != "" {
-			kept = append(kept, *t)
-		}
-		return len(kept) < maxTags
+		return kept.keep(t)
 	})
 	*l = kept
 	return nil
+}
+
+// keep appends t if it is well-formed, and reports whether l has room for
+// more.
+func (l *tagList) keep(t *tag) (more bool) {
+	if t.ok && t.Key != "" {
+		*l = append(*l, *t)
+	}
+	return len(*l) < maxTags
 }
 
 // hashList is data.event.hashes, Sentry's grouping hashes; only the first
@@ -348,18 +408,21 @@ type hashList []lenientString
 
 // UnmarshalJSON streams the list; see hashList. It never fails.
 func (l *hashList) UnmarshalJSON(data []byte) error {
-	var first lenientString
+	var kept hashList
 	eachElement(data, func(h *lenientString) bool {
-		if strings.TrimSpace(string(*h)) != "" {
-			first = *h
-		}
-		return first == ""
+		return kept.keep(*h)
 	})
-	*l = nil
-	if first != "" {
-		*l = hashList{first}
-	}
+	*l = kept
 	return nil
+}
+
+// keep keeps h if it is the first hash that is not blank, and reports
+// whether l still wants one.
+func (l *hashList) keep(h lenientString) (more bool) {
+	if len(*l) == 0 && strings.TrimSpace(string(h)) != "" {
+		*l = hashList{h}
+	}
+	return len(*l) == 0
 }
 
 // fingerprint is data.event.fingerprint, kept as the hash that keys an old
@@ -373,25 +436,39 @@ type fingerprint struct {
 
 // UnmarshalJSON hashes the parts; see fingerprint. It never fails.
 func (fp *fingerprint) UnmarshalJSON(data []byte) error {
-	h := sha256.New()
-	custom := false
-	i := 0
+	var parts fingerprintHash
 	eachElement(data, func(part *lenientString) bool {
-		if i > 0 {
-			h.Write([]byte{'\n'})
-		}
-		i++
-		h.Write([]byte(*part))
-		if *part != "" && strings.ReplaceAll(string(*part), " ", "") != "{{default}}" {
-			custom = true
-		}
+		parts.add(*part)
 		return true
 	})
-	fp.sum = ""
-	if custom {
-		fp.sum = hex.EncodeToString(h.Sum(nil)[:16])
-	}
+	*fp = parts.fingerprint()
 	return nil
+}
+
+// fingerprintHash hashes the parts of a fingerprint going by, whether they
+// are streamed or decoded whole.
+type fingerprintHash struct {
+	h      hash.Hash
+	custom bool
+}
+
+func (f *fingerprintHash) add(part lenientString) {
+	if f.h == nil {
+		f.h = sha256.New()
+	} else {
+		f.h.Write([]byte{'\n'})
+	}
+	f.h.Write([]byte(part))
+	if part != "" && strings.ReplaceAll(string(part), " ", "") != "{{default}}" {
+		f.custom = true
+	}
+}
+
+func (f *fingerprintHash) fingerprint() fingerprint {
+	if !f.custom {
+		return fingerprint{}
+	}
+	return fingerprint{sum: hex.EncodeToString(f.h.Sum(nil)[:16])}
 }
 
 // tag is one entry of data.event.tags: a [key, value] pair as Sentry sends
