@@ -90,6 +90,12 @@ func (s *Store) openSQLite(ctx context.Context, path string, opts Options) (err 
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
+	// The connection opens lazily; open it now, so that a new file
+	// exists (in WAL mode) even when nothing is migrated into it.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
 	l.db, l.driver = db, riversqlite.New(db)
 	s.lite, s.db, s.location = l, sqlConn{db}, path
 	if !opts.KeepSchema {
