@@ -122,6 +122,25 @@ func (l *sqliteStore) close() error {
 	return err
 }
 
+// LockServe takes the serve lock of an SQLite store opened to Operate and
+// holds it until Close, as a serving booty does, for the operator commands
+// that need the file to themselves (migrate, migrate-store): no booty can
+// start serving it meanwhile. When a booty serves it already, the error
+// wraps ErrInUse and names the process. A store that holds the lock
+// already (opened to Serve) keeps it. On PostgreSQL it does nothing: any
+// number of replicas share that store, and there is no lock to take.
+func (s *Store) LockServe() error {
+	if s.lite == nil || s.lite.lock != nil {
+		return nil
+	}
+	lock, err := lockServe(s.lite.path)
+	if err != nil {
+		return err
+	}
+	s.lite.lock = lock
+	return nil
+}
+
 // checkFile is the lost-file check, logging the first time it fails.
 func (l *sqliteStore) checkFile() error {
 	err, first := l.file.check()
