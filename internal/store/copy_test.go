@@ -804,6 +804,35 @@ func TestRiverJobColumns(t *testing.T) {
 			if len(copied) != len(got) {
 				t.Errorf("Copy moves %d columns of river_job, which has %d", len(copied), len(got))
 			}
+			if tc.backend == store.SQLite {
+				// Copy moves the job ids on in sqlite_sequence, which
+				// only an AUTOINCREMENT table has.
+				var ddl string
+				queryRows(t, st, `SELECT sql FROM sqlite_master WHERE name = 'river_job'`, func(scan func(...any) error) error { return scan(&ddl) })
+				if !strings.Contains(ddl, "AUTOINCREMENT") {
+					t.Errorf("river_job is not AUTOINCREMENT:\n%s", ddl)
+				}
+				return
+			}
+			// Copy asks River's leader table who serves a PostgreSQL
+			// store, and moves the job id sequence on.
+			leader := map[string]string{}
+			queryRows(t, st, `SELECT column_name, udt_name FROM information_schema.columns
+				WHERE table_name = 'river_leader' AND table_schema = current_schema()
+				AND column_name IN ('leader_id', 'expires_at')`, func(scan func(...any) error) error {
+				var name, typ string
+				err := scan(&name, &typ)
+				leader[name] = typ
+				return err
+			})
+			if diff := cmp.Diff(map[string]string{"leader_id": "text", "expires_at": "timestamptz"}, leader); diff != "" {
+				t.Errorf("river_leader columns (-want +got):\n%s", diff)
+			}
+			var seq *string
+			queryRows(t, st, `SELECT pg_get_serial_sequence('river_job', 'id')`, func(scan func(...any) error) error { return scan(&seq) })
+			if seq == nil {
+				t.Error("river_job.id has no sequence")
+			}
 		})
 	}
 }
