@@ -48,6 +48,8 @@ func commands() []command {
 		{"health", "[--url URL] [--deep]", "ask a running booty's /health; exit 0 when it is ok", health},
 		{"parked", "list | retry ID|--all | drop ID", "list, run again or drop parked GitHub writes", parked},
 		{"recover", "", "rebuild the problem → issue map from GitHub", recoverCommand},
+		{"migrate", "[--status]", "apply the store's schema migrations, or show what is pending", migrate},
+		{"migrate-store", "--from URL --to URL", "copy a store into an empty one, such as SQLite into PostgreSQL", migrateStore},
 		{"version", "", "print the version", versionCmd},
 	}
 }

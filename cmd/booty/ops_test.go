@@ -145,7 +145,7 @@ func TestOperatorCommandsNeverCreate(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "var", "booty.db")
 	for _, args := range [][]string{
 		{"parked", "list"}, {"parked", "retry", "--all"}, {"parked", "retry", "1"}, {"parked", "drop", "1"},
-		{"spool", "list"}, {"recover"},
+		{"spool", "list"}, {"recover"}, {"migrate"}, {"migrate", "--status"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()

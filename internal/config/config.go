@@ -222,7 +222,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Cooldown:     c.Cooldown,
 	})
 
-	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+	if err := CheckDatabaseURL(c.DatabaseURL); err != nil {
 		r.bad("BOOTY_DATABASE_URL", err.Error())
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || !validPort(port) {
@@ -396,12 +396,13 @@ func parseMinSeverity(s string) (alert.Severity, bool) {
 	return 0, false
 }
 
-// checkDatabaseURL accepts what serve can open: a sqlite:PATH whose
+// CheckDatabaseURL accepts what serve can open: a sqlite:PATH whose
 // directory exists (the store would create missing directories, so a typo
 // in the path would otherwise become a new, empty database), or a
 // postgres:// URL of a host. Whether the server answers is for serve and
-// check-config to find out.
-func checkDatabaseURL(s string) error {
+// check-config to find out. migrate-store checks its --from and --to
+// with it.
+func CheckDatabaseURL(s string) error {
 	driver, path, err := ParseDatabaseURL(s)
 	if err != nil {
 		return err
@@ -553,7 +554,7 @@ func (r *reader) float(name string, def, min, max float64) float64 {
 func DatabaseURL(getenv func(string) string) (string, error) {
 	r := reader{getenv: getenv}
 	u := r.str("BOOTY_DATABASE_URL", "sqlite:booty.db")
-	if err := checkDatabaseURL(u); err != nil {
+	if err := CheckDatabaseURL(u); err != nil {
 		return "", Errors{{Var: "BOOTY_DATABASE_URL", Msg: err.Error()}}
 	}
 	return u, nil

@@ -27,6 +27,9 @@ type Migration struct {
 	Version   int
 	Name      string
 	AppliedAt time.Time // zero while pending
+	// Unknown marks a migration the database has and this build does
+	// not: a newer booty applied it.
+	Unknown bool
 }
 
 // SchemaStatus is where a database's schema stands.
@@ -48,6 +51,17 @@ func (st SchemaStatus) Pending() bool {
 		}
 	}
 	return st.River < st.RiverLatest
+}
+
+// Newer reports whether the database has schema versions, booty's or
+// River's, that this build does not know: a newer booty migrated it.
+func (st SchemaStatus) Newer() bool {
+	for _, m := range st.Booty {
+		if m.Unknown {
+			return true
+		}
+	}
+	return st.River > st.RiverLatest
 }
 
 // Migrate brings the schema, River's and booty's, up to date. Open does
@@ -239,7 +253,7 @@ func (s *Store) Schema(ctx context.Context) (SchemaStatus, error) {
 		st.Booty = append(st.Booty, m)
 	}
 	for v, at := range applied {
-		st.Booty = append(st.Booty, Migration{Version: v, Name: "(unknown to this booty)", AppliedAt: at})
+		st.Booty = append(st.Booty, Migration{Version: v, Name: "(unknown to this booty)", AppliedAt: at, Unknown: true})
 	}
 	sort.Slice(st.Booty, func(i, j int) bool { return st.Booty[i].Version < st.Booty[j].Version })
 	return st, nil

@@ -90,6 +90,12 @@ func (s *Store) openSQLite(ctx context.Context, path string, opts Options) (err 
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
+	// The connection opens lazily; open it now, so that a new file
+	// exists (in WAL mode) even when nothing is migrated into it.
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
 	l.db, l.driver = db, riversqlite.New(db)
 	s.lite, s.db, s.location = l, sqlConn{db}, path
 	if !opts.KeepSchema {
@@ -114,6 +120,25 @@ func (l *sqliteStore) close() error {
 	err := l.db.Close()
 	l.lock.release()
 	return err
+}
+
+// LockServe takes the serve lock of an SQLite store opened to Operate and
+// holds it until Close, as a serving booty does, for the operator commands
+// that need the file to themselves (migrate, migrate-store): no booty can
+// start serving it meanwhile. When a booty serves it already, the error
+// wraps ErrInUse and names the process. A store that holds the lock
+// already (opened to Serve) keeps it. On PostgreSQL it does nothing: any
+// number of replicas share that store, and there is no lock to take.
+func (s *Store) LockServe() error {
+	if s.lite == nil || s.lite.lock != nil {
+		return nil
+	}
+	lock, err := lockServe(s.lite.path)
+	if err != nil {
+		return err
+	}
+	s.lite.lock = lock
+	return nil
 }
 
 // checkFile is the lost-file check, logging the first time it fails.
