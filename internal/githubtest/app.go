@@ -66,6 +66,10 @@ type App struct {
 	// expires (ghinstallation a minute before), so a lifetime under that
 	// makes it ask for a new token before every request.
 	TokenLifetime time.Duration
+	// Permissions are the App's, as GitHub names them ("issues": "write").
+	// Nil means what booty asks for: Issues read and write, Metadata
+	// read. The stand-in reports them and does not enforce them.
+	Permissions map[string]string
 }
 
 // Installation is the App installed on one account.
@@ -140,6 +144,9 @@ func (s *Server) setupApp() {
 	}
 	if a.TokenLifetime <= 0 {
 		a.TokenLifetime = DefaultTokenLifetime
+	}
+	if a.Permissions == nil {
+		a.Permissions = defaultPermissions
 	}
 	s.installTokens = make(map[string]installToken)
 }
@@ -253,8 +260,8 @@ func (s *Server) appRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.appRoute(s.createAccessToken))
 }
 
-// The permissions the stand-in's App has: what booty asks for.
-var appPermissions = map[string]string{"issues": "write", "metadata": "read"}
+// defaultPermissions are what booty asks for.
+var defaultPermissions = map[string]string{"issues": "write", "metadata": "read"}
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 	a := s.opts.App
@@ -268,7 +275,7 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
 		HTMLURL:            githubWebBaseURL + "apps/" + a.Slug,
 		CreatedAt:          "2024-01-01T00:00:00Z",
 		UpdatedAt:          "2024-01-01T00:00:00Z",
-		Permissions:        appPermissions,
+		Permissions:        a.Permissions,
 		Events:             []string{},
 		InstallationsCount: len(a.Installations),
 	})
@@ -302,7 +309,7 @@ func (s *Server) wireInstallation(base string, in *Installation) wireInstallatio
 		AppSlug:             a.Slug,
 		TargetID:            account.ID,
 		TargetType:          in.accountType(),
-		Permissions:         appPermissions,
+		Permissions:         a.Permissions,
 		Events:              []string{},
 		RepositorySelection: in.selection(),
 		CreatedAt:           "2024-01-01T00:00:00Z",
@@ -356,7 +363,7 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, wireAccessToken{
 		Token:               token,
 		ExpiresAt:           stamp(expires),
-		Permissions:         appPermissions,
+		Permissions:         a.Permissions,
 		RepositorySelection: in.selection(),
 	})
 }
