@@ -269,7 +269,7 @@ func (c *Config) loadGitHubIdentity(r *reader) {
 		if err != nil || n <= 0 {
 			// Not quoted: a key pasted into the wrong variable would
 			// be printed.
-			r.bad("GITHUB_APP_ID", "is not a GitHub App id: the number the App's settings page shows as App ID (not its client id)")
+			r.bad("GITHUB_APP_ID", "must be the GitHub App's id: the number its settings page shows as App ID (not its client id)")
 		}
 		app.ID = n
 	}

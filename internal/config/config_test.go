@@ -793,7 +793,7 @@ func TestLoadGitHubApp(t *testing.T) {
 		msg  string
 	}{
 		{"id not a number", map[string]string{"GITHUB_APP_ID": "Iv1.8a61f9b3a7aba766", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "App ID"},
-		{"id zero", map[string]string{"GITHUB_APP_ID": "0", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "not a GitHub App id"},
+		{"id zero", map[string]string{"GITHUB_APP_ID": "0", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "must be the GitHub App's id"},
 		{"id without key", nil, "GITHUB_APP_PRIVATE_KEY", "required with GITHUB_APP_ID"},
 		{"key without id", map[string]string{"GITHUB_APP_ID": "", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "required with GITHUB_APP_PRIVATE_KEY"},
 		{"key file without id", map[string]string{"GITHUB_APP_ID": "", "GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pkcs1)}, "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_FILE"},

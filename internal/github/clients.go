@@ -126,15 +126,16 @@ func (cs *Clients) ClientFor(ctx context.Context, owner, repo string) (*Client, 
 // CheckAccess verifies that booty may file issues in owner/repo: the
 // token's access, or for an App its installation on the repository, its
 // Issues permission, its bot's name and an installation token's access.
+// Its errors leave the repository to the caller to name (Access does).
 func (cs *Clients) CheckAccess(ctx context.Context, owner, repo string) error {
 	if cs.app != nil {
 		in, _, err := cs.app.api.Apps.GetRepositoryInstallation(ctx, owner, repo)
 		if err != nil {
-			return fmt.Errorf("find the GitHub App's installation for %s/%s: %w", owner, repo, cs.app.refused(err))
+			return fmt.Errorf("find the GitHub App's installation: %w", cs.app.refused(err))
 		}
 		if p := in.GetPermissions().GetIssues(); p != "write" {
-			return fmt.Errorf("the GitHub App may not write issues in %s/%s (its Issues permission is %q): "+
-				"give it Issues: read and write, and have the owner accept the change", owner, repo, cmpOr(p, "none"))
+			return fmt.Errorf("the GitHub App may not write issues here (its Issues permission is %q): "+
+				"give it Issues: read and write, and have the owner accept the change", cmpOr(p, "none"))
 		}
 		if _, err := cs.app.botLogin(ctx); err != nil {
 			return err
