@@ -36,7 +36,9 @@ func TestCheckConfig(t *testing.T) {
 			0, []string{"configuration ok", "acme/shop", "dry run", "OBSV_COOLDOWN_HOURS", "(set, hidden)"}},
 		// What serve used to reject or misread after check-config passed it.
 		{"postgres", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
-			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 1, []string{"BOOTY_DATABASE_URL: PostgreSQL is not supported yet"}},
+			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 0, []string{"store postgres://booty:xxxxx@db/booty"}},
+		{"postgres without a host", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
+			"BOOTY_DATABASE_URL": "postgres:///booty"}, 1, []string{"BOOTY_DATABASE_URL: names no host"}},
 		{"missing database directory", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
 			"BOOTY_DATABASE_URL": "sqlite:/nonexistent/dir/x.db"}, 1, []string{"BOOTY_DATABASE_URL: the directory /nonexistent/dir"}},
 		{"repository on another host", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t",
