@@ -302,13 +302,22 @@ func (c *Config) loadGitHubIdentity(r *reader) {
 // parseAppKey reads a GitHub App's private key: a PEM block, PKCS#1 ("RSA
 // PRIVATE KEY", as GitHub hands it out) or PKCS#8 ("PRIVATE KEY"). A key
 // on one line with its line breaks written as \n, as an environment file
-// holds it, is read too. Errors never quote the key.
+// holds it, is read too, and so are quotes around it that an environment
+// file passed on (Docker's keeps them). Errors never quote the key.
 func parseAppKey(s string) (*rsa.PrivateKey, error) {
+	s = strings.TrimSpace(s)
+	if n := len(s); n >= 2 && (s[0] == '"' && s[n-1] == '"' || s[0] == '\'' && s[n-1] == '\'') {
+		s = s[1 : n-1]
+	}
 	if !strings.Contains(s, "\n") {
 		s = strings.ReplaceAll(s, `\n`, "\n")
 	}
 	block, _ := pem.Decode([]byte(s))
-	if block == nil {
+	switch {
+	case block == nil && strings.Contains(s, "-----BEGIN") && !strings.Contains(s, "\n"):
+		return nil, errors.New(`has no line breaks: write each as \n, and in a systemd environment file put the value ` +
+			`in double quotes (unquoted, systemd drops the backslash of \n)`)
+	case block == nil:
 		return nil, errors.New("is not a PEM private key: give the whole .pem file the App's settings page downloads, " +
 			"from its -----BEGIN line to its -----END line")
 	}

@@ -769,6 +769,7 @@ func TestLoadGitHubApp(t *testing.T) {
 		{"from a file", map[string]string{"GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pkcs1)}},
 		{"one line with \\n", map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(strings.TrimSpace(pkcs8), "\n", `\n`)}},
 		{"in a dry run", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs1, "BOOTY_DRY_RUN": "true"}},
+		{"quoted, one line", map[string]string{"GITHUB_APP_PRIVATE_KEY": `"` + strings.ReplaceAll(pkcs1, "\n", `\n`) + `"`}},
 	}
 	for _, tt := range good {
 		t.Run(tt.name, func(t *testing.T) {
@@ -799,6 +800,7 @@ func TestLoadGitHubApp(t *testing.T) {
 		{"key file without id", map[string]string{"GITHUB_APP_ID": "", "GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pkcs1)}, "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_FILE"},
 		{"not PEM", map[string]string{"GITHUB_APP_PRIVATE_KEY": "ghp_notakey"}, "GITHUB_APP_PRIVATE_KEY", "not a PEM private key"},
 		{"cut short", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs1[:200]}, "GITHUB_APP_PRIVATE_KEY", "not a PEM private key"},
+		{"line breaks lost", map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1, "\n", "n")}, "GITHUB_APP_PRIVATE_KEY", "no line breaks"},
 		{"corrupt", map[string]string{"GITHUB_APP_PRIVATE_KEY": broken}, "GITHUB_APP_PRIVATE_KEY", "does not parse"},
 		{"public key", map[string]string{"GITHUB_APP_PRIVATE_KEY": pubPEM}, "GITHUB_APP_PRIVATE_KEY", "public key"},
 		{"EC key", map[string]string{"GITHUB_APP_PRIVATE_KEY": ecPEM}, "GITHUB_APP_PRIVATE_KEY", "not an RSA key"},
