@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	jwt "github.com/golang-jwt/jwt/v4"
 	gh "github.com/google/go-github/v92/github"
 
-	"booty/internal/clocktest"
 	"booty/internal/githubtest"
 )
 
@@ -61,35 +61,44 @@ func bearer(token string) http.Header { return http.Header{"Authorization": {"Be
 func TestAppJWT(t *testing.T) {
 	t.Parallel()
 	s := setupApp(t, githubtest.App{Slug: "booty-test"}, nil)
-	now := time.Now()
 	id := strconv.Itoa(testAppID)
-	hs256, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
-		Issuer: id, IssuedAt: jwt.NewNumericDate(now.Add(-time.Minute)), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
-	}).SignedString([]byte("a shared secret"))
-	if err != nil {
-		t.Fatal(err)
+	signed := func(key *rsa.PrivateKey, iss string, iat, exp time.Duration) func(*testing.T) string {
+		return func(t *testing.T) string {
+			now := time.Now()
+			return appJWT(t, key, iss, now.Add(iat), now.Add(exp))
+		}
 	}
+	app, other := githubtest.AppKey(t), githubtest.OtherKey(t)
 	tests := []struct {
 		name   string
-		token  string
+		token  func(*testing.T) string
 		status int
 		msg    string
 	}{
-		{"good", goodJWT(t), 200, ""},
-		{"exp the full ten minutes away", appJWT(t, githubtest.AppKey(t), id, now.Add(-time.Minute), now.Add(10*time.Minute)), 200, ""},
-		{"another key", appJWT(t, githubtest.OtherKey(t), id, now.Add(-time.Minute), now.Add(time.Minute)), 401, "A JSON web token could not be decoded"},
-		{"another app id", appJWT(t, githubtest.AppKey(t), "1", now.Add(-time.Minute), now.Add(time.Minute)), 401, "A JSON web token could not be decoded"},
-		{"HS256", hs256, 401, "A JSON web token could not be decoded"},
-		{"not a JWT", "a.b.c", 401, "A JSON web token could not be decoded"},
-		{"the user's token", testToken, 401, "A JSON web token could not be decoded"},
-		{"expired", appJWT(t, githubtest.AppKey(t), id, now.Add(-5*time.Minute), now.Add(-time.Minute)), 401, "'Expiration time' claim ('exp') must be a numeric value"},
-		{"exp too far", appJWT(t, githubtest.AppKey(t), id, now.Add(-time.Minute), now.Add(11*time.Minute)), 401, "'Expiration time' claim ('exp') is too far in the future"},
-		{"issued in the future", appJWT(t, githubtest.AppKey(t), id, now.Add(time.Minute), now.Add(2*time.Minute)), 401, "'Issued at' claim ('iat')"},
+		{"good", goodJWT, 200, ""},
+		{"exp the full ten minutes away", signed(app, id, -time.Minute, 10*time.Minute), 200, ""},
+		{"another key", signed(other, id, -time.Minute, time.Minute), 401, "A JSON web token could not be decoded"},
+		{"another app id", signed(app, "1", -time.Minute, time.Minute), 401, "A JSON web token could not be decoded"},
+		{"HS256", func(t *testing.T) string {
+			now := time.Now()
+			tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+				Issuer: id, IssuedAt: jwt.NewNumericDate(now.Add(-time.Minute)), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)),
+			}).SignedString([]byte("a shared secret"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}, 401, "A JSON web token could not be decoded"},
+		{"not a JWT", func(*testing.T) string { return "a.b.c" }, 401, "A JSON web token could not be decoded"},
+		{"the user's token", func(*testing.T) string { return testToken }, 401, "A JSON web token could not be decoded"},
+		{"expired", signed(app, id, -5*time.Minute, -time.Minute), 401, "'Expiration time' claim ('exp') must be a numeric value"},
+		{"exp too far", signed(app, id, -time.Minute, time.Hour), 401, "'Expiration time' claim ('exp') is too far in the future"},
+		{"issued in the future", signed(app, id, time.Hour, time.Hour+time.Minute), 401, "'Issued at' claim ('iat')"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp, body := raw(t, s, http.MethodGet, "/app", "", bearer(tt.token))
+			resp, body := raw(t, s, http.MethodGet, "/app", "", bearer(tt.token(t)))
 			if resp.StatusCode != tt.status || !strings.Contains(body, tt.msg) {
 				t.Fatalf("got %d %s, want %d %q", resp.StatusCode, body, tt.status, tt.msg)
 			}
@@ -178,18 +187,22 @@ func accessToken(t *testing.T, s *githubtest.Server, id int64) *gh.InstallationT
 // only its installation's repositories, and it ends when it expires.
 func TestAppInstallationToken(t *testing.T) {
 	t.Parallel()
-	clock := clocktest.New(time.Now())
+	// The real time, so that the JWTs signed with it pass, moved on by
+	// ahead when the test lets the tokens expire.
+	var ahead atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	s := setupApp(t, githubtest.App{Slug: "booty-test", TokenLifetime: 10 * time.Minute, Installations: []githubtest.Installation{
 		{ID: 11, Account: "acme"},
 		{ID: 12, Account: "globex"},
-	}}, clock.Now)
+	}}, now)
 
+	before := time.Now().Truncate(time.Second)
 	tok := accessToken(t, s, 11)
 	if !strings.HasPrefix(tok.GetToken(), "ghs_") || len(tok.GetToken()) != 40 {
 		t.Errorf("token %q, want ghs_ and 36 characters", tok.GetToken())
 	}
-	if got, want := tok.GetExpiresAt().Time, clock.Now().Add(10*time.Minute).Truncate(time.Second); !got.Equal(want) {
-		t.Errorf("expires_at %v, want %v", got, want)
+	if got := tok.GetExpiresAt().Time; got.Before(before.Add(10*time.Minute)) || got.After(time.Now().Add(10*time.Minute)) {
+		t.Errorf("expires_at %v, want ten minutes from %v", got, before)
 	}
 	if tok.GetPermissions().GetIssues() != "write" {
 		t.Errorf("permissions %+v, want issues: write", tok.GetPermissions())
@@ -227,7 +240,7 @@ func TestAppInstallationToken(t *testing.T) {
 		asErrorResponse(t, err, 404)
 	}
 
-	clock.Advance(10 * time.Minute)
+	ahead.Store(int64(10 * time.Minute))
 	_, _, err = c.Repositories.Get(t.Context(), owner, repo)
 	asErrorResponse(t, err, 401)
 	if n := s.InstallationTokens(); n != 3 {
