@@ -28,7 +28,7 @@ file with its line, and exits 1. With --github it also makes the GitHub call tha
 // read.
 func checkConfig(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("check-config", "[--github]", checkConfigAbout)
-	withGitHub := fs.Bool("github", false, "also check that GITHUB_TOKEN may write issues to TARGET_REPO_URL")
+	withGitHub := fs.Bool("github", false, "also check that GITHUB_TOKEN, or the GitHub App, may write issues to TARGET_REPO_URL")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -51,28 +51,31 @@ func checkConfig(ctx context.Context, args []string, getenv func(string) string,
 	if !*withGitHub {
 		return 0
 	}
-	if cfg.GitHubToken == "" {
-		fmt.Fprintln(stderr, "booty: config: GITHUB_TOKEN: --github needs a token to check")
+	if cfg.GitHubToken == "" && cfg.GitHubApp == nil {
+		fmt.Fprintln(stderr, "booty: config: GITHUB_TOKEN: --github needs a token or a GitHub App to check")
 		return 1
 	}
 	if err := checkGitHubAccess(ctx, cfg); err != nil {
 		fmt.Fprintf(stderr, "booty: github: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "github ok: the token may write issues to %s through %s\n", cfg.Repo(), cfg.GitHubAPIURL)
+	who := "the token"
+	if cfg.GitHubApp != nil {
+		who = fmt.Sprintf("the GitHub App %d", cfg.GitHubApp.ID)
+	}
+	fmt.Fprintf(stdout, "github ok: %s may write issues to %s through %s\n", who, cfg.Repo(), cfg.GitHubAPIURL)
 	return 0
 }
 
 // checkGitHubAccess makes the access check of /health?deep=1 once.
 func checkGitHubAccess(ctx context.Context, cfg *config.Config) error {
-	c, err := github.NewClient(&http.Client{Timeout: accessCheckTimeout}, cfg.GitHubAPIURL, cfg.GitHubToken,
-		cfg.RepoOwner, cfg.RepoName, buildVersion())
+	clients, err := newClients(cfg, &http.Client{Timeout: accessCheckTimeout}, buildVersion())
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
 	defer cancel()
-	return c.CheckAccess(ctx)
+	return github.NewAccess(clients, github.Repo{Owner: cfg.RepoOwner, Name: cfg.RepoName}).CheckAccess(ctx)
 }
 
 // printRoutes lists the routes of the routes file in the order they are

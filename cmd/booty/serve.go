@@ -471,11 +471,29 @@ func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metr
 		return github.NewDryRun(log, text), nil, nil
 	}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: github.NewTransport(nil, m)}
-	c, err := github.NewClient(hc, cfg.GitHubAPIURL, cfg.GitHubToken, cfg.RepoOwner, cfg.RepoName, ver)
+	clients, err := newClients(cfg, hc, ver)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c, c, nil
+	if cfg.GitHubApp != nil {
+		log.Info("filing as a GitHub App", "app_id", cfg.GitHubApp.ID)
+	}
+	c, err := clients.ClientFor(context.Background(), cfg.RepoOwner, cfg.RepoName)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The one repository of TARGET_REPO_URL; every routed repository
+	// when routes come.
+	return c, github.NewAccess(clients, github.Repo{Owner: cfg.RepoOwner, Name: cfg.RepoName}), nil
+}
+
+// newClients returns the GitHub clients of cfg's identity: its GitHub App,
+// else its token.
+func newClients(cfg *config.Config, hc *http.Client, ver string) (*github.Clients, error) {
+	if app := cfg.GitHubApp; app != nil {
+		return github.NewAppClients(hc, cfg.GitHubAPIURL, github.App{ID: app.ID, Key: app.Key}, ver)
+	}
+	return github.NewTokenClients(hc, cfg.GitHubAPIURL, cfg.GitHubToken, ver), nil
 }
 
 // jobFailures hands the worker's parked and abandoned jobs to booty's own
@@ -494,6 +512,9 @@ func (f jobFailures) JobFailed(ctx context.Context, jf worker.JobFailure) {
 // secrets are the configured values that must never reach Sentry.
 func secrets(cfg *config.Config) []string {
 	s := []string{cfg.WebhookSecret, cfg.GitHubToken, cfg.InternalTestToken}
+	if cfg.GitHubApp != nil {
+		s = append(s, cfg.GitHubApp.KeyPEM)
+	}
 	if u, err := url.Parse(cfg.DatabaseURL); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			s = append(s, pw)

@@ -5,6 +5,7 @@
 // Usage:
 //
 //	github-standin -listen 127.0.0.1:0 -token T -repo owner/name [-state FILE]
+//	    [-app-id N -app-key FILE [-app-slug S] [-app-owners o1,o2]]
 //
 // The first line on stdout is the base URL, for example
 // http://127.0.0.1:40123/. Logs go to stderr. With -state, the labels and
@@ -12,11 +13,19 @@
 // SIGINT or SIGTERM. The stand-in is driven through its control endpoints
 // (list the issues, close one, inject faults); github-standin --help lists
 // them (githubtest.ControlHelp).
+//
+// With -app-id and -app-key it also stands in for a GitHub App: it checks
+// the App's JWTs with the key's public half, finds its installations (one
+// on the repository's owner, and one on each of -app-owners) and hands out
+// installation tokens that work like -token.
 package main
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,13 +66,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	repo := flags.String("repo", "", "the one repository served, as owner/name")
 	statePath := flags.String("state", "", "file to load issues from at start and save them to at exit")
 	login := flags.String("login", githubtest.DefaultLogin, "login of the token's user (GET /user, author of the issues booty files)")
+	appID := flags.Int64("app-id", 0, "serve a GitHub App with this id too (needs -app-key)")
+	appKey := flags.String("app-key", "", "PEM file of the App's key, private (as booty's GITHUB_APP_PRIVATE_KEY_FILE) or public")
+	appSlug := flags.String("app-slug", githubtest.DefaultAppSlug, "the App's slug: its issues are authored by SLUG[bot]")
+	appOwners := flags.String("app-owners", "", "comma-separated accounts the App is installed on besides the repository's owner")
 	flags.Usage = func() {
 		out := flags.Output()
 		fmt.Fprint(out, `usage: github-standin -repo owner/name [-listen ADDR] [-token T] [-login L] [-state FILE]
+                      [-app-id N -app-key FILE [-app-slug S] [-app-owners o1,o2]]
 
 Serves a stand-in of GitHub's REST API for one repository, for trying booty
 end to end: point booty's GITHUB_API_URL at the URL printed on stdout, with
-GITHUB_TOKEN set to -token and TARGET_REPO_URL to -repo.
+GITHUB_TOKEN set to -token and TARGET_REPO_URL to -repo, or GITHUB_APP_ID and
+GITHUB_APP_PRIVATE_KEY_FILE set to -app-id and -app-key.
 
 Flags:
 `)
@@ -90,8 +105,17 @@ Example: list the issues booty filed, then close issue 1:
 		fmt.Fprintf(stderr, "github-standin: -repo must be owner/name, got %q\n", *repo)
 		return 2
 	}
+	opts := githubtest.Options{Token: *token, Owner: owner, Repo: name, Login: *login}
+	if *appID != 0 || *appKey != "" {
+		app, err := loadApp(*appID, *appKey, *appSlug, owner, *appOwners)
+		if err != nil {
+			fmt.Fprintf(stderr, "github-standin: %v\n", err)
+			return 2
+		}
+		opts.App = app
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serve(ctx, log, stdout, *listen, *statePath, githubtest.Options{Token: *token, Owner: owner, Repo: name, Login: *login}); err != nil {
+	if err := serve(ctx, log, stdout, *listen, *statePath, opts); err != nil {
 		log.Error("github-standin failed", "err", err)
 		return 1
 	}
@@ -129,6 +153,13 @@ func serve(ctx context.Context, log *slog.Logger, stdout io.Writer, addr, stateP
 		return fmt.Errorf("print base URL: %w", err)
 	}
 	log.Info("serving", "url", url, "repo", opts.Owner+"/"+opts.Repo, "issues", len(opts.Issues))
+	if opts.App != nil {
+		owners := make([]string, len(opts.App.Installations))
+		for i, in := range opts.App.Installations {
+			owners[i] = in.Account
+		}
+		log.Info("serving a GitHub App", "app_id", opts.App.ID, "slug", opts.App.Slug, "installed_on", strings.Join(owners, ","))
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -152,6 +183,65 @@ func serve(ctx context.Context, log *slog.Logger, stdout io.Writer, addr, stateP
 		log.Info("state saved", "file", statePath)
 	}
 	return nil
+}
+
+// loadApp reads the App the flags describe: its public key from keyPath,
+// a private key's public half or a public key, and an installation on
+// owner and on each of others.
+func loadApp(id int64, keyPath, slug, owner, others string) (*githubtest.App, error) {
+	if id <= 0 || keyPath == "" {
+		return nil, errors.New("-app-id (a positive number) and -app-key go together")
+	}
+	b, err := os.ReadFile(keyPath)
+	if err != nil {
+		return nil, fmt.Errorf("-app-key: %w", err)
+	}
+	pub, err := publicKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("-app-key %s: %w", keyPath, err)
+	}
+	app := &githubtest.App{ID: id, Slug: slug, PublicKey: pub,
+		Installations: []githubtest.Installation{{ID: githubtest.DefaultInstallationID, Account: owner}}}
+	for o := range strings.SplitSeq(others, ",") {
+		if o = strings.TrimSpace(o); o != "" && !strings.EqualFold(o, owner) {
+			app.Installations = append(app.Installations, githubtest.Installation{
+				ID: githubtest.DefaultInstallationID + int64(len(app.Installations)), Account: o})
+		}
+	}
+	return app, nil
+}
+
+// publicKey returns the RSA public key of a PEM private key (PKCS#1 or
+// PKCS#8) or public key (PKIX or PKCS#1).
+func publicKey(b []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	default:
+		return nil, fmt.Errorf("a PEM %q block, not an RSA key", block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: does not parse", block.Type)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return &k.PublicKey, nil
+	case *rsa.PublicKey:
+		return k, nil
+	}
+	return nil, errors.New("not an RSA key")
 }
 
 func loadState(path string) (state, error) {

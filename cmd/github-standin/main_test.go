@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	gh "github.com/google/go-github/v92/github"
 
+	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/logtest"
 )
@@ -210,5 +213,75 @@ func TestHelp(t *testing.T) {
 	}
 	if code := run(t.Context(), []string{"-repo", "a/b", "extra"}, &stdout, &stderr); code != 2 {
 		t.Errorf("extra argument: exit %d, want 2", code)
+	}
+}
+
+// TestServeApp: with -app-id and -app-key the stand-in serves a GitHub App
+// installed on the repository's owner and on -app-owners, and booty's
+// App client files through it as the App's bot.
+func TestServeApp(t *testing.T) {
+	t.Parallel()
+	key := githubtest.AppKey(t)
+	dir := t.TempDir()
+	private, public := filepath.Join(dir, "app.pem"), filepath.Join(dir, "app.pub")
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, content := range map[string]string{
+		private: githubtest.PKCS1PEM(key),
+		public:  string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})),
+	} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, keyFile := range []string{private, public} {
+		t.Run(filepath.Base(keyFile), func(t *testing.T) {
+			t.Parallel()
+			p := start(t, "-listen", "127.0.0.1:0", "-token", token, "-repo", "acme/shop",
+				"-app-id", "99", "-app-key", keyFile, "-app-slug", "booty-dev", "-app-owners", "globex")
+			cs, err := github.NewAppClients(&http.Client{}, p.url, github.App{ID: 99, Key: key}, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cs.CheckAccess(t.Context(), "acme", "shop"); err != nil {
+				t.Fatalf("CheckAccess acme/shop: %v", err)
+			}
+			c, err := cs.ClientFor(t.Context(), "acme", "shop")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.CreateIssue(t.Context(), "by the app", "body", nil); err != nil {
+				t.Fatal(err)
+			}
+			if who, err := c.Creator(t.Context()); err != nil || who != "booty-dev[bot]" {
+				t.Errorf("Creator: got %q, %v, want booty-dev[bot]", who, err)
+			}
+			// globex has an installation too (its repository is not served).
+			err = cs.CheckAccess(t.Context(), "globex", "site")
+			if err == nil || errors.Is(err, github.ErrAppNotInstalled) {
+				t.Errorf("CheckAccess globex/site: got %v, want the repository's 404, not a missing installation", err)
+			}
+		})
+	}
+}
+
+func TestAppUsageErrors(t *testing.T) {
+	t.Parallel()
+	notKey := filepath.Join(t.TempDir(), "not.pem")
+	if err := os.WriteFile(notKey, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-repo", "a/b", "-app-id", "5"},
+		{"-repo", "a/b", "-app-key", notKey},
+		{"-repo", "a/b", "-app-id", "5", "-app-key", notKey},
+		{"-repo", "a/b", "-app-id", "5", "-app-key", filepath.Join(t.TempDir(), "missing.pem")},
+	} {
+		var stdout, stderr strings.Builder
+		if got := run(t.Context(), args, &stdout, &stderr); got != 2 || !strings.Contains(stderr.String(), "-app-") {
+			t.Errorf("%q: got exit %d, stderr %q, want 2 naming the -app- flag", args, got, stderr.String())
+		}
 	}
 }

@@ -4,6 +4,9 @@
 package config
 
 import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +31,10 @@ type Config struct {
 	RepoName      string // from TARGET_REPO_URL
 	GitHubAPIURL  string // GITHUB_API_URL, always with a trailing slash
 	TriggerLabel  string // TRIGGER_LABEL
+
+	// GitHubApp is the GitHub App booty files as instead of with a token;
+	// nil with a token (or in a dry run without either).
+	GitHubApp *GitHubApp
 
 	MinSeverity alert.Severity // OBSV_MIN_SEVERITY
 	Cooldown    time.Duration  // OBSV_COOLDOWN_HOURS
@@ -56,6 +63,15 @@ type Config struct {
 	InternalTestToken string // INTERNAL_TEST_TOKEN
 
 	WriteInterval time.Duration // GITHUB_WRITE_INTERVAL
+}
+
+// GitHubApp is a GitHub App's credentials.
+type GitHubApp struct {
+	ID  int64           // GITHUB_APP_ID
+	Key *rsa.PrivateKey // GITHUB_APP_PRIVATE_KEY, parsed
+	// KeyPEM is the key as configured, for keeping it out of booty's
+	// error reports.
+	KeyPEM string
 }
 
 // Repo returns "OWNER/REPO".
@@ -91,9 +107,15 @@ func (c *Config) Settings() []Setting {
 		}
 		return v
 	}
+	appID, appKey := "", ""
+	if c.GitHubApp != nil {
+		appID, appKey = strconv.FormatInt(c.GitHubApp.ID, 10), c.GitHubApp.KeyPEM
+	}
 	return []Setting{
 		{"SENTRY_WEBHOOK_SECRET", secret(c.WebhookSecret)},
 		{"GITHUB_TOKEN", secret(c.GitHubToken)},
+		{"GITHUB_APP_ID", or(appID, "(not set)")},
+		{"GITHUB_APP_PRIVATE_KEY", secret(appKey)},
 		{"TARGET_REPO_URL", c.Repo()},
 		{"GITHUB_API_URL", c.GitHubAPIURL},
 		{"TRIGGER_LABEL", c.TriggerLabel},
@@ -188,9 +210,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.WebhookSecret == "" {
 		r.bad("SENTRY_WEBHOOK_SECRET", "required: the client secret of the Sentry integration (booty has no unverified mode)")
 	}
-	if c.GitHubToken == "" && !c.DryRun {
-		r.bad("GITHUB_TOKEN", "required unless BOOTY_DRY_RUN=true")
-	}
+	c.loadGitHubIdentity(&r)
 	apiHost := ""
 	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		r.bad("GITHUB_API_URL", "must be an http(s) URL such as https://api.github.com/")
@@ -321,6 +341,104 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// loadGitHubIdentity reads how booty authenticates to GitHub: a token, or
+// a GitHub App's id and private key. Both at once is refused rather than
+// one chosen: booty finds its own issues again by who filed them, so an
+// identity it did not mean to use would lose track of them.
+func (c *Config) loadGitHubIdentity(r *reader) {
+	pemKey := r.secret("GITHUB_APP_PRIVATE_KEY")
+	id := r.str("GITHUB_APP_ID", "")
+	keyVar := "GITHUB_APP_PRIVATE_KEY"
+	if strings.TrimSpace(r.getenv(keyVar+"_FILE")) != "" {
+		keyVar += "_FILE"
+	}
+	keyGiven := strings.TrimSpace(r.getenv("GITHUB_APP_PRIVATE_KEY")) != "" || keyVar != "GITHUB_APP_PRIVATE_KEY"
+	app := GitHubApp{KeyPEM: pemKey}
+	if id != "" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n <= 0 {
+			// Not quoted: a key pasted into the wrong variable would
+			// be printed.
+			r.bad("GITHUB_APP_ID", "must be the GitHub App's id: the number its settings page shows as App ID (not its client id)")
+		}
+		app.ID = n
+	}
+	if pemKey != "" {
+		key, err := parseAppKey(pemKey)
+		if err != nil {
+			r.bad(keyVar, err.Error())
+		}
+		app.Key = key
+	}
+	if app.ID > 0 && app.Key != nil {
+		c.GitHubApp = &app
+	}
+	appSet := id != "" || keyGiven
+	switch {
+	case id != "" && !keyGiven:
+		r.bad("GITHUB_APP_PRIVATE_KEY", "required with GITHUB_APP_ID: the App's private key, or GITHUB_APP_PRIVATE_KEY_FILE naming its .pem file")
+	case id == "" && keyGiven:
+		r.bad("GITHUB_APP_ID", "required with "+keyVar+": the number the App's settings page shows as App ID")
+	}
+	switch {
+	case c.GitHubToken != "" && appSet:
+		r.bad("GITHUB_TOKEN", "set either GITHUB_TOKEN or a GitHub App (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY), not both: "+
+			"booty finds its own issues by who filed them, so it files as one identity")
+	case c.GitHubToken == "" && !appSet && !c.DryRun:
+		r.bad("GITHUB_TOKEN", "required unless BOOTY_DRY_RUN=true: set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY to file as a GitHub App")
+	}
+}
+
+// parseAppKey reads a GitHub App's private key: a PEM block, PKCS#1 ("RSA
+// PRIVATE KEY", as GitHub hands it out) or PKCS#8 ("PRIVATE KEY"). A key
+// on one line with its line breaks written as \n, as an environment file
+// holds it, is read too, and so are quotes around it that an environment
+// file passed on (Docker's keeps them). Errors never quote the key.
+func parseAppKey(s string) (*rsa.PrivateKey, error) {
+	s = strings.TrimSpace(s)
+	if n := len(s); n >= 2 && (s[0] == '"' && s[n-1] == '"' || s[0] == '\'' && s[n-1] == '\'') {
+		s = s[1 : n-1]
+	}
+	if !strings.Contains(s, "\n") {
+		s = strings.ReplaceAll(s, `\n`, "\n")
+	}
+	block, _ := pem.Decode([]byte(s))
+	switch {
+	case block == nil && strings.Contains(s, "-----BEGIN") && !strings.Contains(s, "\n"):
+		return nil, errors.New(`has no line breaks: write each as \n, and in a systemd environment file put the value ` +
+			`in double quotes (unquoted, systemd drops the backslash of \n)`)
+	case block == nil:
+		return nil, errors.New("is not a PEM private key: give the whole .pem file the App's settings page downloads, " +
+			"from its -----BEGIN line to its -----END line")
+	}
+	if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+		return nil, errors.New("is encrypted: booty needs the key without a passphrase, as GitHub hands it out")
+	}
+	var (
+		key any
+		err error
+	)
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "PUBLIC KEY", "RSA PUBLIC KEY":
+		return nil, errors.New("is a public key: booty needs the App's private key")
+	default:
+		return nil, fmt.Errorf("is a PEM %q block, not an RSA private key", block.Type)
+	}
+	if err != nil {
+		// x509's message is left out: it may describe the key's bytes.
+		return nil, fmt.Errorf("holds a %s block that does not parse as a private key", block.Type)
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("is not an RSA key: GitHub Apps sign their tokens with RSA keys")
+	}
+	return rsaKey, nil
 }
 
 // duration reads a Go duration ("1s", "500ms", "0") from min to max.

@@ -1,6 +1,11 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"booty/internal/alert"
+	"booty/internal/githubtest"
 	"booty/internal/route"
 )
 
@@ -376,6 +382,8 @@ func TestLoadLeaksNoSecret(t *testing.T) {
 			"GITHUB_TOKEN": secret, "GITHUB_TOKEN_FILE": file,
 			"SENTRY_DSN": secret, "SENTRY_DSN_FILE": file,
 			"INTERNAL_TEST_TOKEN": secret, "INTERNAL_TEST_TOKEN_FILE": file,
+			"GITHUB_APP_PRIVATE_KEY": secret, "GITHUB_APP_PRIVATE_KEY_FILE": file,
+			"GITHUB_APP_ID":       secret,
 			"TARGET_REPO_URL":     "https://x-access-token:" + secret + "@github.com/acme/shop/extra",
 			"GITHUB_API_URL":      "ftp://user:" + secret + "@api.github.com/",
 			"BOOTY_DATABASE_URL":  "mysql://booty:" + secret + "@db/booty",
@@ -395,11 +403,12 @@ func TestLoadLeaksNoSecret(t *testing.T) {
 			"BOOTY_DRY_RUN":              "maybe",
 		},
 		{ // secrets set directly, production without DSN
-			"SENTRY_WEBHOOK_SECRET": secret,
-			"GITHUB_TOKEN":          secret,
-			"INTERNAL_TEST_TOKEN":   secret,
-			"SENTRY_ENVIRONMENT":    "production",
-			"TARGET_REPO_URL":       "https://" + secret + "@github.com/",
+			"SENTRY_WEBHOOK_SECRET":  secret,
+			"GITHUB_TOKEN":           secret,
+			"GITHUB_APP_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\n" + secret + "\n-----END RSA PRIVATE KEY-----\n",
+			"INTERNAL_TEST_TOKEN":    secret,
+			"SENTRY_ENVIRONMENT":     "production",
+			"TARGET_REPO_URL":        "https://" + secret + "@github.com/",
 		},
 		{ // a DSN that is not one, with the key in it
 			"SENTRY_WEBHOOK_SECRET": secret,
@@ -860,5 +869,128 @@ func TestRouteTable(t *testing.T) {
 	if _, _, err := RouteTable(getenv(map[string]string{"OBSV_MIN_SEVERITY": "loud"}), path); err == nil ||
 		!strings.Contains(err.Error(), "OBSV_MIN_SEVERITY") {
 		t.Errorf("RouteTable with a bad variable: %v", err)
+	}
+}
+
+func appEnv(overrides map[string]string) func(string) string {
+	m := map[string]string{"GITHUB_TOKEN": "", "GITHUB_APP_ID": "123456"}
+	for k, v := range overrides {
+		m[k] = v
+	}
+	return env(m)
+}
+
+func TestLoadGitHubApp(t *testing.T) {
+	t.Parallel()
+	key := githubtest.AppKey(t)
+	pkcs1, pkcs8 := githubtest.PKCS1PEM(key), githubtest.PKCS8PEM(key)
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecDER, err := x509.MarshalPKCS8PrivateKey(ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: ecDER}))
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))
+	encrypted := strings.Replace(pkcs1, "-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n", 1)
+	broken := strings.Replace(pkcs1, pkcs1[100:140], strings.Repeat("A", 40), 1)
+
+	good := []struct {
+		name string
+		env  map[string]string
+	}{
+		{"PKCS#1", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs1}},
+		{"PKCS#8", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs8}},
+		{"from a file", map[string]string{"GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pkcs1)}},
+		{"one line with \\n", map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(strings.TrimSpace(pkcs8), "\n", `\n`)}},
+		{"in a dry run", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs1, "BOOTY_DRY_RUN": "true"}},
+		{"quoted, one line", map[string]string{"GITHUB_APP_PRIVATE_KEY": `"` + strings.ReplaceAll(pkcs1, "\n", `\n`) + `"`}},
+	}
+	for _, tt := range good {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(appEnv(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.GitHubApp == nil || c.GitHubApp.ID != 123456 || !c.GitHubApp.Key.Equal(key) || c.GitHubToken != "" {
+				t.Fatalf("got app %+v, want the App 123456 with its key", c.GitHubApp)
+			}
+			if c.GitHubApp.KeyPEM == "" {
+				t.Error("the key as configured is not kept for redaction")
+			}
+		})
+	}
+
+	bad := []struct {
+		name string
+		env  map[string]string
+		want string // the variable
+		msg  string
+	}{
+		{"id not a number", map[string]string{"GITHUB_APP_ID": "Iv1.8a61f9b3a7aba766", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "App ID"},
+		{"id zero", map[string]string{"GITHUB_APP_ID": "0", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "must be the GitHub App's id"},
+		{"id without key", nil, "GITHUB_APP_PRIVATE_KEY", "required with GITHUB_APP_ID"},
+		{"key without id", map[string]string{"GITHUB_APP_ID": "", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_APP_ID", "required with GITHUB_APP_PRIVATE_KEY"},
+		{"key file without id", map[string]string{"GITHUB_APP_ID": "", "GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pkcs1)}, "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY_FILE"},
+		{"not PEM", map[string]string{"GITHUB_APP_PRIVATE_KEY": "ghp_notakey"}, "GITHUB_APP_PRIVATE_KEY", "not a PEM private key"},
+		{"cut short", map[string]string{"GITHUB_APP_PRIVATE_KEY": pkcs1[:200]}, "GITHUB_APP_PRIVATE_KEY", "not a PEM private key"},
+		{"line breaks lost", map[string]string{"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(pkcs1, "\n", "n")}, "GITHUB_APP_PRIVATE_KEY", "no line breaks"},
+		{"corrupt", map[string]string{"GITHUB_APP_PRIVATE_KEY": broken}, "GITHUB_APP_PRIVATE_KEY", "does not parse"},
+		{"public key", map[string]string{"GITHUB_APP_PRIVATE_KEY": pubPEM}, "GITHUB_APP_PRIVATE_KEY", "public key"},
+		{"EC key", map[string]string{"GITHUB_APP_PRIVATE_KEY": ecPEM}, "GITHUB_APP_PRIVATE_KEY", "not an RSA key"},
+		{"encrypted", map[string]string{"GITHUB_APP_PRIVATE_KEY": encrypted}, "GITHUB_APP_PRIVATE_KEY", "encrypted"},
+		{"bad key in a file", map[string]string{"GITHUB_APP_PRIVATE_KEY_FILE": writeFile(t, pubPEM)}, "GITHUB_APP_PRIVATE_KEY_FILE", "public key"},
+		{"token and App", map[string]string{"GITHUB_TOKEN": "ghp_alsoset", "GITHUB_APP_PRIVATE_KEY": pkcs1}, "GITHUB_TOKEN", "not both"},
+		{"token and an App id alone", map[string]string{"GITHUB_TOKEN": "ghp_alsoset"}, "GITHUB_TOKEN", "not both"},
+		{"neither", map[string]string{"GITHUB_APP_ID": ""}, "GITHUB_TOKEN", "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(appEnv(tt.env))
+			if got := problemVars(t, err); !slices.Contains(got, tt.want) {
+				t.Fatalf("problems %q, want one naming %s (%v)", got, tt.want, err)
+			}
+			if !strings.Contains(err.Error(), tt.want+": ") || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q, want %s with %q", err, tt.want, tt.msg)
+			}
+			for _, part := range []string{pkcs1[40:80], pkcs8[40:80], pubPEM[40:80], ecPEM[40:80], "ghp_alsoset", "ghp_notakey"} {
+				if strings.Contains(err.Error(), part) {
+					t.Errorf("error quotes a secret: %v", err)
+				}
+			}
+			if c.GitHubApp != nil && tt.want != "GITHUB_TOKEN" {
+				t.Errorf("GitHubApp %+v with a bad App configuration", c.GitHubApp)
+			}
+		})
+	}
+}
+
+func TestSettingsShowTheApp(t *testing.T) {
+	t.Parallel()
+	pemKey := githubtest.PKCS1PEM(githubtest.AppKey(t))
+	c, err := Load(appEnv(map[string]string{"GITHUB_APP_PRIVATE_KEY": pemKey}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range c.Settings() {
+		got[s.Var] = s.Value
+	}
+	want := map[string]string{"GITHUB_TOKEN": "(not set)", "GITHUB_APP_ID": "123456", "GITHUB_APP_PRIVATE_KEY": "(set, hidden)"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s shows %q, want %q", k, got[k], v)
+		}
+	}
+	if c, _ := Load(env(nil)); c.Settings()[2].Value != "(not set)" {
+		t.Errorf("GITHUB_APP_ID with a token: %+v, want (not set)", c.Settings()[2])
 	}
 }

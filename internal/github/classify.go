@@ -86,6 +86,12 @@ func Classify(err error, now time.Time) Failure {
 	switch {
 	case errors.Is(err, ErrIssuesDisabled), errors.Is(err, ErrIssueGone):
 		return Failure{Class: Permanent, Status: http.StatusGone, Message: errorText(err)}
+	case errors.Is(err, ErrAppCredentials):
+		// Before the sentinels of answers: a refused token exchange
+		// is no answer to the call itself.
+		return Failure{Class: Permanent, Status: http.StatusUnauthorized, Message: err.Error()}
+	case errors.Is(err, ErrAppNotInstalled):
+		return Failure{Class: Permanent, Status: http.StatusNotFound, Message: err.Error()}
 	case errors.As(err, &rl):
 		return Failure{Class: RateLimited, Wait: untilReset(rl.Rate.Reset.Time, now), Status: status(rl.Response)}
 	case errors.As(err, &abuse):

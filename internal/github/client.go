@@ -6,6 +6,7 @@ package github
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -32,6 +33,9 @@ type Issue struct {
 type Client struct {
 	gh          *gh.Client
 	owner, repo string
+	// whoami names the identity booty files as when SetCreator was not
+	// called; nil means the token's user (GET /user).
+	whoami func(context.Context) (string, error)
 
 	mu      sync.Mutex
 	creator string
@@ -50,18 +54,30 @@ const (
 // trailing slash), authenticated with token. httpClient carries the timeout
 // and any instrumentation (NewTransport).
 func NewClient(httpClient *http.Client, apiURL, token, owner, repo, version string) (*Client, error) {
-	c, err := gh.NewClient(
+	if token == "" {
+		return nil, errors.New("github client: no token")
+	}
+	return newClient(httpClient, apiURL, token, owner, repo, version)
+}
+
+// newClient is NewClient, without a token when httpClient authenticates
+// (a GitHub App's installation).
+func newClient(httpClient *http.Client, apiURL, token, owner, repo, version string) (*Client, error) {
+	opts := []gh.ClientOptionsFunc{
 		gh.WithHTTPClient(httpClient),
 		gh.WithURLs(&apiURL, &apiURL),
-		gh.WithAuthToken(token),
-		gh.WithUserAgent("booty/"+version),
+		gh.WithUserAgent("booty/" + version),
 		// booty pauses writes on rate limits itself, in one place (the
 		// worker's write budget, in the store).
 		// go-github's own bookkeeping would block the client for up to an
 		// hour after a secondary limit that names no Retry-After, where
 		// GitHub asks for a minute.
 		gh.WithDisableRateLimitCheck(),
-	)
+	}
+	if token != "" {
+		opts = append(opts, gh.WithAuthToken(token))
+	}
+	c, err := gh.NewClient(opts...)
 	if err != nil {
 		// go-github's errors here name the URL, never the token.
 		return nil, fmt.Errorf("github client: %w", err)
@@ -79,12 +95,22 @@ func (c *Client) SetCreator(login string) {
 }
 
 // Creator returns the login booty's issues are created by: the one given to
-// SetCreator, else the token's user from GET /user, asked once and kept.
+// SetCreator, else a GitHub App's bot (SLUG[bot]) for a Client of
+// Clients.ClientFor, else the token's user from GET /user, asked once and
+// kept.
 func (c *Client) Creator(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.creator != "" {
 		return c.creator, nil
+	}
+	if c.whoami != nil {
+		login, err := c.whoami(ctx)
+		if err != nil {
+			return "", err
+		}
+		c.creator = login
+		return login, nil
 	}
 	u, _, err := c.gh.Users.Get(ctx, "")
 	if err != nil {

@@ -79,12 +79,17 @@ func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
 // any prefix before /repos/, such as GitHub Enterprise's /api/v3, is
 // ignored): create_issue, get_issue, update_issue, list_issues,
 // create_comment, list_comments, get_label, create_label, get_repo,
-// get_user, or other. The names keep the metric's labels few whatever the path holds.
+// get_user, a GitHub App's get_app, get_installation and
+// create_installation_token, or other. The names keep the metric's labels
+// few whatever the path holds.
 func Operation(method, path string) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	if segs[len(segs)-1] == "user" && method == http.MethodGet && !slices.Contains(segs, "repos") {
 		// GET /user (or /api/v3/user): who the token is.
 		return "get_user"
+	}
+	if op := appOperation(method, segs); op != "" {
+		return op
 	}
 	i := 0
 	for i < len(segs) && segs[i] != "repos" {
@@ -127,6 +132,29 @@ func Operation(method, path string) string {
 		return "get_label"
 	}
 	return "other"
+}
+
+// appOperation names the calls a GitHub App makes as itself, after any
+// prefix such as /api/v3: GET /app, GET /repos/O/R/installation (or
+// /orgs/O/installation, /users/U/installation), and
+// POST /app/installations/ID/access_tokens. It is "" for others.
+func appOperation(method string, segs []string) string {
+	i := slices.IndexFunc(segs, func(s string) bool { return s == "app" || s == "repos" || s == "orgs" || s == "users" })
+	if i < 0 {
+		return ""
+	}
+	rest := segs[i:]
+	switch {
+	case method == http.MethodGet && len(rest) == 1 && rest[0] == "app":
+		return "get_app"
+	case method == http.MethodGet && len(rest) == 4 && rest[0] == "repos" && rest[3] == "installation",
+		method == http.MethodGet && len(rest) == 3 && (rest[0] == "orgs" || rest[0] == "users") && rest[2] == "installation":
+		return "get_installation"
+	case method == http.MethodPost && len(rest) == 4 && rest[0] == "app" && rest[1] == "installations" &&
+		isNumber(rest[2]) && rest[3] == "access_tokens":
+		return "create_installation_token"
+	}
+	return ""
 }
 
 func isNumber(s string) bool {

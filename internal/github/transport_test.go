@@ -41,6 +41,16 @@ func TestOperation(t *testing.T) {
 		{"GET", "/rate_limit", "other"},
 		{"GET", "/repos/acme", "other"},
 		{"GET", "", "other"},
+		{"GET", "/app", "get_app"},
+		{"GET", "/api/v3/app", "get_app"},
+		{"GET", "/repos/acme/app", "get_repo"},
+		{"GET", "/repos/acme/shop/installation", "get_installation"},
+		{"GET", "/repos/acme/installation", "get_repo"},
+		{"GET", "/orgs/acme/installation", "get_installation"},
+		{"GET", "/users/octocat/installation", "get_installation"},
+		{"POST", "/app/installations/42/access_tokens", "create_installation_token"},
+		{"POST", "/api/v3/app/installations/42/access_tokens", "create_installation_token"},
+		{"POST", "/app/installations/x/access_tokens", "other"},
 	} {
 		if got := github.Operation(tc.method, tc.path); got != tc.want {
 			t.Errorf("Operation(%s %s): got %q, want %q", tc.method, tc.path, got, tc.want)

@@ -24,8 +24,9 @@ const (
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
+	s.appRoutes(mux)
 	mux.HandleFunc("GET /rate_limit", s.getRateLimit)
-	mux.HandleFunc("GET /user", s.getUser)
+	mux.HandleFunc("GET /user", apiRoute(s.getUser))
 	mux.HandleFunc("GET /repos/{owner}/{repo}", s.repoRoute(docsGetRepo, s.getRepo))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues", s.repoRoute(docsListIssues, s.listIssues))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues", s.repoRoute(docsCreateIssue, s.writeRoute(docsCreateIssue, s.createIssue)))
@@ -44,15 +45,21 @@ func (s *Server) routes() *http.ServeMux {
 }
 
 // repoRoute answers 404 for any repository but the one served, as GitHub
-// does for repositories a token cannot see.
+// does for repositories a token cannot see, and so for an installation's
+// token outside the installation.
 func (s *Server) repoRoute(docs string, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.PathValue("owner"), s.opts.Owner) || !strings.EqualFold(r.PathValue("repo"), s.opts.Repo) {
+	return apiRoute(func(w http.ResponseWriter, r *http.Request) {
+		owner, repo := r.PathValue("owner"), r.PathValue("repo")
+		if !strings.EqualFold(owner, s.opts.Owner) || !strings.EqualFold(repo, s.opts.Repo) {
+			notFound(w, docs)
+			return
+		}
+		if in := callerOf(r).inst; in != nil && !in.covers(owner, repo) {
 			notFound(w, docs)
 			return
 		}
 		h(w, r)
-	}
+	})
 }
 
 // writeRoute refuses writes for a read-only token with GitHub's answer to a
@@ -60,7 +67,11 @@ func (s *Server) repoRoute(docs string, h http.HandlerFunc) http.HandlerFunc {
 func (s *Server) writeRoute(docs string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.opts.ReadOnly {
-			writeError(w, http.StatusForbidden, "Resource not accessible by personal access token", docs)
+			msg := "Resource not accessible by personal access token"
+			if callerOf(r).inst != nil {
+				msg = msgNotByIntegration
+			}
+			writeError(w, http.StatusForbidden, msg, docs)
 			return
 		}
 		h(w, r)
@@ -77,6 +88,11 @@ func (s *Server) getRateLimit(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	if callerOf(r).inst != nil {
+		// An installation is no user: GitHub refuses GET /user.
+		writeError(w, http.StatusForbidden, msgNotByIntegration, "https://docs.github.com/rest/users/users#get-the-authenticated-user")
+		return
+	}
 	writeJSON(w, http.StatusOK, s.user(apiBase(r), s.opts.Login, tokenUserID, "User"))
 }
 
@@ -91,6 +107,16 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	repoURL := s.repoAPIURL(base)
+	var perms *wirePermissions
+	if callerOf(r).inst == nil {
+		perms = &wirePermissions{
+			Admin:    !s.opts.ReadOnly,
+			Maintain: !s.opts.ReadOnly,
+			Push:     !s.opts.ReadOnly,
+			Triage:   !s.opts.ReadOnly,
+			Pull:     true,
+		}
+	}
 	writeJSON(w, http.StatusOK, wireRepository{
 		ID:            repoID,
 		NodeID:        fmt.Sprintf("R_standin%d", repoID),
@@ -108,13 +134,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 		OpenIssues:    open,
 		CreatedAt:     "2024-01-01T00:00:00Z",
 		UpdatedAt:     "2024-01-01T00:00:00Z",
-		Permissions: wirePermissions{
-			Admin:    !s.opts.ReadOnly,
-			Maintain: !s.opts.ReadOnly,
-			Push:     !s.opts.ReadOnly,
-			Triage:   !s.opts.ReadOnly,
-			Pull:     true,
-		},
+		Permissions:   perms,
 	})
 }
 
@@ -233,7 +253,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	n := len(s.issues) + 1
 	is := &issue{
 		number:  n,
-		user:    s.opts.Login,
+		user:    callerOf(r).login,
 		id:      firstIssueID + int64(n),
 		title:   *req.Title,
 		body:    derefString(req.Body),
@@ -348,7 +368,7 @@ func (s *Server) updateIssue(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.State != nil && *req.State == "closed" && is.state == "open":
 		is.state, is.stateReason = "closed", cmpOr(reason, "completed")
-		is.closed, is.closedBy = now, s.opts.Login
+		is.closed, is.closedBy = now, callerOf(r).login
 	case req.State != nil && *req.State == "open" && is.state == "closed":
 		is.state, is.stateReason = "open", "reopened"
 		is.closed, is.closedBy = time.Time{}, ""
@@ -541,7 +561,7 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	c := &comment{id: s.nextCommentID, body: *req.Body, created: now, updated: now}
+	c := &comment{id: s.nextCommentID, user: callerOf(r).login, body: *req.Body, created: now, updated: now}
 	s.nextCommentID++
 	is.comments = append(is.comments, c)
 	is.updated = now

@@ -55,8 +55,9 @@ const (
 // to any caller.
 type Options struct {
 	// Token is the credential every API request must carry, as
-	// "Authorization: Bearer <Token>" or "Authorization: token <Token>".
-	// Other requests get 401 Bad credentials. Empty accepts every request.
+	// "Authorization: Bearer <Token>" or "Authorization: token <Token>",
+	// unless it carries the App's credentials. Other requests get 401 Bad
+	// credentials. Empty accepts every request.
 	Token string
 	// Owner and Repo name the one repository served (matched without regard
 	// to case, as GitHub does). Empty means DefaultOwner and DefaultRepo.
@@ -90,6 +91,9 @@ type Options struct {
 	// IssuesDisabled starts the repository with its issues turned off:
 	// has_issues is false and every issue endpoint answers 410.
 	IssuesDisabled bool
+	// App, when set, is a GitHub App the stand-in serves too: requests may
+	// carry its JWT or its installations' access tokens besides Token.
+	App *App
 }
 
 // Server is a GitHub REST API stand-in for one repository. Its methods are
@@ -124,6 +128,9 @@ type Server struct {
 
 	faultMu sync.Mutex
 	faults  []*faultEntry
+
+	tokenMu       sync.Mutex
+	installTokens map[string]installToken
 
 	logMu    sync.Mutex
 	requests []Request
@@ -188,7 +195,10 @@ type issue struct {
 }
 
 type comment struct {
-	id      int64
+	id int64
+	// user is the login of the comment's author; empty means the token's
+	// user.
+	user    string
 	body    string
 	created time.Time
 	updated time.Time
@@ -243,6 +253,12 @@ func New(opts Options) *Server {
 		reqPrefix:     fmt.Sprintf("%04X:%04X", rand.Uint32()&0xFFFF, rand.Uint32()&0xFFFF),
 		labels:        make(map[string]*label),
 		nextCommentID: firstCommentID,
+	}
+	if opts.App != nil {
+		app := *opts.App
+		app.Installations = slices.Clone(app.Installations)
+		s.opts.App = &app
+		s.setupApp()
 	}
 	s.dropLabels.Store(opts.DropLabels)
 	s.issuesDisabled.Store(opts.IssuesDisabled)
@@ -383,10 +399,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusServiceUnavailable, "Service Unavailable", docsRoot)
 		return
 	}
-	if !s.authorized(r) {
-		writeError(rec, http.StatusUnauthorized, "Bad credentials", docsRoot)
+	c, status, msg := s.authenticate(r)
+	if status != 0 {
+		writeError(rec, status, msg, docsRoot)
 		return
 	}
+	r = withCaller(r, c)
 	if f, ok := s.takeFault(r); ok {
 		if !s.applyFault(rec, r, f) {
 			return
@@ -435,18 +453,6 @@ func bufferBody(r *http.Request) {
 		b = nil
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	if s.opts.Token == "" {
-		return true
-	}
-	h := r.Header.Get("Authorization")
-	scheme, cred, ok := strings.Cut(h, " ")
-	if !ok || (!strings.EqualFold(scheme, "bearer") && !strings.EqualFold(scheme, "token")) {
-		return false
-	}
-	return cred == s.opts.Token
 }
 
 func isWrite(method string) bool {

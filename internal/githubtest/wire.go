@@ -115,25 +115,73 @@ type wirePermissions struct {
 }
 
 type wireRepository struct {
-	ID            int64           `json:"id"`
-	NodeID        string          `json:"node_id"`
-	Name          string          `json:"name"`
-	FullName      string          `json:"full_name"`
-	Owner         wireUser        `json:"owner"`
-	Private       bool            `json:"private"`
-	HTMLURL       string          `json:"html_url"`
-	URL           string          `json:"url"`
-	IssuesURL     string          `json:"issues_url"`
-	LabelsURL     string          `json:"labels_url"`
-	DefaultBranch string          `json:"default_branch"`
-	HasIssues     bool            `json:"has_issues"`
-	Archived      bool            `json:"archived"`
-	Disabled      bool            `json:"disabled"`
-	Visibility    string          `json:"visibility"`
-	OpenIssues    int             `json:"open_issues_count"`
-	CreatedAt     string          `json:"created_at"`
-	UpdatedAt     string          `json:"updated_at"`
-	Permissions   wirePermissions `json:"permissions"`
+	ID            int64    `json:"id"`
+	NodeID        string   `json:"node_id"`
+	Name          string   `json:"name"`
+	FullName      string   `json:"full_name"`
+	Owner         wireUser `json:"owner"`
+	Private       bool     `json:"private"`
+	HTMLURL       string   `json:"html_url"`
+	URL           string   `json:"url"`
+	IssuesURL     string   `json:"issues_url"`
+	LabelsURL     string   `json:"labels_url"`
+	DefaultBranch string   `json:"default_branch"`
+	HasIssues     bool     `json:"has_issues"`
+	Archived      bool     `json:"archived"`
+	Disabled      bool     `json:"disabled"`
+	Visibility    string   `json:"visibility"`
+	OpenIssues    int      `json:"open_issues_count"`
+	CreatedAt     string   `json:"created_at"`
+	UpdatedAt     string   `json:"updated_at"`
+	// Permissions are the caller's on the repository; GitHub leaves them
+	// out for an installation access token.
+	Permissions *wirePermissions `json:"permissions,omitempty"`
+}
+
+// wireApp is GET /app.
+type wireApp struct {
+	ID                 int64             `json:"id"`
+	Slug               string            `json:"slug"`
+	NodeID             string            `json:"node_id"`
+	ClientID           string            `json:"client_id"`
+	Owner              wireUser          `json:"owner"`
+	Name               string            `json:"name"`
+	Description        *string           `json:"description"`
+	ExternalURL        string            `json:"external_url"`
+	HTMLURL            string            `json:"html_url"`
+	CreatedAt          string            `json:"created_at"`
+	UpdatedAt          string            `json:"updated_at"`
+	Permissions        map[string]string `json:"permissions"`
+	Events             []string          `json:"events"`
+	InstallationsCount int               `json:"installations_count"`
+}
+
+// wireInstallation is an App's installation on an account.
+type wireInstallation struct {
+	ID                  int64             `json:"id"`
+	Account             wireUser          `json:"account"`
+	AccessTokensURL     string            `json:"access_tokens_url"`
+	RepositoriesURL     string            `json:"repositories_url"`
+	HTMLURL             string            `json:"html_url"`
+	AppID               int64             `json:"app_id"`
+	AppSlug             string            `json:"app_slug"`
+	TargetID            int64             `json:"target_id"`
+	TargetType          string            `json:"target_type"`
+	Permissions         map[string]string `json:"permissions"`
+	Events              []string          `json:"events"`
+	RepositorySelection string            `json:"repository_selection"`
+	SingleFileName      *string           `json:"single_file_name"`
+	CreatedAt           string            `json:"created_at"`
+	UpdatedAt           string            `json:"updated_at"`
+	SuspendedAt         *string           `json:"suspended_at"`
+}
+
+// wireAccessToken is an installation access token.
+type wireAccessToken struct {
+	Token               string            `json:"token"`
+	ExpiresAt           string            `json:"expires_at"`
+	Permissions         map[string]string `json:"permissions"`
+	RepositorySelection string            `json:"repository_selection"`
 }
 
 type wireRate struct {
@@ -257,11 +305,10 @@ func (s *Server) wireIssueLocked(base string, is *issue) wireIssue {
 	if is.state == "closed" {
 		closed := stamp(is.closed)
 		out.ClosedAt = &closed
-		id := int64(tokenUserID)
+		by := s.author(base, is.closedBy)
 		if is.closedBy == maintainerLogin {
-			id = maintainerID
+			by = s.user(base, maintainerLogin, maintainerID, "User")
 		}
-		by := s.user(base, is.closedBy, id, "User")
 		out.ClosedBy = &by
 	}
 	return out
@@ -276,7 +323,7 @@ func (s *Server) wireComment(base string, is *issue, c *comment) wireComment {
 		HTMLURL:           fmt.Sprintf("%s%s/%s/issues/%d#issuecomment-%d", githubWebBaseURL, s.opts.Owner, s.opts.Repo, is.number, c.id),
 		IssueURL:          issueURL,
 		Body:              c.body,
-		User:              s.user(base, s.opts.Login, tokenUserID, "User"),
+		User:              s.author(base, c.user),
 		CreatedAt:         stamp(c.created),
 		UpdatedAt:         stamp(c.updated),
 		AuthorAssociation: "COLLABORATOR",
