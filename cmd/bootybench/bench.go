@@ -122,11 +122,13 @@ func (b *bench) database(ctx context.Context, store, name string) (dbURL string,
 // scenario returns the function that runs the named scenario on a store.
 func (b *bench) scenario(name string) func(ctx context.Context, store string) ([]verdict, error) {
 	return map[string]func(context.Context, string) ([]verdict, error){
-		"throughput": b.throughput,
-		"rate":       b.rate,
-		"many":       b.many,
-		"crash":      b.crash,
-		"memory":     b.memory,
+		"throughput":    b.throughput,
+		"rate":          b.rate,
+		"many":          b.many,
+		"crash":         b.crash,
+		"memory":        b.memory,
+		"replicas":      b.replicas,
+		"replicas-kill": b.replicasKill,
 	}[name]
 }
 

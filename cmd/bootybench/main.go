@@ -3,8 +3,10 @@
 // embedded SQLite store, on PostgreSQL, or both (-store), with a GitHub
 // stand-in on loopback, drives signed deliveries of a real Sentry payload,
 // and measures in the same run a bare handler that verifies the HMAC and
-// decodes the fields booty uses, as the baseline. It prints one PASS or
-// FAIL line per target and exits 1 when a target is missed.
+// decodes the fields booty uses, as the baseline. On PostgreSQL it also
+// runs two replicas on one database, one of them killed half-way. It
+// prints one PASS or FAIL line per target and exits 1 when a target is
+// missed.
 package main
 
 import (
@@ -30,7 +32,16 @@ const (
 )
 
 // scenarioNames returns the scenarios in the order they run.
-func scenarioNames() []string { return []string{"throughput", "rate", "many", "crash", "memory"} }
+func scenarioNames() []string {
+	return []string{"throughput", "rate", "many", "crash", "memory", "replicas", "replicas-kill"}
+}
+
+// postgresOnly says whether the scenario needs PostgreSQL: replicas share
+// one database, which an SQLite file cannot be for two processes.
+func postgresOnly(scenario string) bool { return scenario == "replicas" || scenario == "replicas-kill" }
+
+// runsOnSQLite says whether the scenario runs on SQLite as well.
+func runsOnSQLite(scenario string) bool { return !postgresOnly(scenario) }
 
 // envPostgresURL names the variable that gives the PostgreSQL server, as
 // for booty's tests, when -postgres-url does not.
@@ -88,6 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	)
 	for _, name := range o.scenarios {
 		for _, store := range o.stores {
+			if store == storeSQLite && postgresOnly(name) {
+				fmt.Fprintf(stdout, "\n== %s [%s]: skipped: two replicas need one shared PostgreSQL database\n", name, store)
+				continue
+			}
 			vs, err := b.scenario(name)(ctx, store)
 			for i := range vs {
 				vs[i].store = store
@@ -154,6 +169,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (o 
 	if o.stores, err = storesOf(*store); err != nil {
 		fmt.Fprintln(stderr, "bootybench:", err)
 		return o, err
+	}
+	if !slices.Contains(o.stores, storePostgres) && len(o.scenarios) > 0 && !slices.ContainsFunc(o.scenarios, runsOnSQLite) {
+		fmt.Fprintf(stderr, "bootybench: -only %s: these scenarios run on PostgreSQL only; add -store postgres or -store both\n", *only)
+		return o, errors.New("PostgreSQL scenarios without PostgreSQL")
 	}
 	if o.postgresURL == "" {
 		// Not the flag's default, which -h would print, password and all.

@@ -133,7 +133,7 @@ func (b *bench) crash(ctx context.Context, store string) ([]verdict, error) {
 	var sent atomic.Int64
 	var killOnce sync.Once
 	issuesAtKill := 0
-	res := closedLoopStatus(ctx, b.client, func() string { return p.URL }, many, b.o.concurrency, statuses, func() {
+	res := closedLoopStatus(ctx, b.client, func(int) string { return p.URL }, many, b.o.concurrency, statuses, func() {
 		if sent.Add(1) == int64(len(many)/2) {
 			killOnce.Do(func() {
 				_ = p.Kill()

@@ -79,7 +79,7 @@ func TestStoreRatio(t *testing.T) {
 
 func TestParseFlags(t *testing.T) {
 	t.Parallel()
-	every := []string{"throughput", "rate", "many", "crash", "memory"}
+	every := []string{"throughput", "rate", "many", "crash", "memory", "replicas", "replicas-kill"}
 	tests := []struct {
 		name       string
 		args       []string
@@ -95,6 +95,9 @@ func TestParseFlags(t *testing.T) {
 		{"postgres from the environment", []string{"-store", "postgres"}, "postgres://env/x", every, []string{"postgres"}, "postgres://env/x", false},
 		{"the flag wins over the environment", []string{"-store", "postgres", "-postgres-url", "postgres://flag/x"}, "postgres://env/x",
 			every, []string{"postgres"}, "postgres://flag/x", false},
+		{"replicas on postgres", []string{"-store", "postgres", "-only", "replicas"}, "", []string{"replicas"}, []string{"postgres"}, "", false},
+		{"replicas beside sqlite scenarios", []string{"-only", "many,replicas"}, "", []string{"many", "replicas"}, []string{"sqlite"}, "", false},
+		{"nothing but replicas on sqlite", []string{"-only", "replicas,replicas-kill"}, "", nil, nil, "", true},
 		{"unknown store", []string{"-store", "mysql"}, "", nil, nil, "", true},
 		{"unknown scenario", []string{"-only", "memroy"}, "", nil, nil, "", true},
 		{"extra argument", []string{"now"}, "", nil, nil, "", true},
