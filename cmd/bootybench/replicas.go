@@ -51,7 +51,8 @@ func (b *bench) replicasKill(ctx context.Context, store string) ([]verdict, erro
 	if err != nil {
 		return nil, err
 	}
-	rescued := fmt.Sprintf("%d of the %d jobs it was running completed by the survivor", r.rescued, r.orphans)
+	rescued := fmt.Sprintf("%d of the %d jobs it was running completed by the survivor, the last %.1f s after the kill",
+		r.rescued, r.orphans, r.rescuedAfter.Seconds())
 	if r.orphans == 0 {
 		rescued = "no job was running on it at the kill, so nothing to hand over"
 	}
@@ -78,10 +79,11 @@ type replicaRun struct {
 	resent                        int           // cut off by the kill and sent again to the survivor
 	wait                          time.Duration // from the last answer until no job was pending
 	// The kill: issues filed by then, the killed replica's running jobs,
-	// how many of those the survivor completed, and the time from the
-	// kill until no job was pending.
+	// how many of those the survivor completed and when the last of them
+	// was, and the time from the kill until no job was pending.
 	issuesAtKill     int
 	orphans, rescued int
+	rescuedAfter     time.Duration
 	sinceKill        time.Duration
 }
 
@@ -177,8 +179,12 @@ func (b *bench) twoReplicas(ctx context.Context, store, name string, kill bool) 
 	if kill {
 		r.sinceKill = time.Since(killedAt)
 		r.orphans = len(orphans)
-		if r.rescued, err = completedElsewhere(ctx, dbURL, orphans, victim.PID()); err != nil {
+		var last time.Time
+		if r.rescued, last, err = completedElsewhere(ctx, dbURL, orphans, victim.PID()); err != nil {
 			return r, err
+		}
+		if r.rescued > 0 {
+			r.rescuedAfter = last.Sub(killedAt)
 		}
 	}
 	recorded, err := recordedRequests(ctx, dbURL)
@@ -203,7 +209,8 @@ func (b *bench) twoReplicas(ctx context.Context, store, name string, kill bool) 
 	if kill {
 		fmt.Fprintf(b.out, "  replica 1 killed after %d deliveries: %d issues filed by then, %d of its jobs running; "+
 			"%d deliveries cut off and sent again to replica 2\n", len(many)/2, r.issuesAtKill, r.orphans, r.resent)
-		fmt.Fprintf(b.out, "  every job done %.1f s after the last answer, %.1f s after the kill\n", r.wait.Seconds(), r.sinceKill.Seconds())
+		fmt.Fprintf(b.out, "  the survivor completed %d of them, the last %.1f s after the kill; every job done %.1f s after the last answer, %.1f s after the kill\n",
+			r.rescued, r.rescuedAfter.Seconds(), r.wait.Seconds(), r.sinceKill.Seconds())
 	} else {
 		fmt.Fprintf(b.out, "  every job done %.1f s after the last answer\n", r.wait.Seconds())
 	}
@@ -244,20 +251,26 @@ func runningOn(ctx context.Context, dbURL string, pid int) ([]int64, error) {
 }
 
 // completedElsewhere counts the jobs of ids that are completed, last
-// taken by a booty other than the one with process id pid.
-func completedElsewhere(ctx context.Context, dbURL string, ids []int64, pid int) (int, error) {
+// taken by a booty other than the one with process id pid, and returns
+// when the last of them was completed (the database and the benchmark
+// share the machine's clock).
+func completedElsewhere(ctx context.Context, dbURL string, ids []int64, pid int) (n int, last time.Time, err error) {
 	if len(ids) == 0 {
-		return 0, nil
+		return 0, time.Time{}, nil
 	}
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return 0, fmt.Errorf("read the rescued jobs: %w", err)
+		return 0, time.Time{}, fmt.Errorf("read the rescued jobs: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	var n int
-	if err := conn.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE id = ANY($1) AND state = 'completed' AND NOT (`+replicaClause+`)`,
-		ids, strconv.Itoa(pid)).Scan(&n); err != nil {
-		return 0, fmt.Errorf("read the rescued jobs: %w", err)
+	var at *time.Time
+	if err := conn.QueryRow(ctx, `SELECT count(*), max(finalized_at) FROM river_job
+		WHERE id = ANY($1) AND state = 'completed' AND NOT (`+replicaClause+`)`,
+		ids, strconv.Itoa(pid)).Scan(&n, &at); err != nil {
+		return 0, time.Time{}, fmt.Errorf("read the rescued jobs: %w", err)
 	}
-	return n, nil
+	if at != nil {
+		last = *at
+	}
+	return n, last, nil
 }
