@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,10 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // reads booty's delivery records
 
 	"booty/internal/githubtest"
 	"booty/internal/proctest"
@@ -37,6 +35,11 @@ type bench struct {
 	self    string
 	payload []byte
 	client  *http.Client
+	// pg is the PostgreSQL server of the postgres scenarios; nil when
+	// none runs on PostgreSQL.
+	pg *cluster
+	// throughputs holds each store's throughput figures, for the ratio.
+	throughputs map[string]throughputFigures
 }
 
 func newBench(ctx context.Context, o options, out io.Writer) (*bench, error) {
@@ -44,7 +47,7 @@ func newBench(ctx context.Context, o options, out io.Writer) (*bench, error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
-	b := &bench{o: o, out: out, dir: dir, booty: o.booty,
+	b := &bench{o: o, out: out, dir: dir, booty: o.booty, throughputs: map[string]throughputFigures{},
 		client: &http.Client{Timeout: 30 * time.Second,
 			Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2, DisableCompression: true}}}
 	if b.self, err = os.Executable(); err != nil {
@@ -70,21 +73,62 @@ func newBench(ctx context.Context, o options, out io.Writer) (*bench, error) {
 		return nil, fmt.Errorf("compact the fixture: %w", err)
 	}
 	b.payload = compact.Bytes()
+	if slices.Contains(o.stores, storePostgres) {
+		if o.postgresURL == "" {
+			fmt.Fprintln(out, "starting a PostgreSQL cluster with .ci/postgres.sh…")
+		}
+		if b.pg, err = openCluster(ctx, o.postgresURL); err != nil {
+			b.close()
+			return nil, err
+		}
+		how := "given by -postgres-url or " + envPostgresURL
+		if b.pg.started() {
+			how = "started for this run, stopped at its end"
+		}
+		fmt.Fprintf(out, "PostgreSQL at %s (%s); a fresh database per scenario\n", b.pg.server.Redacted(), how)
+	}
 	fmt.Fprintf(out, "payload %s: %d bytes as Sentry sends it; %d connections; load, booty and the stand-in share the machine\n",
 		filepath.Base(o.fixture), len(b.payload), o.concurrency)
 	return b, nil
 }
 
-func (b *bench) close() { _ = os.RemoveAll(b.dir) }
+// close stops what newBench started and removes the run's files.
+func (b *bench) close() {
+	if err := b.pg.stop(); err != nil {
+		fmt.Fprintln(b.out, "bootybench:", err)
+	}
+	_ = os.RemoveAll(b.dir)
+}
 
-// scenario returns the function that runs the named scenario.
-func (b *bench) scenario(name string) func(context.Context) ([]verdict, error) {
-	return map[string]func(context.Context) ([]verdict, error){
-		"throughput": b.throughput,
-		"rate":       b.rate,
-		"many":       b.many,
-		"crash":      b.crash,
-		"memory":     b.memory,
+// database returns a BOOTY_DATABASE_URL naming a new, empty database on
+// store for the scenario name: a file in the run's directory for SQLite,
+// a database of its own on the server for PostgreSQL. drop removes it;
+// call it once every booty on it has ended.
+func (b *bench) database(ctx context.Context, store, name string) (dbURL string, drop func(), err error) {
+	if store == storeSQLite {
+		return "sqlite:" + filepath.Join(b.dir, name+".db"), func() {}, nil
+	}
+	dbURL, dbName, err := b.pg.createDatabase(ctx, name)
+	if err != nil {
+		return "", nil, err
+	}
+	return dbURL, func() {
+		if err := b.pg.dropDatabase(dbName); err != nil {
+			fmt.Fprintln(b.out, "bootybench:", err)
+		}
+	}, nil
+}
+
+// scenario returns the function that runs the named scenario on a store.
+func (b *bench) scenario(name string) func(ctx context.Context, store string) ([]verdict, error) {
+	return map[string]func(context.Context, string) ([]verdict, error){
+		"throughput":    b.throughput,
+		"rate":          b.rate,
+		"many":          b.many,
+		"crash":         b.crash,
+		"memory":        b.memory,
+		"replicas":      b.replicas,
+		"replicas-kill": b.replicasKill,
 	}[name]
 }
 
@@ -107,31 +151,39 @@ func standIn(wrap func(http.Handler) http.Handler) (gh *githubtest.Server, url s
 }
 
 // bootyOnStandIn starts a GitHub stand-in (its handler wrapped by wrap, when
-// given) and a booty on a new store NAME.db pointed at it. stop ends both.
-func (b *bench) bootyOnStandIn(ctx context.Context, name string, wrap func(http.Handler) http.Handler) (
+// given) and a booty pointed at it on a new database of store for the
+// scenario name. stop ends both and drops the database.
+func (b *bench) bootyOnStandIn(ctx context.Context, store, name string, wrap func(http.Handler) http.Handler) (
 	gh *githubtest.Server, p *proctest.Process, stop func(), err error,
 ) {
+	dbURL, drop, err := b.database(ctx, store, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	gh, ghURL, stopGH, err := standIn(wrap)
 	if err != nil {
+		drop()
 		return nil, nil, nil, err
 	}
-	p, err = b.startBooty(ctx, ghURL, filepath.Join(b.dir, name+".db"), "")
+	p, err = b.startBooty(ctx, ghURL, dbURL, "")
 	if err != nil {
 		stopGH()
+		drop()
 		return nil, nil, nil, err
 	}
-	return gh, p, func() { _ = p.Kill(); stopGH() }, nil
+	return gh, p, func() { _ = p.Kill(); stopGH(); drop() }, nil
 }
 
-// startBooty starts booty serve on the SQLite file dbPath against the
-// stand-in at ghURL, on addr (a free one when empty), with write pacing
-// lifted so that booty, not the pacer, is measured.
-func (b *bench) startBooty(ctx context.Context, ghURL, dbPath, addr string) (*proctest.Process, error) {
+// startBooty starts booty serve on the database dbURL (a
+// BOOTY_DATABASE_URL) against the stand-in at ghURL, on addr (a free one
+// when empty), with write pacing lifted so that booty, not the pacer, is
+// measured.
+func (b *bench) startBooty(ctx context.Context, ghURL, dbURL, addr string) (*proctest.Process, error) {
 	return proctest.Start(ctx, proctest.Options{
 		Path: b.booty, Args: []string{"serve"}, Addr: addr, AddrEnv: "BOOTY_LISTEN",
 		Env: []string{
 			"SENTRY_WEBHOOK_SECRET=" + benchSecret, "GITHUB_TOKEN=" + benchToken, "TARGET_REPO_URL=" + owner + "/" + repo,
-			"GITHUB_API_URL=" + ghURL, "BOOTY_DATABASE_URL=sqlite:" + dbPath, "BOOTY_LOG_FORMAT=json",
+			"GITHUB_API_URL=" + ghURL, "BOOTY_DATABASE_URL=" + dbURL, "BOOTY_LOG_FORMAT=json",
 			"GITHUB_WRITES_PER_MINUTE=1000000", "GITHUB_WRITES_PER_HOUR=100000000", "GITHUB_WRITE_INTERVAL=0",
 		},
 	})
@@ -214,31 +266,4 @@ func duplicates(gh *githubtest.Server) int {
 		seen[marker] = true
 	}
 	return dup
-}
-
-// recordedRequests returns the Request-IDs in booty's delivery records,
-// read from the SQLite file without writing to it.
-func recordedRequests(ctx context.Context, dbPath string) (map[string]bool, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dbPath, err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT request_id FROM booty_deliveries`)
-	if err != nil {
-		return nil, fmt.Errorf("read delivery records: %w", err)
-	}
-	defer rows.Close()
-	got := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read delivery records: %w", err)
-		}
-		got[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read delivery records: %w", err)
-	}
-	return got, nil
 }

@@ -10,7 +10,12 @@ import (
 
 	"booty/internal/fixture"
 	"booty/internal/proctest"
+	"booty/internal/storetest"
 )
+
+// noEnv is an empty environment, so that a variable set on the developer's
+// machine cannot change what a test runs.
+func noEnv(string) string { return "" }
 
 // booty is the booty binary, built once for the end-to-end run.
 var booty = proctest.NewBinary("booty/cmd/booty", "")
@@ -19,7 +24,7 @@ var booty = proctest.NewBinary("booty/cmd/booty", "")
 // the baseline by running its own executable, which in a test is this.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == baselineFlag {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	}
 	code := m.Run()
 	_ = booty.Remove()
@@ -40,12 +45,13 @@ func TestBenchEndToEnd(t *testing.T) {
 	}
 	var out, stderr bytes.Buffer
 	code := run(t.Context(), []string{
-		"-booty", path, "-fixture", filepath.Join(fixture.Dir(), "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"),
+		"-store", "sqlite", "-booty", path, "-fixture", filepath.Join(fixture.Dir(), "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"),
 		"-n", "300", "-rate", "100", "-rate-for", "1s", "-problems", "8", "-events", "3", "-c", "4",
 		"-oversize-mb", "4", "-flood", "2",
-	}, &out, &stderr)
+	}, noEnv, &out, &stderr)
 	t.Logf("output:\n%s%s", &out, &stderr)
-	for _, h := range []string{"== throughput", "== rate", "== many", "== crash", "== memory", "== targets"} {
+	for _, h := range []string{"== throughput", "== rate", "== many", "== crash", "== memory", "== replicas [sqlite]: skipped",
+		"== replicas-kill [sqlite]: skipped", "== targets"} {
 		if !strings.Contains(out.String(), h) {
 			t.Errorf("no %q section", h)
 		}
@@ -67,6 +73,59 @@ func TestBenchEndToEnd(t *testing.T) {
 			if strings.Contains(line, target) && !strings.HasPrefix(line, "PASS  ") {
 				t.Errorf("target missed: %s", line)
 			}
+		}
+	}
+}
+
+// TestBenchPostgres runs the throughput and two-replica scenarios at a tiny
+// size on the PostgreSQL server BOOTY_TEST_POSTGRES_URL names. The kill
+// variant is left out: the killed replica's jobs wait for River's rescuer,
+// a minute or more.
+func TestBenchPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs booty several times")
+	}
+	server := os.Getenv(storetest.EnvPostgresURL)
+	if server == "" {
+		t.Skip(storetest.EnvPostgresURL + " is not set; .ci/postgres.sh start starts a server")
+	}
+	t.Parallel()
+	path, err := booty.Path(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, stderr bytes.Buffer
+	code := run(t.Context(), []string{
+		"-store", "postgres", "-postgres-url", server, "-only", "throughput,replicas", "-booty", path,
+		"-fixture", filepath.Join(fixture.Dir(), "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"),
+		"-n", "300", "-problems", "8", "-events", "3", "-c", "4",
+	}, noEnv, &out, &stderr)
+	t.Logf("output:\n%s%s", &out, &stderr)
+	if code == exitBroken || code == exitUsage {
+		t.Fatalf("exit %d: the benchmark could not run", code)
+	}
+	for _, h := range []string{"== throughput [postgres]", "== replicas [postgres]", "== targets"} {
+		if !strings.Contains(out.String(), h) {
+			t.Errorf("no %q section", h)
+		}
+	}
+	if pass, fail := strings.Count(out.String(), "\nPASS  [postgres] "), strings.Count(out.String(), "\nFAIL  [postgres] "); pass+fail != 7 {
+		t.Errorf("%d PASS and %d FAIL lines on postgres, want 7 in all", pass, fail)
+	}
+	// Whatever the machine's speed, the counts must hold.
+	for _, target := range []string{"exactly 1 issue", "8 problems over two replicas file exactly 8 issues",
+		"is in booty's records", "every delivery to two replicas answered 2xx"} {
+		found := false
+		for line := range strings.Lines(out.String()) {
+			if strings.Contains(line, target) {
+				found = true
+				if !strings.HasPrefix(line, "PASS  ") {
+					t.Errorf("target missed: %s", line)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no target %q", target)
 		}
 	}
 }

@@ -110,13 +110,13 @@ func warm(ctx context.Context, c *http.Client, url string, rs []request) {
 }
 
 func closedLoop(ctx context.Context, c *http.Client, url string, rs []request, conc int) result {
-	return closedLoopStatus(ctx, c, func() string { return url }, rs, conc, make([]int, len(rs)), func() {})
+	return closedLoopStatus(ctx, c, func(int) string { return url }, rs, conc, make([]int, len(rs)), func() {})
 }
 
 // closedLoopStatus sends rs from conc connections, each sending its next
-// request as soon as the last is answered, recording each status in
-// statuses; after runs after each request.
-func closedLoopStatus(ctx context.Context, c *http.Client, url func() string, rs []request, conc int, statuses []int, after func()) result {
+// request as soon as the last is answered, rs[i] to url(i), recording each
+// status in statuses; after runs after each request.
+func closedLoopStatus(ctx context.Context, c *http.Client, url func(i int) string, rs []request, conc int, statuses []int, after func()) result {
 	lat := make([]time.Duration, len(rs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -129,7 +129,7 @@ func closedLoopStatus(ctx context.Context, c *http.Client, url func() string, rs
 					return
 				}
 				t := time.Now()
-				statuses[i] = send(ctx, c, url(), rs[i])
+				statuses[i] = send(ctx, c, url(i), rs[i])
 				lat[i] = time.Since(t)
 				after()
 			}

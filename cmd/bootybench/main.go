@@ -1,10 +1,12 @@
 // Command bootybench measures booty against the targets of
 // docs/benchmarks.md. It builds booty, starts it as a process on the
-// embedded store with a GitHub stand-in on loopback, drives signed
-// deliveries of a real Sentry payload, and measures in the same run a bare
-// handler that verifies the HMAC and decodes the fields booty uses, as the
-// baseline. It prints one PASS or FAIL line per target and exits 1 when a
-// target is missed.
+// embedded SQLite store, on PostgreSQL, or both (-store), with a GitHub
+// stand-in on loopback, drives signed deliveries of a real Sentry payload,
+// and measures in the same run a bare handler that verifies the HMAC and
+// decodes the fields booty uses, as the baseline. On PostgreSQL it also
+// runs two replicas on one database, one of them killed half-way. It
+// prints one PASS or FAIL line per target and exits 1 when a target is
+// missed.
 package main
 
 import (
@@ -30,11 +32,24 @@ const (
 )
 
 // scenarioNames returns the scenarios in the order they run.
-func scenarioNames() []string { return []string{"throughput", "rate", "many", "crash", "memory"} }
+func scenarioNames() []string {
+	return []string{"throughput", "rate", "many", "crash", "memory", "replicas", "replicas-kill"}
+}
+
+// postgresOnly says whether the scenario needs PostgreSQL: replicas share
+// one database, which an SQLite file cannot be for two processes.
+func postgresOnly(scenario string) bool { return scenario == "replicas" || scenario == "replicas-kill" }
+
+// runsOnSQLite says whether the scenario runs on SQLite as well.
+func runsOnSQLite(scenario string) bool { return !postgresOnly(scenario) }
+
+// envPostgresURL names the variable that gives the PostgreSQL server, as
+// for booty's tests, when -postgres-url does not.
+const envPostgresURL = "BOOTY_TEST_POSTGRES_URL"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -52,9 +67,12 @@ type options struct {
 	oversizeMB  int
 	flood       int
 	scenarios   []string
+	stores      []string
+	postgresURL string
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run runs the command with args; getenv reads the environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 2 && args[0] == baselineFlag {
 		if err := serveBaseline(ctx, args[1]); err != nil {
 			fmt.Fprintln(stderr, "bootybench baseline:", err)
@@ -62,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitMet
 	}
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitMet
@@ -75,21 +93,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBroken
 	}
 	defer b.close()
-	var verdicts []verdict
+	var (
+		verdicts []verdict
+		notes    []string
+	)
 	for _, name := range o.scenarios {
-		vs, err := b.scenario(name)(ctx)
-		verdicts = append(verdicts, vs...)
-		if err != nil {
-			fmt.Fprintf(stderr, "bootybench: %s: %v\n", name, err)
-			report(stdout, verdicts)
-			return exitBroken
+		for _, store := range o.stores {
+			if store == storeSQLite && postgresOnly(name) {
+				fmt.Fprintf(stdout, "\n== %s [%s]: skipped: two replicas need one shared PostgreSQL database\n", name, store)
+				continue
+			}
+			vs, err := b.scenario(name)(ctx, store)
+			for i := range vs {
+				vs[i].store = store
+			}
+			verdicts = append(verdicts, vs...)
+			if err != nil {
+				fmt.Fprintf(stderr, "bootybench: %s [%s]: %v\n", name, store, err)
+				report(stdout, verdicts, notes)
+				return exitBroken
+			}
+		}
+		if name == "throughput" {
+			if note, ok := storeRatio(b.throughputs); ok {
+				fmt.Fprintf(stdout, "  %s\n", note)
+				notes = append(notes, note)
+			}
 		}
 	}
-	return report(stdout, verdicts)
+	return report(stdout, verdicts, notes)
 }
 
-func parseFlags(args []string, stderr io.Writer) (options, error) {
-	var o options
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (o options, err error) {
 	fs := flag.NewFlagSet("bootybench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -109,6 +144,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.oversizeMB, "oversize-mb", 300, "size of the oversized GitHub answer in the memory run, MB")
 	fs.IntVar(&o.flood, "flood", 16, "1 MiB bodies of empty frames sent at once in the memory run")
 	only := fs.String("only", strings.Join(scenarioNames(), ","), "scenarios to run, comma-separated")
+	store := fs.String("store", storeSQLite, "store booty runs on: sqlite, postgres or both")
+	fs.StringVar(&o.postgresURL, "postgres-url", "",
+		"PostgreSQL server to create each scenario's database on, as a user allowed to create databases\n"+
+			"(default $"+envPostgresURL+"; when both are empty, a throwaway cluster is started with .ci/postgres.sh)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,6 +165,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, errors.New("unknown scenario")
 		}
 		o.scenarios = append(o.scenarios, s)
+	}
+	if o.stores, err = storesOf(*store); err != nil {
+		fmt.Fprintln(stderr, "bootybench:", err)
+		return o, err
+	}
+	if !slices.Contains(o.stores, storePostgres) && len(o.scenarios) > 0 && !slices.ContainsFunc(o.scenarios, runsOnSQLite) {
+		fmt.Fprintf(stderr, "bootybench: -only %s: these scenarios run on PostgreSQL only; add -store postgres or -store both\n", *only)
+		return o, errors.New("PostgreSQL scenarios without PostgreSQL")
+	}
+	if o.postgresURL == "" {
+		// Not the flag's default, which -h would print, password and all.
+		o.postgresURL = getenv(envPostgresURL)
 	}
 	if o.n < 1 || o.rate < 1 || o.problems < 1 || o.events < 1 || o.concurrency < 1 || o.oversizeMB < 1 || o.flood < 1 {
 		fmt.Fprintln(stderr, "bootybench: -n, -rate, -problems, -events, -c, -oversize-mb and -flood must be at least 1")

@@ -27,13 +27,14 @@ const maxRSS = 256 << 20
 // answer of oversizeMB to the issue create, and flood signed bodies of
 // about 1 MiB of empty stack frames sent at once. The baseline gets the
 // same flood, for the ratio.
-func (b *bench) memory(ctx context.Context) ([]verdict, error) {
-	fmt.Fprintf(b.out, "\n== memory: a %d MB GitHub answer; %d signed 1 MiB bodies of empty frames at once\n", b.o.oversizeMB, b.o.flood)
-	answer, err := b.oversizedAnswer(ctx)
+func (b *bench) memory(ctx context.Context, store string) ([]verdict, error) {
+	fmt.Fprintf(b.out, "\n== memory [%s]: a %d MB GitHub answer; %d signed 1 MiB bodies of empty frames at once\n",
+		store, b.o.oversizeMB, b.o.flood)
+	answer, err := b.oversizedAnswer(ctx, store)
 	if err != nil {
 		return nil, err
 	}
-	flood, err := b.emptyFrames(ctx)
+	flood, err := b.emptyFrames(ctx, store)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func mib(n uint64) string { return fmt.Sprintf("%.0f MB", float64(n)/(1<<20)) }
 // oversizedAnswer answers booty's first issue create with the real answer
 // padded to oversizeMB, the issue body being the padding: the worst a
 // broken proxy or a hostile GitHub Enterprise could send.
-func (b *bench) oversizedAnswer(ctx context.Context) (peak, error) {
+func (b *bench) oversizedAnswer(ctx context.Context, store string) (peak, error) {
 	var served atomic.Int64
 	var once sync.Once
 	pad := int64(b.o.oversizeMB) << 20
@@ -86,7 +87,7 @@ func (b *bench) oversizedAnswer(ctx context.Context) (peak, error) {
 			served.Store(n)
 		})
 	}
-	_, p, stop, err := b.bootyOnStandIn(ctx, "oversize", wrap)
+	_, p, stop, err := b.bootyOnStandIn(ctx, store, "oversize", wrap)
 	if err != nil {
 		return peak{}, err
 	}
@@ -167,7 +168,7 @@ func (r repeatReader) Read(p []byte) (int, error) {
 // emptyFrames sends flood signed bodies, each a fresh problem whose
 // stack trace is padded with empty frames ({}) up to booty's 1 MiB body
 // limit, all at once, to booty and then to the baseline.
-func (b *bench) emptyFrames(ctx context.Context) (peak, error) {
+func (b *bench) emptyFrames(ctx context.Context, store string) (peak, error) {
 	bodies := make([]request, b.o.flood)
 	frames := 0
 	for i := range bodies {
@@ -177,7 +178,7 @@ func (b *bench) emptyFrames(ctx context.Context) (peak, error) {
 		}
 		bodies[i], frames = signed(benchSecret, body, fmt.Sprintf("flood-%d", i)), n
 	}
-	_, p, stop, err := b.bootyOnStandIn(ctx, "flood", nil)
+	_, p, stop, err := b.bootyOnStandIn(ctx, store, "flood", nil)
 	if err != nil {
 		return peak{}, err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,8 +10,8 @@ import (
 
 // throughput delivers one problem n times from c connections, closed loop,
 // to the baseline and then to booty.
-func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
-	fmt.Fprintf(b.out, "\n== throughput: one problem delivered %d times (closed loop)\n", b.o.n)
+func (b *bench) throughput(ctx context.Context, store string) ([]verdict, error) {
+	fmt.Fprintf(b.out, "\n== throughput [%s]: one problem delivered %d times (closed loop)\n", store, b.o.n)
 	same := b.sameProblem(0, b.o.n)
 	base, err := b.startBaseline(ctx)
 	if err != nil {
@@ -22,7 +21,7 @@ func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
 	baseRes := closedLoop(ctx, b.client, base.URL, same, b.o.concurrency)
 	_ = base.Kill()
 
-	gh, p, stop, err := b.bootyOnStandIn(ctx, "throughput", nil)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, store, "throughput", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +34,7 @@ func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
 		return nil, err
 	}
 	ratio := bootyRes.rps() / baseRes.rps()
+	b.throughputs[store] = throughputFigures{booty: bootyRes.rps(), baseline: baseRes.rps()}
 	issues := len(gh.Issues())
 	return []verdict{
 		check(ratio >= 0.5, "throughput at least half the baseline's",
@@ -48,9 +48,9 @@ func (b *bench) throughput(ctx context.Context) ([]verdict, error) {
 
 // rate delivers one problem at a fixed rate, open loop, for the time to
 // answer under a steady load.
-func (b *bench) rate(ctx context.Context) ([]verdict, error) {
-	fmt.Fprintf(b.out, "\n== rate: one problem at %d requests/s for %v (open loop)\n", b.o.rate, b.o.rateFor)
-	gh, p, stop, err := b.bootyOnStandIn(ctx, "rate", nil)
+func (b *bench) rate(ctx context.Context, store string) ([]verdict, error) {
+	fmt.Fprintf(b.out, "\n== rate [%s]: one problem at %d requests/s for %v (open loop)\n", store, b.o.rate, b.o.rateFor)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, store, "rate", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +74,13 @@ func (b *bench) rate(ctx context.Context) ([]verdict, error) {
 
 // many delivers problems × events, closed loop, with write pacing lifted:
 // one issue per problem, and hardly a GitHub write more.
-func (b *bench) many(ctx context.Context) ([]verdict, error) {
-	fmt.Fprintf(b.out, "\n== many: %d problems × %d deliveries (closed loop, pacing lifted)\n", b.o.problems, b.o.events)
+func (b *bench) many(ctx context.Context, store string) ([]verdict, error) {
+	fmt.Fprintf(b.out, "\n== many [%s]: %d problems × %d deliveries (closed loop, pacing lifted)\n", store, b.o.problems, b.o.events)
 	many, err := b.manyProblems()
 	if err != nil {
 		return nil, err
 	}
-	gh, p, stop, err := b.bootyOnStandIn(ctx, "many", nil)
+	gh, p, stop, err := b.bootyOnStandIn(ctx, store, "many", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func (b *bench) many(ctx context.Context) ([]verdict, error) {
 }
 
 // crash is many with booty killed (SIGKILL) half-way through the
-// deliveries and restarted on the same file; the deliveries that got no
-// answer are sent again, as a retrying sender would.
-func (b *bench) crash(ctx context.Context) ([]verdict, error) {
-	fmt.Fprintf(b.out, "\n== crash: %d problems × %d deliveries, booty killed with SIGKILL half-way and restarted\n",
-		b.o.problems, b.o.events)
+// deliveries and restarted on the same database; the deliveries that got
+// no answer are sent again, as a retrying sender would.
+func (b *bench) crash(ctx context.Context, store string) ([]verdict, error) {
+	fmt.Fprintf(b.out, "\n== crash [%s]: %d problems × %d deliveries, booty killed with SIGKILL half-way and restarted\n",
+		store, b.o.problems, b.o.events)
 	many, err := b.manyProblems()
 	if err != nil {
 		return nil, err
@@ -119,8 +119,12 @@ func (b *bench) crash(ctx context.Context) ([]verdict, error) {
 		return nil, err
 	}
 	defer stopGH()
-	dbPath := filepath.Join(b.dir, "crash.db")
-	p, err := b.startBooty(ctx, ghURL, dbPath, "")
+	dbURL, drop, err := b.database(ctx, store, "crash")
+	if err != nil {
+		return nil, err
+	}
+	defer drop()
+	p, err := b.startBooty(ctx, ghURL, dbURL, "")
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +133,7 @@ func (b *bench) crash(ctx context.Context) ([]verdict, error) {
 	var sent atomic.Int64
 	var killOnce sync.Once
 	issuesAtKill := 0
-	res := closedLoopStatus(ctx, b.client, func() string { return p.URL }, many, b.o.concurrency, statuses, func() {
+	res := closedLoopStatus(ctx, b.client, func(int) string { return p.URL }, many, b.o.concurrency, statuses, func() {
 		if sent.Add(1) == int64(len(many)/2) {
 			killOnce.Do(func() {
 				_ = p.Kill()
@@ -144,7 +148,7 @@ func (b *bench) crash(ctx context.Context) ([]verdict, error) {
 			lost++
 		}
 	}
-	if p, err = b.startBooty(ctx, ghURL, dbPath, addr); err != nil {
+	if p, err = b.startBooty(ctx, ghURL, dbURL, addr); err != nil {
 		return nil, err
 	}
 	defer func() { _ = p.Kill() }()
@@ -156,7 +160,7 @@ func (b *bench) crash(ctx context.Context) ([]verdict, error) {
 	if _, err := waitJobsDone(ctx, p, 10*time.Minute); err != nil {
 		return nil, err
 	}
-	recorded, err := recordedRequests(ctx, dbPath)
+	recorded, err := recordedRequests(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
