@@ -166,3 +166,25 @@ func TestConcurrentFirstAlerts(t *testing.T) {
 		})
 	}
 }
+
+// TestPostgresPoolSize checks the pool booty opens unless the URL sizes it.
+func TestPostgresPoolSize(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	for _, tt := range []struct {
+		suffix string
+		want   int32
+	}{
+		{"", 16},
+		{"&pool_max_conns=5", 5},
+	} {
+		st, err := store.Open(t.Context(), url+tt.suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Pool().Config().MaxConns; got != tt.want {
+			t.Errorf("URL suffix %q: pool of %d, want %d", tt.suffix, got, tt.want)
+		}
+		st.Close()
+	}
+}

@@ -21,6 +21,12 @@ type pgStore struct {
 	driver riverdriver.Driver[pgx.Tx]
 }
 
+// defaultPoolSize is the pool's size unless the URL sets pool_max_conns.
+// pgxpool's own default, max(4, CPUs), is too small for booty: River keeps
+// one connection for LISTEN and its producer, elector and workers take
+// more, and every delivery waits for a connection of its own.
+const defaultPoolSize = 16
+
 // maxTxAttempts bounds how often Transact runs fn again after meeting a
 // concurrent transaction. Each retry follows a commit by the other side, so
 // a handful is plenty for any number of replicas.
@@ -31,6 +37,9 @@ func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) erro
 	if err != nil {
 		// pgx quotes the whole string, password included, in some errors.
 		return fmt.Errorf("open store: bad postgres URL: %s", redactDSNError(err, dsn))
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolSize
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
