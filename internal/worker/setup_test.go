@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/store"
+	"booty/internal/storetest"
 	"booty/internal/worker"
 )
 
@@ -99,6 +99,8 @@ type setupOpts struct {
 	github func(*githubtest.Options)
 	// timeout is the GitHub client's; 0 means 10 s.
 	timeout time.Duration
+	// backend is the store's; the zero value is SQLite.
+	backend storetest.Backend
 }
 
 // setup starts a worker over a fresh store and stand-in, stopped when the
@@ -121,7 +123,11 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		failures: &failures{},
 		pipeline: alert.NewPipeline(alert.SeverityError, o.cooldown),
 	}
-	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "booty.db"))
+	url := storetest.SQLiteURL(t)
+	if o.backend.Name != "" {
+		url = o.backend.URL(t)
+	}
+	st, err := store.Open(t.Context(), url)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -321,15 +327,13 @@ func (b *bundle) waitErrors(t *testing.T, id int64, n int) *rivertype.JobRow {
 func (b *bundle) tick(t *testing.T) {
 	t.Helper()
 	var next time.Time
-	err := b.st.DB().QueryRowContext(t.Context(),
-		`SELECT min(scheduled_at) FROM river_job WHERE state IN ('available', 'retryable', 'scheduled')`).Scan(&nullTime{&next})
-	if err != nil {
-		t.Fatalf("next due job: %v", err)
-	}
+	storetest.QueryRow(t, b.st, `SELECT min(scheduled_at) FROM river_job WHERE state IN ('available', 'retryable', 'scheduled')`,
+		nil, &nullTime{&next})
 	b.clock.AdvanceTo(next)
 }
 
-// nullTime scans River's scheduled_at (SQLite text) or NULL.
+// nullTime scans River's scheduled_at (SQLite text, a PostgreSQL
+// timestamptz) or NULL.
 type nullTime struct{ t *time.Time }
 
 func (n *nullTime) Scan(v any) error {

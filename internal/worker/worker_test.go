@@ -15,6 +15,7 @@ import (
 	"booty/internal/alert"
 	"booty/internal/github"
 	"booty/internal/githubtest"
+	"booty/internal/storetest"
 	"booty/internal/worker"
 )
 
@@ -698,7 +699,9 @@ func TestJobsWithNothingToDo(t *testing.T) {
 
 // TestOrphanFindsItsIssue restarts after a crash in the middle of a create:
 // the issue exists at GitHub, the job is still marked running. Requeued, the
-// job finds the issue by its marker instead of filing a second one.
+// job finds the issue by its marker instead of filing a second one. SQLite
+// only: RequeueOrphans is its restart's; on PostgreSQL River's rescuer hands
+// a dead replica's jobs over (cmd/booty's TestReplicas).
 func TestOrphanFindsItsIssue(t *testing.T) {
 	t.Parallel()
 	key := "sentry:4820"
@@ -712,9 +715,7 @@ func TestOrphanFindsItsIssue(t *testing.T) {
 	ctx := t.Context()
 	_, id := b.accept(t, newAlert(key, "ev1"))
 	// What a crash mid-call leaves: the attempt taken, the job running.
-	if _, err := b.st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id); err != nil {
-		t.Fatalf("mark the job running: %v", err)
-	}
+	storetest.Exec(t, b.st, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id)
 	n, err := b.st.RequeueOrphans(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("RequeueOrphans: got %d, %v, want 1, nil", n, err)
