@@ -103,6 +103,26 @@ type setupOpts struct {
 	backend storetest.Backend
 }
 
+// eachBackend runs test once per store backend, in parallel subtests named
+// after them.
+//
+// Only the tests where the worker meets the store run over both: every
+// exactness test (exactness_test.go), and those that create, comment on,
+// reopen, file again, park, drop and retry, which read and write problems
+// and River's unique and parked jobs. The others (labels, rate limits,
+// outages, dry runs, the orphan's SQLite requeue) stay on SQLite: they use
+// the store no differently, and the whole suite over PostgreSQL as well
+// made `go test -race` of this package about half as long again.
+func eachBackend(t *testing.T, test func(t *testing.T, backend storetest.Backend)) {
+	t.Helper()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
+}
+
 // setup starts a worker over a fresh store and stand-in, stopped when the
 // test ends.
 func setup(t *testing.T, o setupOpts) *bundle {
