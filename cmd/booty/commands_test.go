@@ -34,9 +34,9 @@ func TestCheckConfig(t *testing.T) {
 		}, 1, []string{"TARGET_REPO_URL", "OBSV_MIN_SEVERITY", "BOOTY_DATABASE_URL"}},
 		{"good", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "TARGET_REPO_URL": "acme/shop", "BOOTY_DRY_RUN": "true"},
 			0, []string{"configuration ok", "acme/shop", "dry run", "OBSV_COOLDOWN_HOURS", "(set, hidden)"}},
-		// What serve used to reject or misread after check-config passed it.
 		{"postgres", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
-			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 1, []string{"BOOTY_DATABASE_URL: PostgreSQL is not supported yet"}},
+			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 0, []string{"configuration ok", "store postgres://booty:xxxxx@db/booty"}},
+		// What serve used to reject or misread after check-config passed it.
 		{"missing database directory", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
 			"BOOTY_DATABASE_URL": "sqlite:/nonexistent/dir/x.db"}, 1, []string{"BOOTY_DATABASE_URL: the directory /nonexistent/dir"}},
 		{"repository on another host", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t",
