@@ -35,7 +35,7 @@ func TestCheckConfig(t *testing.T) {
 		{"good", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "TARGET_REPO_URL": "acme/shop", "BOOTY_DRY_RUN": "true"},
 			0, []string{"configuration ok", "acme/shop", "dry run", "OBSV_COOLDOWN_HOURS", "(set, hidden)"}},
 		{"postgres", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
-			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 0, []string{"store postgres://booty:xxxxx@db/booty"}},
+			"BOOTY_DATABASE_URL": "postgres://booty:pw@db/booty"}, 0, []string{"configuration ok", "store postgres://booty:xxxxx@db/booty"}},
 		{"postgres without a host", map[string]string{"SENTRY_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "TARGET_REPO_URL": "acme/shop",
 			"BOOTY_DATABASE_URL": "postgres:///booty"}, 1, []string{"BOOTY_DATABASE_URL: names no host"}},
 		// What serve used to reject or misread after check-config passed it.

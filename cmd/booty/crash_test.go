@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"database/sql"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,15 +13,20 @@ import (
 
 	"booty/internal/githubtest"
 	"booty/internal/sentry"
+	"booty/internal/store"
+	"booty/internal/storetest"
+	"booty/internal/worker"
 )
 
-func bootyEnv(gh *githubtest.Server, dbPath string) []string {
+// bootyEnv is the environment of a booty serving on the database dbURL
+// names, against gh.
+func bootyEnv(gh *githubtest.Server, dbURL string) []string {
 	return []string{
 		"SENTRY_WEBHOOK_SECRET=" + testSecret,
 		"GITHUB_TOKEN=" + testToken,
 		"TARGET_REPO_URL=acme/shop",
 		"GITHUB_API_URL=" + gh.URL,
-		"BOOTY_DATABASE_URL=sqlite:" + dbPath,
+		"BOOTY_DATABASE_URL=" + dbURL,
 		"GITHUB_WRITES_PER_MINUTE=100000",
 		"GITHUB_WRITES_PER_HOUR=1000000",
 		"GITHUB_WRITE_INTERVAL=0",
@@ -70,29 +73,19 @@ func send(url string, d delivery) int {
 	return resp.StatusCode
 }
 
-// recordedRequests returns the request ids booty recorded.
-func recordedRequests(t *testing.T, dbPath string) map[string]bool {
+// recordedRequests returns the request ids booty recorded in the database
+// dbURL names, opened as the operator commands open it, beside whatever
+// booty serves it.
+func recordedRequests(t *testing.T, dbURL string) map[string]bool {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro&_pragma=busy_timeout(10000)")
+	st, err := store.OpenWith(t.Context(), dbURL, store.Options{Access: store.Operate, KeepSchema: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT request_id FROM booty_deliveries`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
+	defer st.Close()
 	got := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
+	for _, id := range storetest.Strings(t, st, `SELECT request_id FROM booty_deliveries`) {
 		got[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return got
 }
@@ -120,98 +113,111 @@ func checkOneIssueEach(t *testing.T, gh *githubtest.Server, problems int) {
 	}
 }
 
+// jobsDoneAfterKill bounds the wait for a booty restarted after a kill -9
+// on the database dbURL names to finish every job. On SQLite the restart
+// requeues the jobs the kill cut off; on PostgreSQL another replica may be
+// running them, so they wait for River's rescuer.
+func jobsDoneAfterKill(dbURL string) time.Duration {
+	if strings.HasPrefix(dbURL, "postgres") {
+		return worker.RescueAfter + time.Minute + 30*time.Second
+	}
+	return time.Minute
+}
+
 // TestCrashRecovery kills booty with SIGKILL while deliveries stream in,
 // restarts it, and checks that every answered delivery was kept and every
 // problem has exactly one issue.
 func TestCrashRecovery(t *testing.T) {
 	t.Parallel()
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	env := bootyEnv(gh, dbPath)
-	addr := freeAddr(t)
-	p := startBooty(t, env, addr)
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+		env := bootyEnv(gh, dbURL)
+		addr := freeAddr(t)
+		p := startBooty(t, env, addr)
 
-	const problems, events = 40, 5
-	ds := deliveries(t, problems, events)
-	status := make([]int, len(ds))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				status[i] = send(p.url, ds[i])
+		const problems, events = 40, 5
+		ds := deliveries(t, problems, events)
+		status := make([]int, len(ds))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					status[i] = send(p.url, ds[i])
+				}
+			}()
+		}
+		for i := range ds {
+			if i == len(ds)/2 {
+				p.kill()
 			}
-		}()
-	}
-	for i := range ds {
-		if i == len(ds)/2 {
-			p.kill()
+			next <- i
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		close(next)
+		wg.Wait()
 
-	answered := 0
-	for _, s := range status {
-		if s != 0 {
-			answered++
+		answered := 0
+		for _, s := range status {
+			if s != 0 {
+				answered++
+			}
 		}
-	}
-	if answered == 0 || answered == len(ds) {
-		t.Fatalf("%d of %d deliveries answered; the kill should have cut the stream", answered, len(ds))
-	}
+		if answered == 0 || answered == len(ds) {
+			t.Fatalf("%d of %d deliveries answered; the kill should have cut the stream", answered, len(ds))
+		}
 
-	p = startBooty(t, env, addr)
-	for i, d := range ds {
-		if status[i] == 0 {
-			status[i] = send(p.url, d)
+		p = startBooty(t, env, addr)
+		for i, d := range ds {
+			if status[i] == 0 {
+				status[i] = send(p.url, d)
+			}
 		}
-	}
-	// Every delivery is answered, so every job is on disk: once none is
-	// left to run, no duplicate can still be on its way.
-	waitJobsDone(t, p, time.Minute)
-	checkOneIssueEach(t, gh, problems)
+		// Every delivery is answered, so every job is on disk: once none is
+		// left to run, no duplicate can still be on its way.
+		waitJobsDone(t, p, jobsDoneAfterKill(dbURL))
+		checkOneIssueEach(t, gh, problems)
 
-	recorded := recordedRequests(t, dbPath)
-	for i, d := range ds {
-		if status[i]/100 == 2 && !recorded[d.requestID] {
-			t.Errorf("delivery %s was answered %d but is not in the store", d.requestID, status[i])
+		recorded := recordedRequests(t, dbURL)
+		for i, d := range ds {
+			if status[i]/100 == 2 && !recorded[d.requestID] {
+				t.Errorf("delivery %s was answered %d but is not in the store", d.requestID, status[i])
+			}
 		}
-	}
+	})
 }
 
 // TestGitHubDownThenUp accepts alerts while GitHub is down, survives a
 // crash in the meantime, and files them once GitHub is back.
 func TestGitHubDownThenUp(t *testing.T) {
 	t.Parallel()
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	env := bootyEnv(gh, dbPath)
-	addr := freeAddr(t)
-	p := startBooty(t, env, addr)
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+		env := bootyEnv(gh, dbURL)
+		addr := freeAddr(t)
+		p := startBooty(t, env, addr)
 
-	gh.SetDown(true)
-	const problems = 5
-	for _, d := range deliveries(t, problems, 1) {
-		if got := send(p.url, d); got != http.StatusAccepted {
-			t.Fatalf("delivery while GitHub is down: %d, want 202", got)
+		gh.SetDown(true)
+		const problems = 5
+		for _, d := range deliveries(t, problems, 1) {
+			if got := send(p.url, d); got != http.StatusAccepted {
+				t.Fatalf("delivery while GitHub is down: %d, want 202", got)
+			}
 		}
-	}
-	// The worker is retrying against a GitHub that answers 503.
-	waitFor(t, 10*time.Second, "GitHub calls to fail", func() bool { return gh.Count("", "/repos/acme/shop/...") > 0 })
-	if n := len(gh.Issues()); n != 0 {
-		t.Fatalf("%d issues while GitHub is down", n)
-	}
+		// The worker is retrying against a GitHub that answers 503.
+		waitFor(t, 10*time.Second, "GitHub calls to fail", func() bool { return gh.Count("", "/repos/acme/shop/...") > 0 })
+		if n := len(gh.Issues()); n != 0 {
+			t.Fatalf("%d issues while GitHub is down", n)
+		}
 
-	p.kill()
-	p = startBooty(t, env, addr)
-	gh.SetDown(false)
-	waitJobsDone(t, p, time.Minute)
-	checkOneIssueEach(t, gh, problems)
-	if strings.Contains(p.logs.String(), testToken) || strings.Contains(p.logs.String(), testSecret) {
-		t.Error("a secret reached booty's log")
-	}
+		p.kill()
+		p = startBooty(t, env, addr)
+		gh.SetDown(false)
+		waitJobsDone(t, p, jobsDoneAfterKill(dbURL))
+		checkOneIssueEach(t, gh, problems)
+		if strings.Contains(p.logs.String(), testToken) || strings.Contains(p.logs.String(), testSecret) {
+			t.Error("a secret reached booty's log")
+		}
+	})
 }

@@ -28,7 +28,7 @@ import (
 )
 
 // bundle is booty booted in-process against a GitHub stand-in and a real
-// SQLite file.
+// store.
 type bundle struct {
 	url  string
 	gh   *githubtest.Server
@@ -36,6 +36,10 @@ type bundle struct {
 	logs *logtest.Buffer
 }
 
+// setup boots booty with env over the defaults: a new SQLite file unless
+// env names a BOOTY_DATABASE_URL. The tests of what flows through the store
+// run over both backends (eachBackend); those of HTTP and process concerns
+// keep the default.
 func setup(t *testing.T, env map[string]string) *bundle {
 	t.Helper()
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
@@ -76,67 +80,69 @@ func setup(t *testing.T, env map[string]string) *bundle {
 
 func TestWebhookAnswers(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{"BOOTY_MAX_BODY_BYTES": "65536"})
-	vue := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
-	docs := fixture(t, "event_alert.triggered.json")
-	warning := bytes.Replace(withEvent(t, docs, "777", ""), []byte(`"level":"error"`), []byte(`"level":"warning"`), 1)
-	sample := bytes.Replace(withEvent(t, docs, "778", ""), []byte(`["handled","no"]`), []byte(`["sample_event","yes"]`), 1)
-	resolved := bytes.Replace(withEvent(t, docs, "779", ""), []byte(`"action":"triggered"`), []byte(`"action":"resolved"`), 1)
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		b := setup(t, map[string]string{"BOOTY_DATABASE_URL": dbURL, "BOOTY_MAX_BODY_BYTES": "65536"})
+		vue := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+		docs := fixture(t, "event_alert.triggered.json")
+		warning := bytes.Replace(withEvent(t, docs, "777", ""), []byte(`"level":"error"`), []byte(`"level":"warning"`), 1)
+		sample := bytes.Replace(withEvent(t, docs, "778", ""), []byte(`["handled","no"]`), []byte(`["sample_event","yes"]`), 1)
+		resolved := bytes.Replace(withEvent(t, docs, "779", ""), []byte(`"action":"triggered"`), []byte(`"action":"resolved"`), 1)
 
-	tests := []struct {
-		name       string
-		resource   string
-		body       []byte
-		secret     string
-		wantStatus int
-		wantField  string // decision, reason or error
-	}{
-		{"no signature", "event_alert", vue, "", 401, "invalid_signature"},
-		{"wrong secret", "event_alert", vue, "not-the-secret", 401, "invalid_signature"},
-		{"too large", "event_alert", bytes.Repeat([]byte(" "), 70000), testSecret, 413, "body_too_large"},
-		{"not JSON", "event_alert", []byte("{not json"), testSecret, 422, "invalid_payload"},
-		{"no event", "event_alert", []byte(`{"action":"triggered","data":{}}`), testSecret, 422, "invalid_payload"},
-		{"first alert", "event_alert", vue, testSecret, 202, "create"},
-		{"same event again", "event_alert", vue, testSecret, 200, "duplicate"},
-		{"new event within cooldown", "event_alert", withEvent(t, vue, "", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), testSecret, 200, "cooldown"},
-		{"below threshold", "event_alert", warning, testSecret, 200, "below_threshold"},
-		{"sample event", "event_alert", sample, testSecret, 200, "sample_event"},
-		{"not triggered", "event_alert", resolved, testSecret, 200, "not_triggered"},
-		{"issue resource", "issue", fixture(t, "issue.created.json"), testSecret, 200, "not_event_alert"},
-		{"metric alert", "metric_alert", fixture(t, "metric_alert.critical.json"), testSecret, 200, "not_event_alert"},
-		{"error resource", "error", fixture(t, "error.created.json"), testSecret, 200, "not_event_alert"},
-		{"installation", "installation", fixture(t, "installation.created.json"), testSecret, 200, "not_event_alert"},
-		{"comment", "comment", fixture(t, "comment.created.json"), testSecret, 200, "not_event_alert"},
-		{"seer", "seer", fixture(t, "seer.root_cause_completed.json"), testSecret, 200, "not_event_alert"},
-		{"unknown resource", "brand_new_thing", []byte(`{"action":"happened","data":{}}`), testSecret, 200, "not_event_alert"},
-	}
-	// Sequential: later rows depend on the state earlier ones leave.
-	for _, tt := range tests {
-		got := deliver(t, b.url, tt.resource, tt.body, tt.secret)
-		field := got.Decision + got.Reason + got.ErrCode
-		if got.Status != tt.wantStatus || field != tt.wantField {
-			t.Errorf("%s: got %d %s, want %d %s", tt.name, got.Status, got.RawBody, tt.wantStatus, tt.wantField)
+		tests := []struct {
+			name       string
+			resource   string
+			body       []byte
+			secret     string
+			wantStatus int
+			wantField  string // decision, reason or error
+		}{
+			{"no signature", "event_alert", vue, "", 401, "invalid_signature"},
+			{"wrong secret", "event_alert", vue, "not-the-secret", 401, "invalid_signature"},
+			{"too large", "event_alert", bytes.Repeat([]byte(" "), 70000), testSecret, 413, "body_too_large"},
+			{"not JSON", "event_alert", []byte("{not json"), testSecret, 422, "invalid_payload"},
+			{"no event", "event_alert", []byte(`{"action":"triggered","data":{}}`), testSecret, 422, "invalid_payload"},
+			{"first alert", "event_alert", vue, testSecret, 202, "create"},
+			{"same event again", "event_alert", vue, testSecret, 200, "duplicate"},
+			{"new event within cooldown", "event_alert", withEvent(t, vue, "", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), testSecret, 200, "cooldown"},
+			{"below threshold", "event_alert", warning, testSecret, 200, "below_threshold"},
+			{"sample event", "event_alert", sample, testSecret, 200, "sample_event"},
+			{"not triggered", "event_alert", resolved, testSecret, 200, "not_triggered"},
+			{"issue resource", "issue", fixture(t, "issue.created.json"), testSecret, 200, "not_event_alert"},
+			{"metric alert", "metric_alert", fixture(t, "metric_alert.critical.json"), testSecret, 200, "not_event_alert"},
+			{"error resource", "error", fixture(t, "error.created.json"), testSecret, 200, "not_event_alert"},
+			{"installation", "installation", fixture(t, "installation.created.json"), testSecret, 200, "not_event_alert"},
+			{"comment", "comment", fixture(t, "comment.created.json"), testSecret, 200, "not_event_alert"},
+			{"seer", "seer", fixture(t, "seer.root_cause_completed.json"), testSecret, 200, "not_event_alert"},
+			{"unknown resource", "brand_new_thing", []byte(`{"action":"happened","data":{}}`), testSecret, 200, "not_event_alert"},
 		}
-	}
+		// Sequential: later rows depend on the state earlier ones leave.
+		for _, tt := range tests {
+			got := deliver(t, b.url, tt.resource, tt.body, tt.secret)
+			field := got.Decision + got.Reason + got.ErrCode
+			if got.Status != tt.wantStatus || field != tt.wantField {
+				t.Errorf("%s: got %d %s, want %d %s", tt.name, got.Status, got.RawBody, tt.wantStatus, tt.wantField)
+			}
+		}
 
-	waitFor(t, 10*time.Second, "the issue", func() bool { return len(b.gh.Issues()) == 1 })
-	is := b.gh.Issues()[0]
-	if !strings.Contains(is.Body, "<!-- booty:problem=sentry:4214010673 -->") {
-		t.Errorf("issue body lacks the problem marker:\n%s", is.Body)
-	}
-	if len(is.Labels) != 1 || is.Labels[0] != "agent:builder" {
-		t.Errorf("labels = %v, want [agent:builder]", is.Labels)
-	}
-	// GitHub renders no mention inside code, where booty puts the
-	// payload's text (in spans of one or two backticks here); outside
-	// code it must not appear.
-	codeSpan := regexp.MustCompile("``[^`](?:[^`]|`[^`])*?``|`[^`]+`")
-	if outside := codeSpan.ReplaceAllString(is.Body, ""); strings.Contains(outside, "@sentry/vue") {
-		t.Errorf("issue body can ping @sentry/vue:\n%s", is.Body)
-	}
-	if strings.Contains(b.logs.String(), testSecret) || strings.Contains(b.logs.String(), testToken) {
-		t.Error("a secret reached the log")
-	}
+		waitFor(t, 10*time.Second, "the issue", func() bool { return len(b.gh.Issues()) == 1 })
+		is := b.gh.Issues()[0]
+		if !strings.Contains(is.Body, "<!-- booty:problem=sentry:4214010673 -->") {
+			t.Errorf("issue body lacks the problem marker:\n%s", is.Body)
+		}
+		if len(is.Labels) != 1 || is.Labels[0] != "agent:builder" {
+			t.Errorf("labels = %v, want [agent:builder]", is.Labels)
+		}
+		// GitHub renders no mention inside code, where booty puts the
+		// payload's text (in spans of one or two backticks here); outside
+		// code it must not appear.
+		codeSpan := regexp.MustCompile("``[^`](?:[^`]|`[^`])*?``|`[^`]+`")
+		if outside := codeSpan.ReplaceAllString(is.Body, ""); strings.Contains(outside, "@sentry/vue") {
+			t.Errorf("issue body can ping @sentry/vue:\n%s", is.Body)
+		}
+		if strings.Contains(b.logs.String(), testSecret) || strings.Contains(b.logs.String(), testToken) {
+			t.Error("a secret reached the log")
+		}
+	})
 }
 
 func TestSignatureHeaderIsCaseInsensitive(t *testing.T) {
@@ -153,77 +159,81 @@ func TestSignatureHeaderIsCaseInsensitive(t *testing.T) {
 
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
-	// No cooldown: every new event after the issue exists writes to it.
-	b := setup(t, map[string]string{"OBSV_COOLDOWN_HOURS": "0"})
-	docs := fixture(t, "event_alert.triggered.json")
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		// No cooldown: every new event after the issue exists writes to it.
+		b := setup(t, map[string]string{"BOOTY_DATABASE_URL": dbURL, "OBSV_COOLDOWN_HOURS": "0"})
+		docs := fixture(t, "event_alert.triggered.json")
 
-	if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e1"), testSecret); got.Decision != "create" {
-		t.Fatalf("first alert: %s", got.RawBody)
-	}
-	waitFor(t, 10*time.Second, "the issue number in the store", func() bool {
-		p, err := b.app.store.Problem(context.Background(), "sentry:1117540176")
-		return err == nil && p.IssueNumber == 1
+		if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e1"), testSecret); got.Decision != "create" {
+			t.Fatalf("first alert: %s", got.RawBody)
+		}
+		waitFor(t, 10*time.Second, "the issue number in the store", func() bool {
+			p, err := b.app.store.Problem(context.Background(), "sentry:1117540176")
+			return err == nil && p.IssueNumber == 1
+		})
+
+		if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e2"), testSecret); got.Decision != "comment" {
+			t.Fatalf("second event after cooldown: %s", got.RawBody)
+		}
+		waitFor(t, 10*time.Second, "a comment", func() bool { return len(b.gh.Issues()[0].Comments) == 1 })
+
+		// A person closes the issue; the problem comes back: a regression.
+		if err := b.gh.CloseIssue(1); err != nil {
+			t.Fatal(err)
+		}
+		// An old event (the fixture's own time, before the close) is no
+		// regression; a new one is.
+		if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e2b"), testSecret); got.Status/100 != 2 {
+			t.Fatalf("old event after the close: %s", got.RawBody)
+		}
+		deliver(t, b.url, "event_alert", withEventAt(t, docs, "", "e3", time.Now().Add(time.Minute)), testSecret)
+		waitFor(t, 10*time.Second, "the reopen", func() bool {
+			is := b.gh.Issues()[0]
+			return is.State == "open" && len(is.Comments) == 2
+		})
+		if n := len(b.gh.Issues()); n != 1 {
+			t.Errorf("issues = %d, want 1", n)
+		}
+		if c := b.gh.Issues()[0].Comments[1]; !strings.Contains(strings.ToLower(c), "regress") && !strings.Contains(strings.ToLower(c), "reopen") {
+			t.Errorf("regression comment does not say so:\n%s", c)
+		}
 	})
-
-	if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e2"), testSecret); got.Decision != "comment" {
-		t.Fatalf("second event after cooldown: %s", got.RawBody)
-	}
-	waitFor(t, 10*time.Second, "a comment", func() bool { return len(b.gh.Issues()[0].Comments) == 1 })
-
-	// A person closes the issue; the problem comes back: a regression.
-	if err := b.gh.CloseIssue(1); err != nil {
-		t.Fatal(err)
-	}
-	// An old event (the fixture's own time, before the close) is no
-	// regression; a new one is.
-	if got := deliver(t, b.url, "event_alert", withEvent(t, docs, "", "e2b"), testSecret); got.Status/100 != 2 {
-		t.Fatalf("old event after the close: %s", got.RawBody)
-	}
-	deliver(t, b.url, "event_alert", withEventAt(t, docs, "", "e3", time.Now().Add(time.Minute)), testSecret)
-	waitFor(t, 10*time.Second, "the reopen", func() bool {
-		is := b.gh.Issues()[0]
-		return is.State == "open" && len(is.Comments) == 2
-	})
-	if n := len(b.gh.Issues()); n != 1 {
-		t.Errorf("issues = %d, want 1", n)
-	}
-	if c := b.gh.Issues()[0].Comments[1]; !strings.Contains(strings.ToLower(c), "regress") && !strings.Contains(strings.ToLower(c), "reopen") {
-		t.Errorf("regression comment does not say so:\n%s", c)
-	}
 }
 
 func TestHealth(t *testing.T) {
 	t.Parallel()
-	b := setup(t, map[string]string{"SENTRY_RELEASE": "abc123", "SENTRY_ENVIRONMENT": "staging"})
-	resp, err := http.Get(b.url + "/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("health: %d %s", resp.StatusCode, raw)
-	}
-	for _, want := range []string{`"release":"abc123"`, `"environment":"staging"`, `"store":"ok"`, `"parked_jobs":0`} {
-		if !strings.Contains(string(raw), want) {
-			t.Errorf("health %s lacks %s", raw, want)
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		b := setup(t, map[string]string{"BOOTY_DATABASE_URL": dbURL, "SENTRY_RELEASE": "abc123", "SENTRY_ENVIRONMENT": "staging"})
+		resp, err := http.Get(b.url + "/health")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("health: %d %s", resp.StatusCode, raw)
+		}
+		for _, want := range []string{`"release":"abc123"`, `"environment":"staging"`, `"store":"ok"`, `"parked_jobs":0`} {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("health %s lacks %s", raw, want)
+			}
+		}
 
-	// With the store gone, health and the webhook answer 503.
-	b.app.store.Close()
-	resp, err = http.Get(b.url + "/health")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("health with the store closed: %d, want 503", resp.StatusCode)
-	}
-	got := deliver(t, b.url, "event_alert", fixture(t, "event_alert.triggered.json"), testSecret)
-	if got.Status != http.StatusServiceUnavailable || got.ErrCode != "unavailable" {
-		t.Errorf("webhook with the store closed: %d %s, want 503 unavailable", got.Status, got.RawBody)
-	}
+		// With the store gone, health and the webhook answer 503.
+		b.app.store.Close()
+		resp, err = http.Get(b.url + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("health with the store closed: %d, want 503", resp.StatusCode)
+		}
+		got := deliver(t, b.url, "event_alert", fixture(t, "event_alert.triggered.json"), testSecret)
+		if got.Status != http.StatusServiceUnavailable || got.ErrCode != "unavailable" {
+			t.Errorf("webhook with the store closed: %d %s, want 503 unavailable", got.Status, got.RawBody)
+		}
+	})
 }
 
 // failingListener accepts nothing: its Accept fails at once, as when the
@@ -382,77 +392,78 @@ func startActivated(t *testing.T, env []string, sock *os.File, url string) *proc
 // and Sentry does not retry.
 func TestRestartUnderLoadLosesNothing(t *testing.T) {
 	t.Parallel()
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	env := append(bootyEnv(gh, dbPath), "BOOTY_LISTEN="+freeAddr(t)) // must not be used
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+		env := append(bootyEnv(gh, dbURL), "BOOTY_LISTEN="+freeAddr(t)) // must not be used
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sock, err := ln.(*net.TCPListener).File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
-	url := "http://" + ln.Addr().String()
-	p := startActivated(t, env, sock, url)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		sock, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sock.Close()
+		url := "http://" + ln.Addr().String()
+		p := startActivated(t, env, sock, url)
 
-	const problems, events, restarts = 20, 10, 2
-	ds := deliveries(t, problems, events)
-	status := make([]int, len(ds))
-	errs := make([]error, len(ds))
-	// A new connection per delivery, as a restart must not refuse them.
-	// (A request sent on a kept-alive connection just as the old booty
-	// closes it can fail in any HTTP/1.1 server; see docs/deploy.md.)
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	var sent atomic.Int64
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 4; w++ {
-		wg.Go(func() {
-			for i := range next {
-				status[i], errs[i] = post(client, url, ds[i])
-				sent.Add(1)
+		const problems, events, restarts = 20, 10, 2
+		ds := deliveries(t, problems, events)
+		status := make([]int, len(ds))
+		errs := make([]error, len(ds))
+		// A new connection per delivery, as a restart must not refuse them.
+		// (A request sent on a kept-alive connection just as the old booty
+		// closes it can fail in any HTTP/1.1 server; see docs/deploy.md.)
+		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		var sent atomic.Int64
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < 4; w++ {
+			wg.Go(func() {
+				for i := range next {
+					status[i], errs[i] = post(client, url, ds[i])
+					sent.Add(1)
+				}
+			})
+		}
+		feed := make(chan struct{})
+		go func() {
+			defer close(feed)
+			for i := range ds {
+				next <- i
 			}
-		})
-	}
-	feed := make(chan struct{})
-	go func() {
-		defer close(feed)
-		for i := range ds {
-			next <- i
+			close(next)
+		}()
+		for r := 1; r <= restarts; r++ {
+			// Restart once a share of the stream has been answered, while the
+			// rest keeps coming.
+			waitFor(t, 30*time.Second, "deliveries to be answered", func() bool {
+				return sent.Load() >= int64(len(ds)*r/(restarts+1))
+			})
+			p.stop(t)
+			p = startActivated(t, env, sock, url)
 		}
-		close(next)
-	}()
-	for r := 1; r <= restarts; r++ {
-		// Restart once a share of the stream has been answered, while the
-		// rest keeps coming.
-		waitFor(t, 30*time.Second, "deliveries to be answered", func() bool {
-			return sent.Load() >= int64(len(ds)*r/(restarts+1))
-		})
-		p.stop(t)
-		p = startActivated(t, env, sock, url)
-	}
-	<-feed
-	wg.Wait()
+		<-feed
+		wg.Wait()
 
-	for i, d := range ds {
-		if status[i]/100 != 2 {
-			t.Errorf("delivery %s: status %d, error %v; want an answer", d.requestID, status[i], errs[i])
+		for i, d := range ds {
+			if status[i]/100 != 2 {
+				t.Errorf("delivery %s: status %d, error %v; want an answer", d.requestID, status[i], errs[i])
+			}
 		}
-	}
-	if got := strings.Count(p.logs.String(), "booty serving"); got != 1 {
-		t.Errorf("the last booty logged %d starts, want 1", got)
-	}
-	recorded := recordedRequests(t, dbPath)
-	for _, d := range ds {
-		if !recorded[d.requestID] {
-			t.Errorf("delivery %s was answered but is not in the store", d.requestID)
+		if got := strings.Count(p.logs.String(), "booty serving"); got != 1 {
+			t.Errorf("the last booty logged %d starts, want 1", got)
 		}
-	}
-	p.stop(t)
+		recorded := recordedRequests(t, dbURL)
+		for _, d := range ds {
+			if !recorded[d.requestID] {
+				t.Errorf("delivery %s was answered but is not in the store", d.requestID)
+			}
+		}
+		p.stop(t)
+	})
 }
 
 // post sends d with client and returns the status, or the error when no

@@ -14,6 +14,7 @@ import (
 	"booty/internal/logtest"
 	"booty/internal/proctest"
 	"booty/internal/sentry"
+	"booty/internal/storetest"
 )
 
 // binary is booty built once for the tests that run it as a process,
@@ -187,6 +188,18 @@ func do(t testing.TB, req *http.Request) answer {
 	a.Reason, _ = a.Body["reason"].(string)
 	a.ErrCode, _ = a.Body["error"].(string)
 	return a
+}
+
+// eachBackend runs test once per store backend, in parallel subtests named
+// after them, with the BOOTY_DATABASE_URL of a new, empty database.
+func eachBackend(t *testing.T, test func(t *testing.T, dbURL string)) {
+	t.Helper()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b.URL(t))
+		})
+	}
 }
 
 // waitFor checks cond every 20 ms until it holds, and fails the test if

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,18 +14,7 @@ import (
 	"booty/internal/worker"
 )
 
-// replicaEnv is bootyEnv on a PostgreSQL database.
-func replicaEnv(gh *githubtest.Server, dbURL string) []string {
-	env := bootyEnv(gh, "unused")
-	for i, kv := range env {
-		if strings.HasPrefix(kv, "BOOTY_DATABASE_URL=") {
-			env[i] = "BOOTY_DATABASE_URL=" + dbURL
-		}
-	}
-	return env
-}
-
-// pgQuery runs query on the test database and returns its single int.
+// pgCount runs query on the test database and returns its single int.
 func pgCount(t *testing.T, dbURL, query string, args ...any) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -41,30 +29,6 @@ func pgCount(t *testing.T, dbURL, query string, args ...any) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
-}
-
-// pgRequests returns the request ids the store recorded.
-func pgRequests(t *testing.T, dbURL string) map[string]bool {
-	t.Helper()
-	ctx := t.Context()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.WithoutCancel(ctx))
-	rows, err := c.Query(ctx, `SELECT request_id FROM booty_deliveries`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bool{}
-	for _, id := range ids {
-		got[id] = true
-	}
-	return got
 }
 
 // sendAll sends ds with 8 concurrent senders, ds[i] to urls[i%len(urls)],
@@ -97,7 +61,7 @@ func TestReplicas(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	env := replicaEnv(gh, dbURL)
+	env := bootyEnv(gh, dbURL)
 	a := startBooty(t, env, "")
 	b := startBooty(t, env, "")
 
@@ -149,7 +113,7 @@ func TestReplicas(t *testing.T) {
 	t.Logf("the survivor finished every job %s after the kill", time.Since(killed).Round(time.Second))
 	checkOneIssueEach(t, gh, problems+20)
 
-	recorded := pgRequests(t, dbURL)
+	recorded := recordedRequests(t, dbURL)
 	for _, d := range append(append(first, more...), third...) {
 		if !recorded[d.requestID] {
 			t.Errorf("delivery %s was answered 2xx but is not in the store", d.requestID)

@@ -11,6 +11,7 @@ import (
 
 	"booty/internal/alert"
 	"booty/internal/store"
+	"booty/internal/storetest"
 )
 
 // TestGroupCommitIsolatesFailures holds the writer until every delivery
@@ -113,9 +114,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// TestWriteAfterClose is SQLite's: ErrClosed is its writer's answer to a
+// write queued after Close.
 func TestWriteAfterClose(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t)
+	st := openStore(t, storetest.SQLiteURL(t))
 	st.Close()
 	err := recordIgnored(t.Context(), st, store.Delivery{ReceivedAt: time.Now()}, alert.ReasonNotEventAlert)
 	if !errors.Is(err, store.ErrClosed) {

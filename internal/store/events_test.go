@@ -41,37 +41,38 @@ func acceptAll(t *testing.T, st *store.Store, pl *alert.Pipeline, alerts []*aler
 // and only the first delivery writes to GitHub.
 func TestAcceptAlternatingReplays(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t)
-	pl := alert.NewPipeline(alert.SeverityError, 6*time.Hour)
-	mk := func(id string, at time.Time) *alert.Alert {
-		return &alert.Alert{ProblemKey: "sentry:77", EventID: id, Level: alert.SeverityError, Timestamp: at}
-	}
-	a, b := mk("ev-a", base), mk("ev-b", base.Add(time.Minute))
-	var (
-		alerts []*alert.Alert
-		at     []time.Time
-	)
-	for i := range 10 {
-		alerts = append(alerts, []*alert.Alert{a, b}[i%2])
-		at = append(at, base.Add(time.Duration(i)*3*time.Hour))
-	}
-	got, jobs := acceptAll(t, st, pl, alerts[:1], at[:1])
-	if err := st.SetIssue(t.Context(), "sentry:77", 5, false, time.Time{}); err != nil {
-		t.Fatalf("SetIssue: %v", err)
-	}
-	rest, more := acceptAll(t, st, pl, alerts[1:], at[1:])
-	got, jobs = append(got, rest...), jobs+more
-	want := []string{"create", "cooldown", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("decisions (-want +got):\n%s", diff)
-	}
-	p, err := st.Problem(t.Context(), "sentry:77")
-	if err != nil {
-		t.Fatalf("Problem: %v", err)
-	}
-	if p.Count != 2 || jobs > 1 {
-		t.Errorf("got %d events counted and %d GitHub jobs, want 2 and at most 1", p.Count, jobs)
-	}
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		pl := alert.NewPipeline(alert.SeverityError, 6*time.Hour)
+		mk := func(id string, at time.Time) *alert.Alert {
+			return &alert.Alert{ProblemKey: "sentry:77", EventID: id, Level: alert.SeverityError, Timestamp: at}
+		}
+		a, b := mk("ev-a", base), mk("ev-b", base.Add(time.Minute))
+		var (
+			alerts []*alert.Alert
+			at     []time.Time
+		)
+		for i := range 10 {
+			alerts = append(alerts, []*alert.Alert{a, b}[i%2])
+			at = append(at, base.Add(time.Duration(i)*3*time.Hour))
+		}
+		got, jobs := acceptAll(t, st, pl, alerts[:1], at[:1])
+		if err := st.SetIssue(t.Context(), "sentry:77", 5, false, time.Time{}); err != nil {
+			t.Fatalf("SetIssue: %v", err)
+		}
+		rest, more := acceptAll(t, st, pl, alerts[1:], at[1:])
+		got, jobs = append(got, rest...), jobs+more
+		want := []string{"create", "cooldown", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "duplicate"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("decisions (-want +got):\n%s", diff)
+		}
+		p, err := st.Problem(t.Context(), "sentry:77")
+		if err != nil {
+			t.Fatalf("Problem: %v", err)
+		}
+		if p.Count != 2 || jobs > 1 {
+			t.Errorf("got %d events counted and %d GitHub jobs, want 2 and at most 1", p.Count, jobs)
+		}
+	})
 }
 
 // TestAcceptReplayAfterClose replays a captured delivery, and sends an
@@ -79,101 +80,105 @@ func TestAcceptAlternatingReplays(t *testing.T) {
 // an event after the close does.
 func TestAcceptReplayAfterClose(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t)
-	ctx := t.Context()
-	pl := alert.NewPipeline(alert.SeverityError, time.Hour)
-	const key = "sentry:78"
-	mk := func(id string, at time.Time) *alert.Alert {
-		return &alert.Alert{ProblemKey: key, EventID: id, Level: alert.SeverityError, Timestamp: at}
-	}
-	if got, _ := acceptAll(t, st, pl, []*alert.Alert{mk("ev1", base)}, []time.Time{base}); got[0] != "create" {
-		t.Fatalf("first alert: got %s, want create", got[0])
-	}
-	closedAt := base.Add(24 * time.Hour)
-	if err := st.SetIssue(ctx, key, 5, true, closedAt); err != nil {
-		t.Fatalf("SetIssue: %v", err)
-	}
-	month := base.Add(30 * 24 * time.Hour)
-	got, jobs := acceptAll(t, st, pl,
-		[]*alert.Alert{mk("ev1", base), mk("ev0", base.Add(time.Hour)), mk("ev2", closedAt.Add(time.Second))},
-		[]time.Time{month, month.Add(time.Minute), month.Add(2 * time.Minute)})
-	want := []string{"duplicate", string(alert.ReasonPredatesClose), "reopen"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("decisions after the close (-want +got):\n%s", diff)
-	}
-	if jobs != 1 {
-		t.Errorf("got %d GitHub jobs after the close, want 1 (the reopen)", jobs)
-	}
-	p, err := st.Problem(ctx, key)
-	if err != nil {
-		t.Fatalf("Problem: %v", err)
-	}
-	if p.Count != 3 || p.IssueClosed || !p.IssueClosedAt.IsZero() {
-		t.Errorf("got count %d closed %t closed at %v, want 3, false, zero", p.Count, p.IssueClosed, p.IssueClosedAt)
-	}
-}
-
-func TestSetIssueClosedAt(t *testing.T) {
-	t.Parallel()
-	st, _ := openStore(t)
-	ctx := t.Context()
-	const key = "sentry:79"
-	pl := alert.NewPipeline(alert.SeverityError, time.Hour)
-	acceptAll(t, st, pl, []*alert.Alert{{ProblemKey: key, EventID: "ev1", Level: alert.SeverityError}}, []time.Time{base})
-	closedAt := base.Add(time.Hour + 123*time.Millisecond)
-	for _, c := range []struct {
-		closed bool
-		at     time.Time
-		want   time.Time
-	}{
-		{true, closedAt, closedAt},
-		{true, time.Time{}, time.Time{}},
-		{false, closedAt, time.Time{}}, // an open issue has no close time
-	} {
-		if err := st.SetIssue(ctx, key, 5, c.closed, c.at); err != nil {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		pl := alert.NewPipeline(alert.SeverityError, time.Hour)
+		const key = "sentry:78"
+		mk := func(id string, at time.Time) *alert.Alert {
+			return &alert.Alert{ProblemKey: key, EventID: id, Level: alert.SeverityError, Timestamp: at}
+		}
+		if got, _ := acceptAll(t, st, pl, []*alert.Alert{mk("ev1", base)}, []time.Time{base}); got[0] != "create" {
+			t.Fatalf("first alert: got %s, want create", got[0])
+		}
+		closedAt := base.Add(24 * time.Hour)
+		if err := st.SetIssue(ctx, key, 5, true, closedAt); err != nil {
 			t.Fatalf("SetIssue: %v", err)
+		}
+		month := base.Add(30 * 24 * time.Hour)
+		got, jobs := acceptAll(t, st, pl,
+			[]*alert.Alert{mk("ev1", base), mk("ev0", base.Add(time.Hour)), mk("ev2", closedAt.Add(time.Second))},
+			[]time.Time{month, month.Add(time.Minute), month.Add(2 * time.Minute)})
+		want := []string{"duplicate", string(alert.ReasonPredatesClose), "reopen"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("decisions after the close (-want +got):\n%s", diff)
+		}
+		if jobs != 1 {
+			t.Errorf("got %d GitHub jobs after the close, want 1 (the reopen)", jobs)
 		}
 		p, err := st.Problem(ctx, key)
 		if err != nil {
 			t.Fatalf("Problem: %v", err)
 		}
-		if p.IssueClosed != c.closed || !p.IssueClosedAt.Equal(c.want) {
-			t.Errorf("SetIssue(closed %t, at %v): got closed %t at %v, want %t at %v", c.closed, c.at, p.IssueClosed, p.IssueClosedAt, c.closed, c.want)
+		if p.Count != 3 || p.IssueClosed || !p.IssueClosedAt.IsZero() {
+			t.Errorf("got count %d closed %t closed at %v, want 3, false, zero", p.Count, p.IssueClosed, p.IssueClosedAt)
 		}
-	}
+	})
+}
+
+func TestSetIssueClosedAt(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		const key = "sentry:79"
+		pl := alert.NewPipeline(alert.SeverityError, time.Hour)
+		acceptAll(t, st, pl, []*alert.Alert{{ProblemKey: key, EventID: "ev1", Level: alert.SeverityError}}, []time.Time{base})
+		closedAt := base.Add(time.Hour + 123*time.Millisecond)
+		for _, c := range []struct {
+			closed bool
+			at     time.Time
+			want   time.Time
+		}{
+			{true, closedAt, closedAt},
+			{true, time.Time{}, time.Time{}},
+			{false, closedAt, time.Time{}}, // an open issue has no close time
+		} {
+			if err := st.SetIssue(ctx, key, 5, c.closed, c.at); err != nil {
+				t.Fatalf("SetIssue: %v", err)
+			}
+			p, err := st.Problem(ctx, key)
+			if err != nil {
+				t.Fatalf("Problem: %v", err)
+			}
+			if p.IssueClosed != c.closed || !p.IssueClosedAt.Equal(c.want) {
+				t.Errorf("SetIssue(closed %t, at %v): got closed %t at %v, want %t at %v", c.closed, c.at, p.IssueClosed, p.IssueClosedAt, c.closed, c.want)
+			}
+		}
+	})
 }
 
 func TestPruneEvents(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t)
-	ctx := t.Context()
-	pl := alert.NewPipeline(alert.SeverityError, 0)
-	const key = "sentry:80"
-	mk := func(id string) *alert.Alert {
-		return &alert.Alert{ProblemKey: key, EventID: id, Level: alert.SeverityError, Timestamp: base}
-	}
-	acceptAll(t, st, pl, []*alert.Alert{mk("old")}, []time.Time{base})
-	if err := st.SetIssue(ctx, key, 5, false, time.Time{}); err != nil {
-		t.Fatalf("SetIssue: %v", err)
-	}
-	acceptAll(t, st, pl, []*alert.Alert{mk("new")}, []time.Time{base.Add(48 * time.Hour)})
-	n, err := st.PruneEvents(ctx, base.Add(24*time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("PruneEvents: got %d, %v, want 1, nil", n, err)
-	}
-	// The pruned event is new again; the kept one is still a duplicate.
-	// ("new" is also the last event, so the events table is what is
-	// tested through "old".)
-	later := base.Add(49 * time.Hour)
-	got, _ := acceptAll(t, st, pl, []*alert.Alert{mk("new"), mk("old")}, []time.Time{later, later})
-	if diff := cmp.Diff([]string{"duplicate", "comment"}, got); diff != "" {
-		t.Errorf("after pruning (-want +got):\n%s", diff)
-	}
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		pl := alert.NewPipeline(alert.SeverityError, 0)
+		const key = "sentry:80"
+		mk := func(id string) *alert.Alert {
+			return &alert.Alert{ProblemKey: key, EventID: id, Level: alert.SeverityError, Timestamp: base}
+		}
+		acceptAll(t, st, pl, []*alert.Alert{mk("old")}, []time.Time{base})
+		if err := st.SetIssue(ctx, key, 5, false, time.Time{}); err != nil {
+			t.Fatalf("SetIssue: %v", err)
+		}
+		acceptAll(t, st, pl, []*alert.Alert{mk("new")}, []time.Time{base.Add(48 * time.Hour)})
+		n, err := st.PruneEvents(ctx, base.Add(24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("PruneEvents: got %d, %v, want 1, nil", n, err)
+		}
+		// The pruned event is new again; the kept one is still a duplicate.
+		// ("new" is also the last event, so the events table is what is
+		// tested through "old".)
+		later := base.Add(49 * time.Hour)
+		got, _ := acceptAll(t, st, pl, []*alert.Alert{mk("new"), mk("old")}, []time.Time{later, later})
+		if diff := cmp.Diff([]string{"duplicate", "comment"}, got); diff != "" {
+			t.Errorf("after pruning (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestMigrateCooldownDeadline opens a database written by the first schema,
 // which stored the cooldown as a deadline: the last write is rebuilt from
-// it, and the last event stays a duplicate.
+// it, and the last event stays a duplicate. SQLite only: PostgreSQL's
+// schema starts after that change.
 func TestMigrateCooldownDeadline(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()

@@ -14,6 +14,7 @@ import (
 
 	"booty/internal/alert"
 	"booty/internal/store"
+	"booty/internal/storetest"
 )
 
 // TestDatabaseLost deletes or replaces the files of a serving store: every
@@ -89,7 +90,7 @@ func replace(t *testing.T, path string) {
 func TestWriteErrDiskFull(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st, _ := openStore(t)
+	st := openStore(t, storetest.SQLiteURL(t))
 	var pages int
 	if err := st.DB().QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
 		t.Fatal(err)

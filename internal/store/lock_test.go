@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"booty/internal/store"
+	"booty/internal/storetest"
 )
 
 // TestServeLockRefusesSecondServe opens one file to serve twice. flock
@@ -17,7 +18,8 @@ import (
 func TestServeLockRefusesSecondServe(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	first, path := openStore(t)
+	first := openStore(t, storetest.SQLiteURL(t))
+	path := first.Path()
 	if _, err := first.DB().ExecContext(ctx, `CREATE TABLE probe (n INTEGER)`); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/store"
+	"booty/internal/storetest"
 	"booty/internal/worker"
 )
 
@@ -102,6 +102,28 @@ type setupOpts struct {
 	// budget, when set, is the worker's write budget over the store;
 	// without it pacing is lifted.
 	budget func(*store.Store) worker.Budget
+	// backend is the store's; the zero value is SQLite.
+	backend storetest.Backend
+}
+
+// eachBackend runs test once per store backend, in parallel subtests named
+// after them.
+//
+// Only the tests where the worker meets the store run over both: every
+// exactness test (exactness_test.go), and those that create, comment on,
+// reopen, file again, park, drop and retry, which read and write problems
+// and River's unique and parked jobs. The others (labels, rate limits,
+// outages, dry runs, the orphan's SQLite requeue) stay on SQLite: they use
+// the store no differently, and the whole suite over PostgreSQL as well
+// made `go test -race` of this package about half as long again.
+func eachBackend(t *testing.T, test func(t *testing.T, backend storetest.Backend)) {
+	t.Helper()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, b)
+		})
+	}
 }
 
 // setup starts a worker over a fresh store and stand-in, stopped when the
@@ -122,7 +144,11 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		failures: &failures{},
 		pipeline: alert.NewPipeline(alert.SeverityError, o.cooldown),
 	}
-	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "booty.db"))
+	url := storetest.SQLiteURL(t)
+	if o.backend.Name != "" {
+		url = o.backend.URL(t)
+	}
+	st, err := store.Open(t.Context(), url)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -342,15 +368,13 @@ func (b *bundle) waitErrors(t *testing.T, id int64, n int) *rivertype.JobRow {
 func (b *bundle) tick(t *testing.T) {
 	t.Helper()
 	var next time.Time
-	err := b.st.DB().QueryRowContext(t.Context(),
-		`SELECT min(scheduled_at) FROM river_job WHERE state IN ('available', 'retryable', 'scheduled')`).Scan(&nullTime{&next})
-	if err != nil {
-		t.Fatalf("next due job: %v", err)
-	}
+	storetest.QueryRow(t, b.st, `SELECT min(scheduled_at) FROM river_job WHERE state IN ('available', 'retryable', 'scheduled')`,
+		nil, &nullTime{&next})
 	b.clock.AdvanceTo(next)
 }
 
-// nullTime scans River's scheduled_at (SQLite text) or NULL.
+// nullTime scans River's scheduled_at (SQLite text, a PostgreSQL
+// timestamptz) or NULL.
 type nullTime struct{ t *time.Time }
 
 func (n *nullTime) Scan(v any) error {

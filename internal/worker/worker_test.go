@@ -19,6 +19,7 @@ import (
 	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/store"
+	"booty/internal/storetest"
 	"booty/internal/worker"
 )
 
@@ -87,73 +88,75 @@ func TestNextRetry(t *testing.T) {
 
 func TestCreate(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: time.Hour})
-	alerts := []*alert.Alert{newAlert("sentry:4711", "ev1"), newAlert("sentry:4712", "ev2")}
-	alerts[1].ExceptionType = "RangeError"
-	var jobs []int64
-	for _, a := range alerts {
-		d, id := b.accept(t, a)
-		if d.Action != alert.ActionCreate || id == 0 {
-			t.Fatalf("accept %s: got %v, job %d, want create with a job", a.ProblemKey, d, id)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+		alerts := []*alert.Alert{newAlert("sentry:4711", "ev1"), newAlert("sentry:4712", "ev2")}
+		alerts[1].ExceptionType = "RangeError"
+		var jobs []int64
+		for _, a := range alerts {
+			d, id := b.accept(t, a)
+			if d.Action != alert.ActionCreate || id == 0 {
+				t.Fatalf("accept %s: got %v, job %d, want create with a job", a.ProblemKey, d, id)
+			}
+			jobs = append(jobs, id)
 		}
-		jobs = append(jobs, id)
-	}
 
-	for i, a := range alerts {
-		is := b.waitIssue(t, a.ProblemKey)
-		p, err := b.st.Problem(t.Context(), a.ProblemKey)
-		if err != nil {
-			t.Fatalf("Problem: %v", err)
+		for i, a := range alerts {
+			is := b.waitIssue(t, a.ProblemKey)
+			p, err := b.st.Problem(t.Context(), a.ProblemKey)
+			if err != nil {
+				t.Fatalf("Problem: %v", err)
+			}
+			// The body is rendered from the problem as it was when the job
+			// ran, before it had an issue.
+			atRun := p
+			atRun.IssueNumber = 0
+			want := githubtest.Issue{
+				Number: p.IssueNumber,
+				User:   githubtest.DefaultLogin,
+				Title:  github.Title(a),
+				Body:   github.IssueBody(a, atRun),
+				Labels: []string{label},
+				State:  "open",
+			}
+			got := is
+			got.Comments, got.CreatedAt, got.UpdatedAt = nil, time.Time{}, time.Time{}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("issue of %s (-want +got):\n%s", a.ProblemKey, diff)
+			}
+			if !github.ContainsMarker(is.Body, a.ProblemKey) {
+				t.Errorf("issue of %s lacks its marker:\n%s", a.ProblemKey, is.Body)
+			}
+			if p.IssueClosed {
+				t.Errorf("problem %s: IssueClosed is true, want false", a.ProblemKey)
+			}
+			j := b.waitState(t, jobs[i], rivertype.JobStateCompleted)
+			if j.Attempt != 1 || len(j.Errors) != 0 {
+				t.Errorf("job %d: got attempt %d, errors %v, want one clean attempt", j.ID, j.Attempt, j.Errors)
+			}
 		}
-		// The body is rendered from the problem as it was when the job
-		// ran, before it had an issue.
-		atRun := p
-		atRun.IssueNumber = 0
-		want := githubtest.Issue{
-			Number: p.IssueNumber,
-			User:   githubtest.DefaultLogin,
-			Title:  github.Title(a),
-			Body:   github.IssueBody(a, atRun),
-			Labels: []string{label},
-			State:  "open",
-		}
-		got := is
-		got.Comments, got.CreatedAt, got.UpdatedAt = nil, time.Time{}, time.Time{}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("issue of %s (-want +got):\n%s", a.ProblemKey, diff)
-		}
-		if !github.ContainsMarker(is.Body, a.ProblemKey) {
-			t.Errorf("issue of %s lacks its marker:\n%s", a.ProblemKey, is.Body)
-		}
-		if p.IssueClosed {
-			t.Errorf("problem %s: IssueClosed is true, want false", a.ProblemKey)
-		}
-		j := b.waitState(t, jobs[i], rivertype.JobStateCompleted)
-		if j.Attempt != 1 || len(j.Errors) != 0 {
-			t.Errorf("job %d: got attempt %d, errors %v, want one clean attempt", j.ID, j.Attempt, j.Errors)
-		}
-	}
 
-	if got := len(b.srv.Issues()); got != 2 {
-		t.Errorf("got %d issues, want 2", got)
-	}
-	// The label was looked up and created once for both issues.
-	if got := b.srv.Count("GET", "/repos/"+owner+"/"+repo+"/labels/*"); got != 1 {
-		t.Errorf("label lookups: got %d, want 1", got)
-	}
-	if got := b.srv.Count("POST", "/repos/"+owner+"/"+repo+"/labels"); got != 1 {
-		t.Errorf("label creations: got %d, want 1", got)
-	}
-	var names []string
-	for _, l := range b.srv.Labels() {
-		names = append(names, l.Name)
-	}
-	if diff := cmp.Diff([]string{label}, names); diff != "" {
-		t.Errorf("repository labels (-want +got):\n%s", diff)
-	}
-	if got := b.failures.list(); len(got) != 0 {
-		t.Errorf("failures: got %v, want none", got)
-	}
+		if got := len(b.srv.Issues()); got != 2 {
+			t.Errorf("got %d issues, want 2", got)
+		}
+		// The label was looked up and created once for both issues.
+		if got := b.srv.Count("GET", "/repos/"+owner+"/"+repo+"/labels/*"); got != 1 {
+			t.Errorf("label lookups: got %d, want 1", got)
+		}
+		if got := b.srv.Count("POST", "/repos/"+owner+"/"+repo+"/labels"); got != 1 {
+			t.Errorf("label creations: got %d, want 1", got)
+		}
+		var names []string
+		for _, l := range b.srv.Labels() {
+			names = append(names, l.Name)
+		}
+		if diff := cmp.Diff([]string{label}, names); diff != "" {
+			t.Errorf("repository labels (-want +got):\n%s", diff)
+		}
+		if got := b.failures.list(); len(got) != 0 {
+			t.Errorf("failures: got %v, want none", got)
+		}
+	})
 }
 
 func TestCreateWithExistingLabel(t *testing.T) {
@@ -214,102 +217,106 @@ func TestCreateWhenLabelsAreRefused(t *testing.T) {
 
 func TestComment(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0})
-	key := "sentry:4720"
-	b.accept(t, newAlert(key, "ev1"))
-	is := b.waitIssue(t, key)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0})
+		key := "sentry:4720"
+		b.accept(t, newAlert(key, "ev1"))
+		is := b.waitIssue(t, key)
 
-	a2 := newAlert(key, "ev2")
-	d, id := b.accept(t, a2)
-	if d.Action != alert.ActionComment {
-		t.Fatalf("second alert: got %v, want comment", d)
-	}
-	b.waitState(t, id, rivertype.JobStateCompleted)
-	is, _ = b.srv.Issue(is.Number)
-	if len(is.Comments) != 1 {
-		t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
-	}
-	c := is.Comments[0]
-	for _, want := range []string{"**Still happening:**", jobMarker(id), github.CommentMarker("ev2")} {
-		if !strings.Contains(c, want) {
-			t.Errorf("comment lacks %q:\n%s", want, c)
+		a2 := newAlert(key, "ev2")
+		d, id := b.accept(t, a2)
+		if d.Action != alert.ActionComment {
+			t.Fatalf("second alert: got %v, want comment", d)
 		}
-	}
-	if strings.Contains(c, "**Regression:**") {
-		t.Errorf("comment on an open issue speaks of a regression:\n%s", c)
-	}
-	if is.State != "open" {
-		t.Errorf("issue state: got %s, want open", is.State)
-	}
-	p, err := b.st.Problem(t.Context(), key)
-	if err != nil {
-		t.Fatalf("Problem: %v", err)
-	}
-	if p.Count != 2 || p.IssueNumber != is.Number || p.IssueClosed {
-		t.Errorf("problem: got count %d, issue %d, closed %t, want 2, %d, false", p.Count, p.IssueNumber, p.IssueClosed, is.Number)
-	}
+		b.waitState(t, id, rivertype.JobStateCompleted)
+		is, _ = b.srv.Issue(is.Number)
+		if len(is.Comments) != 1 {
+			t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
+		}
+		c := is.Comments[0]
+		for _, want := range []string{"**Still happening:**", jobMarker(id), github.CommentMarker("ev2")} {
+			if !strings.Contains(c, want) {
+				t.Errorf("comment lacks %q:\n%s", want, c)
+			}
+		}
+		if strings.Contains(c, "**Regression:**") {
+			t.Errorf("comment on an open issue speaks of a regression:\n%s", c)
+		}
+		if is.State != "open" {
+			t.Errorf("issue state: got %s, want open", is.State)
+		}
+		p, err := b.st.Problem(t.Context(), key)
+		if err != nil {
+			t.Fatalf("Problem: %v", err)
+		}
+		if p.Count != 2 || p.IssueNumber != is.Number || p.IssueClosed {
+			t.Errorf("problem: got count %d, issue %d, closed %t, want 2, %d, false", p.Count, p.IssueNumber, p.IssueClosed, is.Number)
+		}
+	})
 }
 
 func TestReopen(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		name string
-		// storeKnows is whether booty learnt of the close before the
-		// alert (then it decides to reopen); otherwise the worker finds
-		// out from GitHub when it comes to comment.
-		storeKnows bool
-		want       alert.Action
-	}{
-		{"store knows", true, alert.ActionReopen},
-		{"found at GitHub", false, alert.ActionComment},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, setupOpts{cooldown: 0})
-			key := "sentry:4730"
-			b.accept(t, newAlert(key, "ev1"))
-			is := b.waitIssue(t, key)
-			if err := b.srv.CloseIssue(is.Number); err != nil {
-				t.Fatalf("CloseIssue: %v", err)
-			}
-			if c.storeKnows {
-				if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
-					t.Fatalf("SetIssue: %v", err)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		for _, c := range []struct {
+			name string
+			// storeKnows is whether booty learnt of the close before the
+			// alert (then it decides to reopen); otherwise the worker finds
+			// out from GitHub when it comes to comment.
+			storeKnows bool
+			want       alert.Action
+		}{
+			{"store knows", true, alert.ActionReopen},
+			{"found at GitHub", false, alert.ActionComment},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, setupOpts{backend: backend, cooldown: 0})
+				key := "sentry:4730"
+				b.accept(t, newAlert(key, "ev1"))
+				is := b.waitIssue(t, key)
+				if err := b.srv.CloseIssue(is.Number); err != nil {
+					t.Fatalf("CloseIssue: %v", err)
 				}
-			}
+				if c.storeKnows {
+					if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
+						t.Fatalf("SetIssue: %v", err)
+					}
+				}
 
-			closed, _ := b.srv.Issue(is.Number)
-			ev := newAlert(key, "ev2")
-			ev.Timestamp = closed.ClosedAt.Add(time.Second)
-			d, id := b.accept(t, ev)
-			if d.Action != c.want {
-				t.Fatalf("alert after close: got %v, want %s", d, c.want)
-			}
-			b.waitState(t, id, rivertype.JobStateCompleted)
-			is, _ = b.srv.Issue(is.Number)
-			if is.State != "open" || is.StateReason != "reopened" {
-				t.Errorf("issue: got state %s (%s), want open (reopened)", is.State, is.StateReason)
-			}
-			if len(is.Comments) != 1 {
-				t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
-			}
-			for _, want := range []string{"**Regression:**", jobMarker(id)} {
-				if !strings.Contains(is.Comments[0], want) {
-					t.Errorf("comment lacks %q:\n%s", want, is.Comments[0])
+				closed, _ := b.srv.Issue(is.Number)
+				ev := newAlert(key, "ev2")
+				ev.Timestamp = closed.ClosedAt.Add(time.Second)
+				d, id := b.accept(t, ev)
+				if d.Action != c.want {
+					t.Fatalf("alert after close: got %v, want %s", d, c.want)
 				}
-			}
-			p, err := b.st.Problem(t.Context(), key)
-			if err != nil {
-				t.Fatalf("Problem: %v", err)
-			}
-			if p.IssueClosed {
-				t.Error("problem: IssueClosed is true after the reopen, want false")
-			}
-			if len(b.srv.Issues()) != 1 {
-				t.Errorf("got %d issues, want 1", len(b.srv.Issues()))
-			}
-		})
-	}
+				b.waitState(t, id, rivertype.JobStateCompleted)
+				is, _ = b.srv.Issue(is.Number)
+				if is.State != "open" || is.StateReason != "reopened" {
+					t.Errorf("issue: got state %s (%s), want open (reopened)", is.State, is.StateReason)
+				}
+				if len(is.Comments) != 1 {
+					t.Fatalf("got %d comments, want 1: %q", len(is.Comments), is.Comments)
+				}
+				for _, want := range []string{"**Regression:**", jobMarker(id)} {
+					if !strings.Contains(is.Comments[0], want) {
+						t.Errorf("comment lacks %q:\n%s", want, is.Comments[0])
+					}
+				}
+				p, err := b.st.Problem(t.Context(), key)
+				if err != nil {
+					t.Fatalf("Problem: %v", err)
+				}
+				if p.IssueClosed {
+					t.Error("problem: IssueClosed is true after the reopen, want false")
+				}
+				if len(b.srv.Issues()) != 1 {
+					t.Errorf("got %d issues, want 1", len(b.srv.Issues()))
+				}
+			})
+		}
+	})
 }
 
 // TestEventBeforeCloseFoundAtGitHub: a comment job that finds the issue
@@ -317,62 +324,66 @@ func TestReopen(t *testing.T) {
 // the worker's half: the decision could not know of the close).
 func TestEventBeforeCloseFoundAtGitHub(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0})
-	key := "sentry:4731"
-	first := newAlert(key, "ev1")
-	b.accept(t, first)
-	is := b.waitIssue(t, key)
-	if err := b.srv.CloseIssue(is.Number); err != nil {
-		t.Fatalf("CloseIssue: %v", err)
-	}
-	closed, _ := b.srv.Issue(is.Number)
-	old := newAlert(key, "ev0")
-	old.Timestamp = closed.ClosedAt.Add(-time.Hour)
-	d, id := b.accept(t, old)
-	if d.Action != alert.ActionComment {
-		t.Fatalf("decision: got %v, want comment (booty does not know of the close yet)", d)
-	}
-	b.waitState(t, id, rivertype.JobStateCompleted)
-	got, _ := b.srv.Issue(is.Number)
-	if got.State != "closed" || len(got.Comments) != 0 {
-		t.Errorf("issue: got state %s with %d comments, want closed with none", got.State, len(got.Comments))
-	}
-	p, err := b.st.Problem(t.Context(), key)
-	if err != nil {
-		t.Fatalf("Problem: %v", err)
-	}
-	if !p.IssueClosed || !p.IssueClosedAt.Equal(closed.ClosedAt) {
-		t.Errorf("problem: closed %v at %v, want closed at %v", p.IssueClosed, p.IssueClosedAt, closed.ClosedAt)
-	}
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0})
+		key := "sentry:4731"
+		first := newAlert(key, "ev1")
+		b.accept(t, first)
+		is := b.waitIssue(t, key)
+		if err := b.srv.CloseIssue(is.Number); err != nil {
+			t.Fatalf("CloseIssue: %v", err)
+		}
+		closed, _ := b.srv.Issue(is.Number)
+		old := newAlert(key, "ev0")
+		old.Timestamp = closed.ClosedAt.Add(-time.Hour)
+		d, id := b.accept(t, old)
+		if d.Action != alert.ActionComment {
+			t.Fatalf("decision: got %v, want comment (booty does not know of the close yet)", d)
+		}
+		b.waitState(t, id, rivertype.JobStateCompleted)
+		got, _ := b.srv.Issue(is.Number)
+		if got.State != "closed" || len(got.Comments) != 0 {
+			t.Errorf("issue: got state %s with %d comments, want closed with none", got.State, len(got.Comments))
+		}
+		p, err := b.st.Problem(t.Context(), key)
+		if err != nil {
+			t.Fatalf("Problem: %v", err)
+		}
+		if !p.IssueClosed || !p.IssueClosedAt.Equal(closed.ClosedAt) {
+			t.Errorf("problem: closed %v at %v, want closed at %v", p.IssueClosed, p.IssueClosedAt, closed.ClosedAt)
+		}
+	})
 }
 
 func TestCreateCommittedThenFailed(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: time.Hour})
-	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.CommitThenFail(502))
-	a := newAlert("sentry:4740", "ev1")
-	_, id := b.accept(t, a)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+		b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.CommitThenFail(502))
+		a := newAlert("sentry:4740", "ev1")
+		_, id := b.accept(t, a)
 
-	is := b.waitIssue(t, a.ProblemKey)
-	j := b.waitState(t, id, rivertype.JobStateCompleted)
-	if got := len(b.srv.Issues()); got != 1 {
-		t.Errorf("got %d issues, want 1: the retry must find the first", got)
-	}
-	if got := b.srv.Count("POST", issuesPath); got != 1 {
-		t.Errorf("issue creations sent: got %d, want 1", got)
-	}
-	if got := b.srv.Count("GET", issuesPath); got < 1 {
-		t.Errorf("issue lookups: got %d, want at least 1", got)
-	}
-	if j.Attempt != 2 || len(j.Errors) != 1 {
-		t.Errorf("job: got attempt %d, %d errors, want attempt 2 after 1 error", j.Attempt, len(j.Errors))
-	}
-	if !github.ContainsMarker(is.Body, a.ProblemKey) {
-		t.Errorf("issue lacks the marker of %s", a.ProblemKey)
-	}
-	if got := b.failures.list(); len(got) != 0 {
-		t.Errorf("failures: got %v, want none", got)
-	}
+		is := b.waitIssue(t, a.ProblemKey)
+		j := b.waitState(t, id, rivertype.JobStateCompleted)
+		if got := len(b.srv.Issues()); got != 1 {
+			t.Errorf("got %d issues, want 1: the retry must find the first", got)
+		}
+		if got := b.srv.Count("POST", issuesPath); got != 1 {
+			t.Errorf("issue creations sent: got %d, want 1", got)
+		}
+		if got := b.srv.Count("GET", issuesPath); got < 1 {
+			t.Errorf("issue lookups: got %d, want at least 1", got)
+		}
+		if j.Attempt != 2 || len(j.Errors) != 1 {
+			t.Errorf("job: got attempt %d, %d errors, want attempt 2 after 1 error", j.Attempt, len(j.Errors))
+		}
+		if !github.ContainsMarker(is.Body, a.ProblemKey) {
+			t.Errorf("issue lacks the marker of %s", a.ProblemKey)
+		}
+		if got := b.failures.list(); len(got) != 0 {
+			t.Errorf("failures: got %v, want none", got)
+		}
+	})
 }
 
 func TestCommentCommittedThenFailed(t *testing.T) {
@@ -582,206 +593,216 @@ func TestBudgetFailureRetries(t *testing.T) {
 
 func TestPermanentFailureParks(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		status  int
-		message string
-	}{
-		{422, "github answered 422: Unprocessable Entity"},
-		{404, "github answered 404: Not Found"},
-	} {
-		t.Run(fmt.Sprint(c.status), func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, setupOpts{cooldown: time.Hour})
-			ctx := t.Context()
-			b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(c.status))
-			a := newAlert("sentry:4780", "ev1")
-			_, id := b.accept(t, a)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		for _, c := range []struct {
+			status  int
+			message string
+		}{
+			{422, "github answered 422: Unprocessable Entity"},
+			{404, "github answered 404: Not Found"},
+		} {
+			t.Run(fmt.Sprint(c.status), func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+				ctx := t.Context()
+				b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(c.status))
+				a := newAlert("sentry:4780", "ev1")
+				_, id := b.accept(t, a)
 
-			j := b.waitState(t, id, rivertype.JobStateCancelled)
-			got := b.failures.list()
-			if len(got) != 1 {
-				t.Fatalf("failures: got %d, want 1: %v", len(got), got)
-			}
-			f := got[0]
-			if f.Err == nil || f.Err.Error() != c.message {
-				t.Errorf("failure error: got %v, want %q", f.Err, c.message)
-			}
-			f.Err = nil
-			want := worker.JobFailure{Kind: "github_issue", JobID: id, ProblemKey: a.ProblemKey, Attempt: 1}
-			if diff := cmp.Diff(want, f); diff != "" {
-				t.Errorf("failure (-want +got):\n%s", diff)
-			}
+				j := b.waitState(t, id, rivertype.JobStateCancelled)
+				got := b.failures.list()
+				if len(got) != 1 {
+					t.Fatalf("failures: got %d, want 1: %v", len(got), got)
+				}
+				f := got[0]
+				if f.Err == nil || f.Err.Error() != c.message {
+					t.Errorf("failure error: got %v, want %q", f.Err, c.message)
+				}
+				f.Err = nil
+				want := worker.JobFailure{Kind: "github_issue", JobID: id, ProblemKey: a.ProblemKey, Attempt: 1}
+				if diff := cmp.Diff(want, f); diff != "" {
+					t.Errorf("failure (-want +got):\n%s", diff)
+				}
 
-			parked, err := b.spool.List(ctx)
-			if err != nil {
-				t.Fatalf("List: %v", err)
-			}
-			if len(parked) != 1 {
-				t.Fatalf("parked jobs: got %+v, want job %d", parked, id)
-			}
-			// River keeps the error with its own prefix ("JobCancelError: ").
-			if !strings.Contains(parked[0].LastError, c.message) {
-				t.Errorf("parked job's last error: got %q, want it to hold %q", parked[0].LastError, c.message)
-			}
-			wantParked := worker.Parked{
-				ID: id, State: worker.ParkedRefused, ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Attempt: 1,
-				CreatedAt: j.CreatedAt, StoppedAt: *j.FinalizedAt, LastError: parked[0].LastError,
-			}
-			if diff := cmp.Diff(wantParked, parked[0]); diff != "" {
-				t.Errorf("parked job (-want +got):\n%s", diff)
-			}
-			if n, err := b.st.ParkedJobs(ctx); err != nil || n != 1 {
-				t.Errorf("ParkedJobs: got %d, %v, want 1", n, err)
-			}
-			if got := len(b.srv.Issues()); got != 0 {
-				t.Errorf("got %d issues, want 0", got)
-			}
+				parked, err := b.spool.List(ctx)
+				if err != nil {
+					t.Fatalf("List: %v", err)
+				}
+				if len(parked) != 1 {
+					t.Fatalf("parked jobs: got %+v, want job %d", parked, id)
+				}
+				// River keeps the error with its own prefix ("JobCancelError: ").
+				if !strings.Contains(parked[0].LastError, c.message) {
+					t.Errorf("parked job's last error: got %q, want it to hold %q", parked[0].LastError, c.message)
+				}
+				wantParked := worker.Parked{
+					ID: id, State: worker.ParkedRefused, ProblemKey: a.ProblemKey, Action: alert.ActionCreate, Attempt: 1,
+					CreatedAt: j.CreatedAt, StoppedAt: *j.FinalizedAt, LastError: parked[0].LastError,
+				}
+				if diff := cmp.Diff(wantParked, parked[0]); diff != "" {
+					t.Errorf("parked job (-want +got):\n%s", diff)
+				}
+				if n, err := b.st.ParkedJobs(ctx); err != nil || n != 1 {
+					t.Errorf("ParkedJobs: got %d, %v, want 1", n, err)
+				}
+				if got := len(b.srv.Issues()); got != 0 {
+					t.Errorf("got %d issues, want 0", got)
+				}
 
-			// The operator fixed the cause: the job runs again.
-			if err := b.spool.Retry(ctx, id); err != nil {
-				t.Fatalf("Retry: %v", err)
-			}
-			b.waitIssue(t, a.ProblemKey)
-			b.waitState(t, id, rivertype.JobStateCompleted)
-			if got := len(b.srv.Issues()); got != 1 {
-				t.Errorf("got %d issues after the retry, want 1", got)
-			}
-			if got := len(b.failures.list()); got != 1 {
-				t.Errorf("failures after the retry: got %d, want still 1", got)
-			}
-			if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
-				t.Errorf("List after the retry: got %v, %v, want none", parked, err)
-			}
+				// The operator fixed the cause: the job runs again.
+				if err := b.spool.Retry(ctx, id); err != nil {
+					t.Fatalf("Retry: %v", err)
+				}
+				b.waitIssue(t, a.ProblemKey)
+				b.waitState(t, id, rivertype.JobStateCompleted)
+				if got := len(b.srv.Issues()); got != 1 {
+					t.Errorf("got %d issues after the retry, want 1", got)
+				}
+				if got := len(b.failures.list()); got != 1 {
+					t.Errorf("failures after the retry: got %d, want still 1", got)
+				}
+				if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
+					t.Errorf("List after the retry: got %v, %v, want none", parked, err)
+				}
 
-			// A job that is not parked is neither retried nor dropped.
-			if err := b.spool.Retry(ctx, id); err == nil {
-				t.Error("Retry of a completed job: got nil error, want one")
-			}
-			if err := b.spool.Drop(ctx, id); err == nil {
-				t.Error("Drop of a completed job: got nil error, want one")
-			}
-			if _, err := b.client.JobGet(ctx, id); err != nil {
-				t.Errorf("the completed job is gone after a refused Drop: %v", err)
-			}
-		})
-	}
+				// A job that is not parked is neither retried nor dropped.
+				if err := b.spool.Retry(ctx, id); err == nil {
+					t.Error("Retry of a completed job: got nil error, want one")
+				}
+				if err := b.spool.Drop(ctx, id); err == nil {
+					t.Error("Drop of a completed job: got nil error, want one")
+				}
+				if _, err := b.client.JobGet(ctx, id); err != nil {
+					t.Errorf("the completed job is gone after a refused Drop: %v", err)
+				}
+			})
+		}
+	})
 }
 
 func TestSpoolDrop(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: time.Hour})
-	ctx := t.Context()
-	b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(422))
-	_, id := b.accept(t, newAlert("sentry:4790", "ev1"))
-	b.waitState(t, id, rivertype.JobStateCancelled)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+		ctx := t.Context()
+		b.srv.FailNextMatching("POST", issuesPath, 1, githubtest.Status(422))
+		_, id := b.accept(t, newAlert("sentry:4790", "ev1"))
+		b.waitState(t, id, rivertype.JobStateCancelled)
 
-	if err := b.spool.Drop(ctx, id); err != nil {
-		t.Fatalf("Drop: %v", err)
-	}
-	if _, err := b.client.JobGet(ctx, id); !errors.Is(err, river.ErrNotFound) {
-		t.Errorf("JobGet after Drop: got err %v, want ErrNotFound", err)
-	}
-	if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
-		t.Errorf("List after Drop: got %v, %v, want none", parked, err)
-	}
-	if n, err := b.st.ParkedJobs(ctx); err != nil || n != 0 {
-		t.Errorf("ParkedJobs after Drop: got %d, %v, want 0", n, err)
-	}
-	if err := b.spool.Drop(ctx, id); err == nil {
-		t.Error("second Drop: got nil error, want one")
-	}
-	if err := b.spool.Retry(ctx, id); err == nil {
-		t.Error("Retry of a dropped job: got nil error, want one")
-	}
+		if err := b.spool.Drop(ctx, id); err != nil {
+			t.Fatalf("Drop: %v", err)
+		}
+		if _, err := b.client.JobGet(ctx, id); !errors.Is(err, river.ErrNotFound) {
+			t.Errorf("JobGet after Drop: got err %v, want ErrNotFound", err)
+		}
+		if parked, err := b.spool.List(ctx); err != nil || len(parked) != 0 {
+			t.Errorf("List after Drop: got %v, %v, want none", parked, err)
+		}
+		if n, err := b.st.ParkedJobs(ctx); err != nil || n != 0 {
+			t.Errorf("ParkedJobs after Drop: got %d, %v, want 0", n, err)
+		}
+		if err := b.spool.Drop(ctx, id); err == nil {
+			t.Error("second Drop: got nil error, want one")
+		}
+		if err := b.spool.Retry(ctx, id); err == nil {
+			t.Error("Retry of a dropped job: got nil error, want one")
+		}
+	})
 }
 
 // TestLastAttemptParks runs a job out of attempts: it is discarded, reported
 // once, listed, and a Retry gives it a fresh set of attempts.
 func TestLastAttemptParks(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: time.Hour})
-	ctx := t.Context()
-	b.srv.SetDown(true)
-	a := newAlert("sentry:4800", "ev1")
-	p := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: a.EventID}
-	id := b.acceptJob(t, p, worker.NewIssueArgs(a, alert.ActionCreate),
-		&river.InsertOpts{MaxAttempts: 2})
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+		ctx := t.Context()
+		b.srv.SetDown(true)
+		a := newAlert("sentry:4800", "ev1")
+		p := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: a.EventID}
+		id := b.acceptJob(t, p, worker.NewIssueArgs(a, alert.ActionCreate),
+			&river.InsertOpts{MaxAttempts: 2})
 
-	b.waitState(t, id, rivertype.JobStateDiscarded)
-	got := b.failures.list()
-	if len(got) != 1 || got[0].JobID != id || got[0].Attempt != 2 {
-		t.Fatalf("failures: got %+v, want one for job %d at attempt 2", got, id)
-	}
-	parked, err := b.spool.List(ctx)
-	if err != nil {
-		t.Fatalf("List: %v", err)
-	}
-	if len(parked) != 1 || parked[0].State != worker.ParkedGaveUp || !strings.Contains(parked[0].LastError, "503") {
-		t.Fatalf("parked: got %+v, want job %d discarded after a 503", parked, id)
-	}
-
-	// GitHub is still failing when the operator retries: the job must get
-	// a fresh set of attempts (Spool.Retry's promise), not a single one.
-	if err := b.spool.Retry(ctx, id); err != nil {
-		t.Fatalf("Retry: %v", err)
-	}
-	b.waitFor(t, waitLong, "a failed attempt after the retry", func() (bool, string) {
-		j := b.job(t, id)
-		return len(j.Errors) >= 3 && j.State != rivertype.JobStateRunning,
-			fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
-	})
-	b.srv.SetDown(false)
-	if j := b.job(t, id); j.State == rivertype.JobStateDiscarded {
-		t.Errorf("after Retry the job was discarded again at attempt %d of %d; want a fresh set of attempts", j.Attempt, j.MaxAttempts)
-		// Finish the job so the rest of the test still checks something.
-		if err := b.spool.Retry(ctx, id); err != nil {
-			t.Fatalf("second Retry: %v", err)
+		b.waitState(t, id, rivertype.JobStateDiscarded)
+		got := b.failures.list()
+		if len(got) != 1 || got[0].JobID != id || got[0].Attempt != 2 {
+			t.Fatalf("failures: got %+v, want one for job %d at attempt 2", got, id)
 		}
-	}
-	b.waitIssue(t, a.ProblemKey)
-	if got := len(b.srv.Issues()); got != 1 {
-		t.Errorf("got %d issues, want 1", got)
-	}
+		parked, err := b.spool.List(ctx)
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		if len(parked) != 1 || parked[0].State != worker.ParkedGaveUp || !strings.Contains(parked[0].LastError, "503") {
+			t.Fatalf("parked: got %+v, want job %d discarded after a 503", parked, id)
+		}
+
+		// GitHub is still failing when the operator retries: the job must get
+		// a fresh set of attempts (Spool.Retry's promise), not a single one.
+		if err := b.spool.Retry(ctx, id); err != nil {
+			t.Fatalf("Retry: %v", err)
+		}
+		b.waitFor(t, waitLong, "a failed attempt after the retry", func() (bool, string) {
+			j := b.job(t, id)
+			return len(j.Errors) >= 3 && j.State != rivertype.JobStateRunning,
+				fmt.Sprintf("%d errors, state %s", len(j.Errors), j.State)
+		})
+		b.srv.SetDown(false)
+		if j := b.job(t, id); j.State == rivertype.JobStateDiscarded {
+			t.Errorf("after Retry the job was discarded again at attempt %d of %d; want a fresh set of attempts", j.Attempt, j.MaxAttempts)
+			// Finish the job so the rest of the test still checks something.
+			if err := b.spool.Retry(ctx, id); err != nil {
+				t.Fatalf("second Retry: %v", err)
+			}
+		}
+		b.waitIssue(t, a.ProblemKey)
+		if got := len(b.srv.Issues()); got != 1 {
+			t.Errorf("got %d issues, want 1", got)
+		}
+	})
 }
 
 // TestJobsWithNothingToDo covers jobs that must not write to GitHub, or
 // cannot.
 func TestJobsWithNothingToDo(t *testing.T) {
 	t.Parallel()
-	a := newAlert("sentry:4810", "ev1")
-	known := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: "ev1"}
-	filed := known
-	filed.IssueNumber = 1
-	for _, c := range []struct {
-		name    string
-		problem alert.Problem
-		args    worker.IssueArgs
-		state   rivertype.JobState
-		failed  bool
-	}{
-		{"create of a filed problem", filed, worker.NewIssueArgs(a, alert.ActionCreate), rivertype.JobStateCompleted, false},
-		{"comment without an issue", known, worker.NewIssueArgs(a, alert.ActionComment), rivertype.JobStateCompleted, false},
-		{"no alert", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate}, rivertype.JobStateCancelled, true},
-		{"unknown action", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: "delete", Version: worker.PayloadVersion, Event: worker.NewIssueArgs(a, "").Event}, rivertype.JobStateCancelled, true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, setupOpts{cooldown: time.Hour})
-			id := b.acceptJob(t, c.problem, c.args, nil)
-			b.waitState(t, id, c.state)
-			if got := b.srv.Writes(); got != 0 {
-				t.Errorf("GitHub writes: got %d, want 0", got)
-			}
-			if got := len(b.failures.list()); (got == 1) != c.failed || got > 1 {
-				t.Errorf("failures: got %d, want reported %t", got, c.failed)
-			}
-		})
-	}
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		a := newAlert("sentry:4810", "ev1")
+		known := alert.Problem{Key: a.ProblemKey, FirstSeen: time.Now(), LastSeen: time.Now(), Count: 1, LastEventID: "ev1"}
+		filed := known
+		filed.IssueNumber = 1
+		for _, c := range []struct {
+			name    string
+			problem alert.Problem
+			args    worker.IssueArgs
+			state   rivertype.JobState
+			failed  bool
+		}{
+			{"create of a filed problem", filed, worker.NewIssueArgs(a, alert.ActionCreate), rivertype.JobStateCompleted, false},
+			{"comment without an issue", known, worker.NewIssueArgs(a, alert.ActionComment), rivertype.JobStateCompleted, false},
+			{"no alert", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: alert.ActionCreate}, rivertype.JobStateCancelled, true},
+			{"unknown action", known, worker.IssueArgs{ProblemKey: a.ProblemKey, Action: "delete", Version: worker.PayloadVersion, Event: worker.NewIssueArgs(a, "").Event}, rivertype.JobStateCancelled, true},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, setupOpts{backend: backend, cooldown: time.Hour})
+				id := b.acceptJob(t, c.problem, c.args, nil)
+				b.waitState(t, id, c.state)
+				if got := b.srv.Writes(); got != 0 {
+					t.Errorf("GitHub writes: got %d, want 0", got)
+				}
+				if got := len(b.failures.list()); (got == 1) != c.failed || got > 1 {
+					t.Errorf("failures: got %d, want reported %t", got, c.failed)
+				}
+			})
+		}
+	})
 }
 
 // TestOrphanFindsItsIssue restarts after a crash in the middle of a create:
 // the issue exists at GitHub, the job is still marked running. Requeued, the
-// job finds the issue by its marker instead of filing a second one.
+// job finds the issue by its marker instead of filing a second one. SQLite
+// only: RequeueOrphans is its restart's; on PostgreSQL River's rescuer hands
+// a dead replica's jobs over (cmd/booty's TestReplicas).
 func TestOrphanFindsItsIssue(t *testing.T) {
 	t.Parallel()
 	key := "sentry:4820"
@@ -795,9 +816,7 @@ func TestOrphanFindsItsIssue(t *testing.T) {
 	ctx := t.Context()
 	_, id := b.accept(t, newAlert(key, "ev1"))
 	// What a crash mid-call leaves: the attempt taken, the job running.
-	if _, err := b.st.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id); err != nil {
-		t.Fatalf("mark the job running: %v", err)
-	}
+	storetest.Exec(t, b.st, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, id)
 	n, err := b.st.RequeueOrphans(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("RequeueOrphans: got %d, %v, want 1, nil", n, err)
@@ -825,96 +844,104 @@ func TestOrphanFindsItsIssue(t *testing.T) {
 // problem came back.
 func TestReopenThenCommentRetried(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0})
-	key := "sentry:4830"
-	b.accept(t, newAlert(key, "ev1"))
-	is := b.waitIssue(t, key)
-	if err := b.srv.CloseIssue(is.Number); err != nil {
-		t.Fatalf("CloseIssue: %v", err)
-	}
-	if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
-		t.Fatalf("SetIssue: %v", err)
-	}
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0})
+		key := "sentry:4830"
+		b.accept(t, newAlert(key, "ev1"))
+		is := b.waitIssue(t, key)
+		if err := b.srv.CloseIssue(is.Number); err != nil {
+			t.Fatalf("CloseIssue: %v", err)
+		}
+		if err := b.st.SetIssue(t.Context(), key, is.Number, true, time.Time{}); err != nil {
+			t.Fatalf("SetIssue: %v", err)
+		}
 
-	b.srv.FailNextMatching("POST", issuesPath+"/*/comments", 1, githubtest.Status(502))
-	d, id := b.accept(t, newAlert(key, "ev2"))
-	if d.Action != alert.ActionReopen {
-		t.Fatalf("alert after close: got %v, want reopen", d)
-	}
-	j := b.waitState(t, id, rivertype.JobStateCompleted)
-	if j.Attempt != 2 {
-		t.Errorf("job: got attempt %d, want 2", j.Attempt)
-	}
-	is, _ = b.srv.Issue(is.Number)
-	if is.State != "open" || len(is.Comments) != 1 {
-		t.Fatalf("issue: got state %s with %d comments, want open with 1", is.State, len(is.Comments))
-	}
-	if !strings.Contains(is.Comments[0], "**Regression:**") {
-		t.Errorf("the comment after the retried reopen does not report the regression:\n%s", is.Comments[0])
-	}
+		b.srv.FailNextMatching("POST", issuesPath+"/*/comments", 1, githubtest.Status(502))
+		d, id := b.accept(t, newAlert(key, "ev2"))
+		if d.Action != alert.ActionReopen {
+			t.Fatalf("alert after close: got %v, want reopen", d)
+		}
+		j := b.waitState(t, id, rivertype.JobStateCompleted)
+		if j.Attempt != 2 {
+			t.Errorf("job: got attempt %d, want 2", j.Attempt)
+		}
+		is, _ = b.srv.Issue(is.Number)
+		if is.State != "open" || len(is.Comments) != 1 {
+			t.Fatalf("issue: got state %s with %d comments, want open with 1", is.State, len(is.Comments))
+		}
+		if !strings.Contains(is.Comments[0], "**Regression:**") {
+			t.Errorf("the comment after the retried reopen does not report the regression:\n%s", is.Comments[0])
+		}
+	})
 }
 
 // TestOneCreateInFlight asks twice for an issue before the first job runs:
 // the second decision joins the first job instead of racing it.
 func TestOneCreateInFlight(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0, manualStart: true})
-	d1, id1 := b.accept(t, newAlert("sentry:4720", "ev1"))
-	d2, id2 := b.accept(t, newAlert("sentry:4720", "ev2"))
-	if d1.Action != alert.ActionCreate || d2.Action != alert.ActionCreate {
-		t.Fatalf("decisions %v, %v; want create twice", d1, d2)
-	}
-	if id1 != id2 {
-		t.Errorf("second create got job %d, want the first job %d", id2, id1)
-	}
-	b.start(t)
-	b.waitIssue(t, "sentry:4720")
-	b.waitState(t, id1, rivertype.JobStateCompleted)
-	if n := len(b.srv.Issues()); n != 1 {
-		t.Errorf("got %d issues, want 1", n)
-	}
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0, manualStart: true})
+		d1, id1 := b.accept(t, newAlert("sentry:4720", "ev1"))
+		d2, id2 := b.accept(t, newAlert("sentry:4720", "ev2"))
+		if d1.Action != alert.ActionCreate || d2.Action != alert.ActionCreate {
+			t.Fatalf("decisions %v, %v; want create twice", d1, d2)
+		}
+		if id1 != id2 {
+			t.Errorf("second create got job %d, want the first job %d", id2, id1)
+		}
+		b.start(t)
+		b.waitIssue(t, "sentry:4720")
+		b.waitState(t, id1, rivertype.JobStateCompleted)
+		if n := len(b.srv.Issues()); n != 1 {
+			t.Errorf("got %d issues, want 1", n)
+		}
+	})
 }
 
 // TestCreateAgainAfterParkedCreate files the issue on the next alert after
 // the cooldown when the first create was parked.
 func TestCreateAgainAfterParkedCreate(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0})
-	b.srv.FailNextMatching("POST", "/repos/"+owner+"/"+repo+"/issues", 1, githubtest.Status(422))
-	_, id1 := b.accept(t, newAlert("sentry:4721", "ev1"))
-	b.waitState(t, id1, rivertype.JobStateCancelled)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0})
+		b.srv.FailNextMatching("POST", "/repos/"+owner+"/"+repo+"/issues", 1, githubtest.Status(422))
+		_, id1 := b.accept(t, newAlert("sentry:4721", "ev1"))
+		b.waitState(t, id1, rivertype.JobStateCancelled)
 
-	d, id2 := b.accept(t, newAlert("sentry:4721", "ev2"))
-	if d.Action != alert.ActionCreate || id2 == id1 {
-		t.Fatalf("after the park: decision %v job %d, want create with a new job (first was %d)", d, id2, id1)
-	}
-	b.waitIssue(t, "sentry:4721")
-	if n := len(b.srv.Issues()); n != 1 {
-		t.Errorf("got %d issues, want 1", n)
-	}
+		d, id2 := b.accept(t, newAlert("sentry:4721", "ev2"))
+		if d.Action != alert.ActionCreate || id2 == id1 {
+			t.Fatalf("after the park: decision %v job %d, want create with a new job (first was %d)", d, id2, id1)
+		}
+		b.waitIssue(t, "sentry:4721")
+		if n := len(b.srv.Issues()); n != 1 {
+			t.Errorf("got %d issues, want 1", n)
+		}
+	})
 }
 
 // TestDeletedIssueIsFiledAgain files a new issue when the problem's issue
 // was deleted (GitHub answers 410 Gone).
 func TestDeletedIssueIsFiledAgain(t *testing.T) {
 	t.Parallel()
-	b := setup(t, setupOpts{cooldown: 0})
-	_, id1 := b.accept(t, newAlert("sentry:4722", "ev1"))
-	b.waitState(t, id1, rivertype.JobStateCompleted)
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		b := setup(t, setupOpts{backend: backend, cooldown: 0})
+		_, id1 := b.accept(t, newAlert("sentry:4722", "ev1"))
+		b.waitState(t, id1, rivertype.JobStateCompleted)
 
-	if err := b.srv.DeleteIssue(1); err != nil {
-		t.Fatal(err)
-	}
-	d, id2 := b.accept(t, newAlert("sentry:4722", "ev2"))
-	if d.Action != alert.ActionComment {
-		t.Fatalf("decision %v, want comment", d)
-	}
-	b.waitState(t, id2, rivertype.JobStateCompleted)
-	p, err := b.st.Problem(t.Context(), "sentry:4722")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := len(b.srv.Issues()); n != 2 || p.IssueNumber != 2 {
-		t.Errorf("got %d issues and problem issue %d, want 2 and 2", n, p.IssueNumber)
-	}
+		if err := b.srv.DeleteIssue(1); err != nil {
+			t.Fatal(err)
+		}
+		d, id2 := b.accept(t, newAlert("sentry:4722", "ev2"))
+		if d.Action != alert.ActionComment {
+			t.Fatalf("decision %v, want comment", d)
+		}
+		b.waitState(t, id2, rivertype.JobStateCompleted)
+		p, err := b.st.Problem(t.Context(), "sentry:4722")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(b.srv.Issues()); n != 2 || p.IssueNumber != 2 {
+			t.Errorf("got %d issues and problem issue %d, want 2 and 2", n, p.IssueNumber)
+		}
+	})
 }
