@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"booty/internal/alert"
 	"booty/internal/apm"
 	"booty/internal/config"
 	"booty/internal/github"
@@ -369,7 +368,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
+	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
 	a.handler = server.New(server.Options{
 		Secret:      []byte(cfg.WebhookSecret),
 		MaxBody:     cfg.MaxBody,
