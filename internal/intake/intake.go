@@ -34,11 +34,11 @@ type Intake struct {
 	// pipelines holds each route's pipeline, built once.
 	routes    *route.Table
 	pipelines map[*route.Route]*alert.Pipeline
-	store    Store
-	enqueue  EnqueueFunc
-	redact   func(string) string
-	log      *slog.Logger
-	now      func() time.Time
+	store     Store
+	enqueue   EnqueueFunc
+	redact    func(string) string
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New returns an Intake. redact rewrites a string from the payload without
