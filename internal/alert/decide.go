@@ -81,6 +81,12 @@ type Problem struct {
 	// configuration in force, so a changed OBSV_COOLDOWN_HOURS applies to
 	// known problems at once.
 	LastWriteAt time.Time
+	// Route names the route the problem took when it was first seen, and
+	// Repo ("OWNER/NAME") the repository its issue is filed in; both are
+	// set at its first event and kept, so that a problem stays with its
+	// issue when the routes change. Repo "" is the default repository.
+	Route string
+	Repo  string
 }
 
 // CooldownEnd returns when the quiet period after booty's last write ends

@@ -110,6 +110,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		in.log.Warn("unknown event level; treated as error", "problem_key", a.ProblemKey, "level", a.LevelRaw)
 	}
 	pl := in.pipeline
+	var rt *route.Route
 	if in.routes != nil {
 		v := in.routes.Match(a)
 		switch {
@@ -117,11 +118,11 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			res.Decision.Reason = alert.ReasonNoRoute
 			return res, in.record(ctx, rec, alert.ReasonNoRoute)
 		case v.Dropped():
-			res.Route = v.Route.Name
+			res.Route, rec.Route = v.Route.Name, v.Route.Name
 			res.Decision.Reason = alert.ReasonDroppedByRoute
 			return res, in.record(ctx, rec, alert.ReasonDroppedByRoute)
 		}
-		res.Route = v.Route.Name
+		rt, res.Route, rec.Route = v.Route, v.Route.Name, v.Route.Name
 		pl = in.pipelines[v.Route]
 	}
 	if r := pl.Prefilter(a); r != "" {
@@ -142,6 +143,10 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			}
 		}
 		res.Decision, next = pl.Decide(a, prev, rec.ReceivedAt)
+		if !prev.Known() && rt != nil {
+			// Set once: the problem keeps its repository for good.
+			next.Route, next.Repo = rt.Name, rt.Repo.String()
+		}
 		if err := tx.SaveProblem(ctx, prev, next); err != nil {
 			return err
 		}
