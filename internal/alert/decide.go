@@ -42,6 +42,23 @@ const (
 type Decision struct {
 	Action Action
 	Reason Reason
+	// Target is where an accepted decision writes: the problem's
+	// repository and the new issue's labels and assignees, from its
+	// route. Nil means the default repository with the trigger label
+	// alone, as before routes.
+	Target *Target
+}
+
+// Target is the repository an issue goes to and what it is filed with.
+type Target struct {
+	// Route names the route that matched.
+	Route string
+	// Repo is "OWNER/NAME", the problem's repository; "" is the default
+	// repository.
+	Repo string
+	// Labels are the new issue's labels, the trigger label first.
+	Labels    []string
+	Assignees []string
 }
 
 // Accepted reports whether GitHub must change.
