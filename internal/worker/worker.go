@@ -124,7 +124,7 @@ type Config struct {
 	// Repos are the repositories the duplicate sweep covers besides the
 	// default one: every repository of the routes.
 	Repos []string
-	Store  Store
+	Store Store
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
