@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"booty/internal/githubtest"
+)
+
+// e2eRoutes files two Sentry projects into two repositories and drops
+// staging, whatever the project.
+const e2eRoutes = `routes:
+  - name: staging
+    match: {environment: staging}
+    drop: true
+  - name: front-end
+    match: {org: test-org, project: front-end}
+    repo: acme/web
+    labels: ["severity:{{level}}", "team-web"]
+    assignees: [alice]
+  - name: vue
+    match: {project: "javascript-vue-*", environment: production}
+    repo: acme/vue
+    labels: ["project:{{project}}", "env:{{environment}}"]
+    assignees: [bob, carol]
+`
+
+// withEnvironment returns payload with data.event's environment set.
+func withEnvironment(t *testing.T, payload []byte, env string) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["data"].(map[string]any)["event"].(map[string]any)["environment"] = env
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRoutesFileIntoEachRepository runs the built binary with a routes
+// file of two projects: each real Sentry payload is filed into its route's
+// repository with its labels and assignees, staging is dropped, and the
+// default repository gets nothing.
+func TestRoutesFileIntoEachRepository(t *testing.T) {
+	t.Parallel()
+	gh := githubtest.NewRepos(t, githubtest.Options{Token: testToken, Assignable: []string{"alice", "bob", "carol"}},
+		"acme/shop", "acme/web", "acme/vue")
+	dir := t.TempDir()
+	routes := filepath.Join(dir, "routes.yaml")
+	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"SENTRY_WEBHOOK_SECRET=" + testSecret,
+		"GITHUB_TOKEN=" + testToken,
+		"TARGET_REPO_URL=acme/shop",
+		"GITHUB_API_URL=" + gh.URL,
+		"BOOTY_DATABASE_URL=sqlite:" + filepath.Join(dir, "booty.db"),
+		"BOOTY_ROUTES_FILE=" + routes,
+		"GITHUB_WRITES_PER_MINUTE=100000",
+		"GITHUB_WRITES_PER_HOUR=1000000",
+		"GITHUB_WRITE_INTERVAL=0",
+		"BOOTY_LOG_FORMAT=json",
+	}
+	p := startBooty(t, env, "")
+
+	docs := fixture(t, "event_alert.triggered.json")
+	vue := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	for _, c := range []struct {
+		name, want string
+		payload    []byte
+	}{
+		{"front-end", "create", docs},
+		{"vue in production", "create", vue},
+		{"vue in staging", "dropped_by_route", withEnvironment(t, withEvent(t, vue, "99", "staging-1"), "staging")},
+	} {
+		got := deliver(t, p.url, "event_alert", c.payload, testSecret)
+		if d := got.Decision + got.Reason; d != c.want {
+			t.Errorf("%s: %d %s, want %s", c.name, got.Status, got.RawBody, c.want)
+		}
+	}
+	waitJobsDone(t, p, 30*time.Second)
+
+	type filed struct{ Labels, Assignees []string }
+	got := map[string][]filed{}
+	for _, repo := range []string{"acme/shop", "acme/web", "acme/vue"} {
+		got[repo] = []filed{}
+		for _, is := range gh.Repo(repo).Issues() {
+			got[repo] = append(got[repo], filed{is.Labels, is.Assignees})
+		}
+	}
+	want := map[string][]filed{
+		"acme/shop": {},
+		"acme/web":  {{[]string{"agent:builder", "severity:error", "team-web"}, []string{"alice"}}},
+		"acme/vue":  {{[]string{"agent:builder", "project:javascript-vue-new", "env:production"}, []string{"bob", "carol"}}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("issues by repository (-want +got):\n%s\nlogs:\n%s", diff, p.logs)
+	}
+
+	logs := p.logs.String()
+	for _, s := range []string{`"route":"front-end"`, `"route":"vue"`, `"route":"staging"`} {
+		if !strings.Contains(logs, s) {
+			t.Errorf("no log line names %s", s)
+		}
+	}
+	req, err := http.NewRequest(http.MethodGet, p.url+"/health?deep=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := do(t, req); a.Status != http.StatusOK {
+		t.Errorf("deep health: %d %s", a.Status, a.RawBody)
+	}
+	for _, repo := range []string{"acme/shop", "acme/web", "acme/vue"} {
+		if n := gh.Repo(repo).Count("GET", "/repos/"+repo); n == 0 {
+			t.Errorf("deep health did not check %s", repo)
+		}
+	}
+}
