@@ -27,9 +27,11 @@ const (
 // routedBundle is a worker filing into several repositories of one
 // stand-in, over a store of one backend.
 type routedBundle struct {
-	repos  *githubtest.Repos
-	st     *store.Store
-	client *worker.Client
+	repos   *githubtest.Repos
+	st      *store.Store
+	client  *worker.Client
+	worker  *worker.Worker
+	clients *github.Clients
 }
 
 func setupRouted(t *testing.T, url string, gopts githubtest.Options) *routedBundle {
@@ -44,6 +46,7 @@ func setupRouted(t *testing.T, url string, gopts githubtest.Options) *routedBund
 	t.Cleanup(func() { st.Close() })
 	b.st = st
 	clients := github.NewTokenClients(&http.Client{Timeout: 10 * time.Second}, b.repos.URL, token, "test")
+	b.clients = clients
 	def, err := clients.ClientFor(t.Context(), owner, repo)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +64,7 @@ func setupRouted(t *testing.T, url string, gopts githubtest.Options) *routedBund
 		Label:  label,
 		Log:    log,
 	})
+	b.worker = w
 	if b.client, err = worker.NewClient(st, w, log, 2, worker.WithPollInterval(20*time.Millisecond)); err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -211,5 +215,42 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("no %s after %s", what, waitLong)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSweepCoversEveryRepository: a problem filed twice in a routed
+// repository is healed by the sweep, which keeps the older issue there.
+func TestSweepCoversEveryRepository(t *testing.T) {
+	t.Parallel()
+	b := setupRouted(t, storetest.Backends()[0].URL(t), githubtest.Options{})
+	web, err := b.clients.ClientFor(t.Context(), owner, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "sentry:1"
+	for range 2 {
+		if _, err := web.CreateIssue(t.Context(), "t", "body\n"+github.Marker(key), []string{label}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newAlert(key, "e1")
+	p := problemOf(a, webRepo)
+	p.IssueNumber = 2
+	err = b.st.Transact(t.Context(), func(tx *store.Tx) error { return tx.SaveProblem(t.Context(), alert.Problem{}, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.worker.Sweep(t.Context()); err != nil {
+		t.Fatalf("Sweep: %v", err)
+	}
+	if is, _ := b.repos.Repo(webRepo).Issue(2); is.State != "closed" || is.StateReason != "duplicate" {
+		t.Errorf("newer issue in %s: %s (%s), want closed as duplicate", webRepo, is.State, is.StateReason)
+	}
+	got, err := b.st.Problem(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.IssueNumber != 1 {
+		t.Errorf("problem points at issue %d, want the older, 1", got.IssueNumber)
 	}
 }
