@@ -127,3 +127,27 @@ func TestRoutesFileIntoEachRepository(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckConfigGitHubChecksEveryRoutedRepository: check-config --github
+// makes deep health's check of every routed repository, and names the one
+// booty cannot reach.
+func TestCheckConfigGitHubChecksEveryRoutedRepository(t *testing.T) {
+	t.Parallel()
+	gh := githubtest.NewRepos(t, githubtest.Options{Token: testToken}, "acme/shop", "acme/web")
+	routes := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SENTRY_WEBHOOK_SECRET": testSecret, "GITHUB_TOKEN": testToken,
+		"TARGET_REPO_URL": "acme/shop", "GITHUB_API_URL": gh.URL, "BOOTY_ROUTES_FILE": routes}
+	// acme/vue is not served: the check must fail on it.
+	code, out, errOut := runBooty(t, env, "check-config", "--github")
+	if code != 1 || !strings.Contains(errOut, "acme/vue") {
+		t.Errorf("exit %d, want 1 naming acme/vue; output:\n%s%s", code, out, errOut)
+	}
+	for _, repo := range []string{"acme/shop", "acme/web"} {
+		if gh.Repo(repo).Count("GET", "/repos/"+repo) == 0 {
+			t.Errorf("%s was not checked", repo)
+		}
+	}
+}

@@ -496,11 +496,6 @@ func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metr
 	if err != nil {
 		return gitHub{}, err
 	}
-	var repos []github.Repo
-	for _, r := range routedRepos(cfg) {
-		owner, name, _ := strings.Cut(r, "/")
-		repos = append(repos, github.Repo{Owner: owner, Name: name})
-	}
 	issuesFor := func(ctx context.Context, repo string) (worker.Issues, error) {
 		owner, name, ok := strings.Cut(repo, "/")
 		if !ok {
@@ -508,7 +503,17 @@ func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metr
 		}
 		return clients.ClientFor(ctx, owner, name)
 	}
-	return gitHub{issues: c, issuesFor: issuesFor, access: github.NewAccess(clients, repos...)}, nil
+	return gitHub{issues: c, issuesFor: issuesFor, access: github.NewAccess(clients, accessRepos(cfg)...)}, nil
+}
+
+// accessRepos are routedRepos for deep health's access check.
+func accessRepos(cfg *config.Config) []github.Repo {
+	var repos []github.Repo
+	for _, r := range routedRepos(cfg) {
+		owner, name, _ := strings.Cut(r, "/")
+		repos = append(repos, github.Repo{Owner: owner, Name: name})
+	}
+	return repos
 }
 
 // routedRepos returns the repositories booty files into, "OWNER/NAME", each
