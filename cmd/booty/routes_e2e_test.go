@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"booty/internal/github"
 	"booty/internal/githubtest"
 )
 
@@ -149,5 +150,46 @@ func TestCheckConfigGitHubChecksEveryRoutedRepository(t *testing.T) {
 		if gh.Repo(repo).Count("GET", "/repos/"+repo) == 0 {
 			t.Errorf("%s was not checked", repo)
 		}
+	}
+}
+
+// TestEmptyStoreRecoversEveryRoutedRepository: booty started on an empty
+// store finds the issues it filed in a routed repository before its jobs
+// run, so a lost database does not file a routed problem a second time.
+func TestEmptyStoreRecoversEveryRoutedRepository(t *testing.T) {
+	t.Parallel()
+	gh := githubtest.NewRepos(t, githubtest.Options{Token: testToken}, "acme/shop", "acme/web", "acme/vue")
+	const key = "sentry:1117540176" // the problem of event_alert.triggered.json
+	c, err := github.NewClient(&http.Client{Timeout: 10 * time.Second}, gh.URL, testToken, "acme", "web", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateIssue(t.Context(), "[error] filed before the store was lost", "body\n"+github.Marker(key), []string{"agent:builder"}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	routes := filepath.Join(dir, "routes.yaml")
+	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startBooty(t, []string{
+		"SENTRY_WEBHOOK_SECRET=" + testSecret,
+		"GITHUB_TOKEN=" + testToken,
+		"TARGET_REPO_URL=acme/shop",
+		"GITHUB_API_URL=" + gh.URL,
+		"BOOTY_DATABASE_URL=sqlite:" + filepath.Join(dir, "booty.db"),
+		"BOOTY_ROUTES_FILE=" + routes,
+		"GITHUB_WRITES_PER_MINUTE=100000",
+		"GITHUB_WRITES_PER_HOUR=1000000",
+		"GITHUB_WRITE_INTERVAL=0",
+		"BOOTY_LOG_FORMAT=json",
+	}, "")
+	deliver(t, p.url, "event_alert", fixture(t, "event_alert.triggered.json"), testSecret)
+	waitJobsDone(t, p, 30*time.Second)
+	if n := len(gh.Repo("acme/web").Issues()); n != 1 {
+		t.Errorf("acme/web has %d issues, want the recovered one alone; logs:\n%s", n, p.logs)
+	}
+	if !strings.Contains(p.logs.String(), "recovered problems") {
+		t.Errorf("no log line says the problems were recovered; logs:\n%s", p.logs)
 	}
 }

@@ -279,7 +279,7 @@ type app struct {
 	// recoverFrom is what an empty store rebuilds its problem → issue map
 	// from while the worker's jobs are held; nil when there is nothing to
 	// recover.
-	recoverFrom markedIssues
+	recoverFrom []repoIssues
 	// recovered is set once the jobs may touch GitHub.
 	recovered atomic.Bool
 
@@ -352,7 +352,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
 		Hold:        a.holdJobs,
 	})
-	if a.recoverFrom, err = needsRecovery(ctx, a.store, issues); err != nil {
+	if a.recoverFrom, err = needsRecovery(ctx, a.store, cfg, issues, gh.issuesFor); err != nil {
 		return nil, err
 	}
 	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency, worker.WithID(a.replica))
