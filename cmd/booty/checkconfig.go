@@ -63,7 +63,7 @@ func checkConfig(ctx context.Context, args []string, getenv func(string) string,
 	if cfg.GitHubApp != nil {
 		who = fmt.Sprintf("the GitHub App %d", cfg.GitHubApp.ID)
 	}
-	fmt.Fprintf(stdout, "github ok: %s may write issues to %s through %s\n", who, cfg.Repo(), cfg.GitHubAPIURL)
+	fmt.Fprintf(stdout, "github ok: %s may write issues to %s through %s\n", who, strings.Join(routedRepos(cfg), ", "), cfg.GitHubAPIURL)
 	return 0
 }
 
@@ -75,7 +75,7 @@ func checkGitHubAccess(ctx context.Context, cfg *config.Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
 	defer cancel()
-	return github.NewAccess(clients, github.Repo{Owner: cfg.RepoOwner, Name: cfg.RepoName}).CheckAccess(ctx)
+	return github.NewAccess(clients, accessRepos(cfg)...).CheckAccess(ctx)
 }
 
 // printRoutes lists the routes of the routes file in the order they are

@@ -11,6 +11,7 @@ import (
 	"booty/internal/config"
 	"booty/internal/github"
 	"booty/internal/store"
+	"booty/internal/worker"
 )
 
 const recoverAbout = `Rebuilds booty's problem → issue map from the issues that carry booty's
@@ -32,30 +33,44 @@ var _ markedIssues = (*github.Client)(nil)
 // recoverTimeout bounds one rebuild: a thousand pages at GitHub's pace.
 const recoverTimeout = 5 * time.Minute
 
+// repoIssues is one repository to recover from: its name ("OWNER/NAME"),
+// whether it is the default one, and its marked issues.
+type repoIssues struct {
+	repo   string
+	def    bool
+	lister markedIssues
+}
+
 // recoverIssues records the issue of every marked problem st does not know,
-// and returns how many marked issues there were and how many it added.
-func recoverIssues(ctx context.Context, st *store.Store, gh markedIssues) (found, added int, err error) {
+// from every repository of from, and returns how many marked issues there
+// were and how many it added.
+func recoverIssues(ctx context.Context, st *store.Store, from ...repoIssues) (found, added int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
 	defer cancel()
-	issues, err := gh.MarkedIssues(ctx)
-	if err != nil {
-		return 0, 0, fmt.Errorf("recover issues: %w", err)
-	}
-	links := make([]store.IssueLink, len(issues))
-	for i, is := range issues {
-		links[i] = store.IssueLink{ProblemKey: is.ProblemKey, Number: is.Number, Closed: is.Closed, CreatedAt: is.CreatedAt}
+	var links []store.IssueLink
+	for _, r := range from {
+		issues, err := r.lister.MarkedIssues(ctx)
+		if err != nil {
+			return 0, 0, fmt.Errorf("recover issues of %s: %w", r.repo, err)
+		}
+		for _, is := range issues {
+			links = append(links, store.IssueLink{ProblemKey: is.ProblemKey, Number: is.Number, Closed: is.Closed,
+				CreatedAt: is.CreatedAt, Repo: r.repo, Default: r.def})
+		}
 	}
 	added, err = st.RestoreIssues(ctx, links)
 	if err != nil {
-		return len(issues), 0, fmt.Errorf("recover issues: %w", err)
+		return len(links), 0, fmt.Errorf("recover issues: %w", err)
 	}
-	return len(issues), added, nil
+	return len(links), added, nil
 }
 
 // needsRecovery returns what to rebuild the problem → issue map from when
-// the store knows no problem (a new install, or a lost database), else nil.
-// A dry run (gh is not a GitHub client) has nothing to recover.
-func needsRecovery(ctx context.Context, st *store.Store, gh any) (markedIssues, error) {
+// the store knows no problem (a new install, or a lost database), else nil:
+// the default repository (gh) and every other routed repository
+// (issuesFor). A dry run (gh is not a GitHub client) has nothing to
+// recover.
+func needsRecovery(ctx context.Context, st *store.Store, cfg *config.Config, gh any, issuesFor worker.IssuesFor) ([]repoIssues, error) {
 	lister, ok := gh.(markedIssues)
 	if !ok {
 		return nil, nil
@@ -63,7 +78,20 @@ func needsRecovery(ctx context.Context, st *store.Store, gh any) (markedIssues, 
 	if has, err := st.HasProblems(ctx); err != nil || has {
 		return nil, err
 	}
-	return lister, nil
+	from := []repoIssues{{repo: cfg.Repo(), def: true, lister: lister}}
+	for _, repo := range routedRepos(cfg)[1:] {
+		if issuesFor == nil {
+			break
+		}
+		is, err := issuesFor(ctx, repo)
+		if err != nil {
+			return nil, err
+		}
+		if l, ok := is.(markedIssues); ok {
+			from = append(from, repoIssues{repo: repo, lister: l})
+		}
+	}
+	return from, nil
 }
 
 // recoverThenRelease is serve's start on an empty store: it rebuilds the map
@@ -72,10 +100,10 @@ func needsRecovery(ctx context.Context, st *store.Store, gh any) (markedIssues, 
 // issue for every open problem, and GitHub being down must not stop booty
 // from accepting alerts: they are decided and their jobs wait meanwhile, and
 // a problem decided meanwhile is linked to the issue it already has.
-func recoverThenRelease(ctx context.Context, st *store.Store, lister markedIssues, log *slog.Logger, release func()) {
+func recoverThenRelease(ctx context.Context, st *store.Store, from []repoIssues, log *slog.Logger, release func()) {
 	wait := time.Second
 	for {
-		found, added, err := recoverIssues(ctx, st, lister)
+		found, added, err := recoverIssues(ctx, st, from...)
 		if err == nil {
 			if found > 0 {
 				log.Warn("empty store: recovered problems from the issues carrying booty's marker", "issues", found, "problems", added)
@@ -123,7 +151,7 @@ func recoverCommand(ctx context.Context, args []string, getenv func(string) stri
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return 1
 	}
-	found, added, err := recoverIssues(ctx, st, gh)
+	found, added, err := recoverIssues(ctx, st, repoIssues{repo: cfg.Repo(), def: true, lister: gh})
 	if err != nil {
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"booty/internal/alert"
 	"booty/internal/apm"
 	"booty/internal/config"
 	"booty/internal/github"
@@ -279,7 +279,7 @@ type app struct {
 	// recoverFrom is what an empty store rebuilds its problem → issue map
 	// from while the worker's jobs are held; nil when there is nothing to
 	// recover.
-	recoverFrom markedIssues
+	recoverFrom []repoIssues
 	// recovered is set once the jobs may touch GitHub.
 	recovered atomic.Bool
 
@@ -330,25 +330,29 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	m.BuildInfo.WithLabelValues(a.version, a.release, cfg.SentryEnvironment).Set(1)
 	a.metrics = m
 
-	issues, access, err := newGitHub(cfg, log, a.version, m)
+	gh, err := newGitHub(cfg, log, a.version, m)
 	if err != nil {
 		return nil, err
 	}
+	issues, access := gh.issues, gh.access
 	a.access = access
 	// The write budget lives in the store, on either backend: replicas
 	// sharing a database share it, and a rate limit pause stops them all.
 	budget := a.store.WriteBudget(store.NewWritePolicy(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval))
 	w := worker.New(worker.Config{
-		Issues:   issues,
-		Store:    a.store,
-		Budget:   budget,
-		Label:    cfg.TriggerLabel,
-		Log:      log,
-		Failures: jobFailures{a.apm},
-		Render:   github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
-		Hold:     a.holdJobs,
+		Issues:      issues,
+		DefaultRepo: cfg.Repo(),
+		IssuesFor:   gh.issuesFor,
+		Repos:       routedRepos(cfg),
+		Store:       a.store,
+		Budget:      budget,
+		Label:       cfg.TriggerLabel,
+		Log:         log,
+		Failures:    jobFailures{a.apm},
+		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
+		Hold:        a.holdJobs,
 	})
-	if a.recoverFrom, err = needsRecovery(ctx, a.store, issues); err != nil {
+	if a.recoverFrom, err = needsRecovery(ctx, a.store, cfg, issues, gh.issuesFor); err != nil {
 		return nil, err
 	}
 	a.jobs, err = worker.NewClient(a.store, w, log.With("component", "river"), workerConcurrency, worker.WithID(a.replica))
@@ -369,7 +373,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.New(alert.NewPipeline(cfg.MinSeverity, cfg.Cooldown), a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
+	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
 	a.handler = server.New(server.Options{
 		Secret:      []byte(cfg.WebhookSecret),
 		MaxBody:     cfg.MaxBody,
@@ -456,10 +460,20 @@ func (a *app) close() {
 	a.apm.Close()
 }
 
-// newGitHub returns the GitHub client, and the access check of deep health,
-// or in a dry run the stand-in and no check. Every call to GitHub goes
-// through the metrics transport.
-func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metrics) (worker.Issues, server.Access, error) {
+// gitHub is booty's way to GitHub: the default repository's client, the
+// clients of the other routed repositories, and deep health's access check.
+type gitHub struct {
+	issues worker.Issues
+	// issuesFor is nil in a dry run, where every write is logged alike.
+	issuesFor worker.IssuesFor
+	// access is nil in a dry run.
+	access server.Access
+}
+
+// newGitHub returns the GitHub clients, and the access check of deep
+// health over every routed repository, or in a dry run the stand-in and
+// no check. Every call to GitHub goes through the metrics transport.
+func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metrics) (gitHub, error) {
 	if cfg.DryRun {
 		log.Info("dry run: GitHub writes are logged, not sent")
 		// A text log prints a body as one escaped line: give it the
@@ -468,23 +482,58 @@ func newGitHub(cfg *config.Config, log *slog.Logger, ver string, m *metrics.Metr
 		if _, ok := log.Handler().(*slog.TextHandler); ok {
 			text = os.Stderr
 		}
-		return github.NewDryRun(log, text), nil, nil
+		return gitHub{issues: github.NewDryRun(log, text)}, nil
 	}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: github.NewTransport(nil, m)}
 	clients, err := newClients(cfg, hc, ver)
 	if err != nil {
-		return nil, nil, err
+		return gitHub{}, err
 	}
 	if cfg.GitHubApp != nil {
 		log.Info("filing as a GitHub App", "app_id", cfg.GitHubApp.ID)
 	}
 	c, err := clients.ClientFor(context.Background(), cfg.RepoOwner, cfg.RepoName)
 	if err != nil {
-		return nil, nil, err
+		return gitHub{}, err
 	}
-	// The one repository of TARGET_REPO_URL; every routed repository
-	// when routes come.
-	return c, github.NewAccess(clients, github.Repo{Owner: cfg.RepoOwner, Name: cfg.RepoName}), nil
+	issuesFor := func(ctx context.Context, repo string) (worker.Issues, error) {
+		owner, name, ok := strings.Cut(repo, "/")
+		if !ok {
+			return nil, fmt.Errorf("repository %q is not OWNER/NAME", repo)
+		}
+		return clients.ClientFor(ctx, owner, name)
+	}
+	return gitHub{issues: c, issuesFor: issuesFor, access: github.NewAccess(clients, accessRepos(cfg)...)}, nil
+}
+
+// accessRepos are routedRepos for deep health's access check.
+func accessRepos(cfg *config.Config) []github.Repo {
+	var repos []github.Repo
+	for _, r := range routedRepos(cfg) {
+		owner, name, _ := strings.Cut(r, "/")
+		repos = append(repos, github.Repo{Owner: owner, Name: name})
+	}
+	return repos
+}
+
+// routedRepos returns the repositories booty files into, "OWNER/NAME", each
+// once: the default repository (TARGET_REPO_URL), then those of the
+// routes that file, in the routes file's order.
+func routedRepos(cfg *config.Config) []string {
+	repos := []string{cfg.Repo()}
+	seen := map[string]bool{strings.ToLower(cfg.Repo()): true}
+	if cfg.Routes == nil {
+		return repos
+	}
+	for _, r := range cfg.Routes.Routes {
+		name := r.Repo.String()
+		if r.Drop || name == "" || seen[strings.ToLower(name)] {
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		repos = append(repos, name)
+	}
+	return repos
 }
 
 // newClients returns the GitHub clients of cfg's identity: its GitHub App,

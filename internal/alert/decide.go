@@ -28,12 +28,37 @@ const (
 	// regression, since the fix may well have come after it. A replayed
 	// old delivery is one.
 	ReasonPredatesClose Reason = "predates_close"
+	// ReasonNoRoute is an alert that no route of the routes file matches.
+	ReasonNoRoute Reason = "no_route"
+	// ReasonDroppedByRoute is an alert whose route says drop: true.
+	ReasonDroppedByRoute Reason = "dropped_by_route"
+	// ReasonBelowMinEvents is an event of a problem without an issue that
+	// has not yet been seen its route's min_events times: counted, not
+	// filed.
+	ReasonBelowMinEvents Reason = "below_min_events"
 )
 
 // Decision is the outcome of the pipeline: either an Action or a Reason.
 type Decision struct {
 	Action Action
 	Reason Reason
+	// Target is where an accepted decision writes: the problem's
+	// repository and the new issue's labels and assignees, from its
+	// route. Nil means the default repository with the trigger label
+	// alone, as before routes.
+	Target *Target
+}
+
+// Target is the repository an issue goes to and what it is filed with.
+type Target struct {
+	// Route names the route that matched.
+	Route string
+	// Repo is "OWNER/NAME", the problem's repository; "" is the default
+	// repository.
+	Repo string
+	// Labels are the new issue's labels, the trigger label first.
+	Labels    []string
+	Assignees []string
 }
 
 // Accepted reports whether GitHub must change.
@@ -73,6 +98,12 @@ type Problem struct {
 	// configuration in force, so a changed OBSV_COOLDOWN_HOURS applies to
 	// known problems at once.
 	LastWriteAt time.Time
+	// Route names the route the problem took when it was first seen, and
+	// Repo ("OWNER/NAME") the repository its issue is filed in; both are
+	// set at its first event and kept, so that a problem stays with its
+	// issue when the routes change. Repo "" is the default repository.
+	Route string
+	Repo  string
 }
 
 // CooldownEnd returns when the quiet period after booty's last write ends
@@ -149,6 +180,18 @@ func PredatesClose() Stage {
 	})
 }
 
+// MinEvents stops the create of a problem's issue until the problem has
+// been seen n times, this event included. A problem with an issue passes:
+// the threshold is for filing, not for keeping the issue up to date.
+func MinEvents(n int) Stage {
+	return StageFunc(func(_ *Alert, p *Problem, _ time.Time) Reason {
+		if p.IssueNumber == 0 && p.Count+1 < int64(n) {
+			return ReasonBelowMinEvents
+		}
+		return ""
+	})
+}
+
 // Cooldown stops writes while the problem is in its quiet period of d,
 // which starts with each decision to write: while its issue is being
 // filed, and after each write to it. A closed issue is a regression and
@@ -180,9 +223,20 @@ type Pipeline struct {
 // NewPipeline returns the pipeline of DESIGN.md: severity threshold, sample
 // filter, dedup, regression check, cooldown.
 func NewPipeline(min Severity, cooldown time.Duration) *Pipeline {
+	return NewRoutePipeline(min, cooldown, 1)
+}
+
+// NewRoutePipeline returns the pipeline of one route: NewPipeline's, with
+// the route's min_events before the cooldown. minEvents of 1 or less files
+// at the first event.
+func NewRoutePipeline(min Severity, cooldown time.Duration, minEvents int) *Pipeline {
+	stateful := []Stage{Dedup(), PredatesClose()}
+	if minEvents > 1 {
+		stateful = append(stateful, MinEvents(minEvents))
+	}
 	return &Pipeline{
 		Stateless: []Stage{Threshold(min), SampleFilter()},
-		Stateful:  []Stage{Dedup(), PredatesClose(), Cooldown(cooldown)},
+		Stateful:  append(stateful, Cooldown(cooldown)),
 		Cooldown:  cooldown,
 	}
 }

@@ -30,6 +30,10 @@ var (
 	// ErrAnswerTooLarge: GitHub's answer was longer than MaxAnswerBytes;
 	// reading stopped there.
 	ErrAnswerTooLarge = errors.New("github answer too large")
+	// ErrAssigneesRefused: GitHub refused a create with 422 because an
+	// assignee cannot be assigned in the repository (an unknown login, or
+	// one without access); nothing was created.
+	ErrAssigneesRefused = errors.New("github refused the assignees")
 )
 
 // Class says what to do after a failed GitHub call.

@@ -127,10 +127,20 @@ func (c *Client) Creator(ctx context.Context) (string, error) {
 // it does not know). An answer that may hide a created issue (no answer, a
 // 5xx, a success without an issue number) is ErrOutcomeUnknown.
 func (c *Client) CreateIssue(ctx context.Context, title, body string, labels []string) (Issue, error) {
+	return c.CreateAssignedIssue(ctx, title, body, labels, nil)
+}
+
+// CreateAssignedIssue is CreateIssue with the issue assigned to assignees
+// in the same call. GitHub refuses the whole create with 422 when one of
+// them cannot be assigned in the repository: that is
+// ErrAssigneesRefused.
+func (c *Client) CreateAssignedIssue(ctx context.Context, title, body string, labels, assignees []string) (Issue, error) {
 	is, _, err := c.gh.Issues.Create(ctx, c.owner, c.repo, gh.CreateIssueRequest{
-		Title: title, Body: &body, Labels: labels,
+		Title: title, Body: &body, Labels: labels, Assignees: assignees,
 	})
 	switch {
+	case err != nil && len(assignees) > 0 && refusedAssignees(err):
+		return Issue{}, fmt.Errorf("create issue: %w: %w", ErrAssigneesRefused, err)
 	case err != nil && statusOf(err) == http.StatusGone:
 		// An issue that does not exist yet cannot be deleted.
 		return Issue{}, fmt.Errorf("create issue: %w: %w", ErrIssuesDisabled, err)
@@ -335,6 +345,21 @@ func (c *Client) gone(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %w", ErrIssuesDisabled, err)
 	}
 	return fmt.Errorf("%w: %w", ErrIssueGone, err)
+}
+
+// refusedAssignees reports whether err is GitHub's 422 naming the
+// assignees field.
+func refusedAssignees(err error) bool {
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || statusOf(err) != http.StatusUnprocessableEntity {
+		return false
+	}
+	for _, e := range er.Errors {
+		if strings.EqualFold(e.Field, "assignees") || strings.EqualFold(e.Field, "assignee") {
+			return true
+		}
+	}
+	return false
 }
 
 func toIssue(is *gh.Issue) Issue {

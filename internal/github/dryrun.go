@@ -33,12 +33,22 @@ type DryRun struct {
 func NewDryRun(log *slog.Logger, text io.Writer) *DryRun { return &DryRun{log: log, text: text} }
 
 // CreateIssue logs the issue it would create.
-func (d *DryRun) CreateIssue(_ context.Context, title, body string, labels []string) (Issue, error) {
+func (d *DryRun) CreateIssue(ctx context.Context, title, body string, labels []string) (Issue, error) {
+	return d.CreateAssignedIssue(ctx, title, body, labels, nil)
+}
+
+// CreateAssignedIssue logs the issue it would create, and whom it would
+// assign.
+func (d *DryRun) CreateAssignedIssue(_ context.Context, title, body string, labels, assignees []string) (Issue, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.next--
 	n := d.next
-	d.write("dry run: would create issue", []any{"number", n, "labels", labels}, "title", title, "body", body)
+	attrs := []any{"number", n, "labels", labels}
+	if len(assignees) > 0 {
+		attrs = append(attrs, "assignees", assignees)
+	}
+	d.write("dry run: would create issue", attrs, "title", title, "body", body)
 	return Issue{Number: n}, nil
 }
 

@@ -159,9 +159,10 @@ func (l *labelName) UnmarshalJSON(b []byte) error {
 }
 
 type createIssueRequest struct {
-	Title  *string     `json:"title"`
-	Body   *string     `json:"body"`
-	Labels []labelName `json:"labels"`
+	Title     *string     `json:"title"`
+	Body      *string     `json:"body"`
+	Labels    []labelName `json:"labels"`
+	Assignees []string    `json:"assignees"`
 }
 
 type updateIssueRequest struct {
@@ -247,6 +248,10 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 		validationFailed(w, docsCreateIssue, errs...)
 		return
 	}
+	if errs := s.checkAssignees(req.Assignees); len(errs) > 0 {
+		validationFailed(w, docsCreateIssue, errs...)
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
 	now := s.now()
@@ -268,11 +273,31 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 			is.labels = appendLabel(is.labels, s.labelLocked(string(name), "", ""))
 		}
 	}
+	for _, login := range req.Assignees {
+		if !slices.ContainsFunc(is.assignees, func(a string) bool { return strings.EqualFold(a, login) }) {
+			is.assignees = append(is.assignees, login)
+		}
+	}
 	s.issues = append(s.issues, is)
 	out := s.wireIssueLocked(base, is)
 	s.mu.Unlock()
 	w.Header().Set("Location", out.URL)
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// checkAssignees refuses the logins Options.Assignable does not list, the
+// way GitHub answers a create naming a user it cannot assign.
+func (s *Server) checkAssignees(logins []string) []wireFieldError {
+	if s.opts.Assignable == nil {
+		return nil
+	}
+	var errs []wireFieldError
+	for _, login := range logins {
+		if !slices.ContainsFunc(s.opts.Assignable, func(a string) bool { return strings.EqualFold(a, login) }) {
+			errs = append(errs, wireFieldError{Resource: "Issue", Field: "assignees", Code: "invalid", Value: login})
+		}
+	}
+	return errs
 }
 
 func derefString(p *string) string {

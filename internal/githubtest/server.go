@@ -94,6 +94,10 @@ type Options struct {
 	// App, when set, is a GitHub App the stand-in serves too: requests may
 	// carry its JWT or its installations' access tokens besides Token.
 	App *App
+	// Assignable are the logins issues may be assigned to. A create naming
+	// any other is refused with 422, as GitHub refuses a login that cannot
+	// be assigned in the repository. Nil lets every login be assigned.
+	Assignable []string
 }
 
 // Server is a GitHub REST API stand-in for one repository. Its methods are
@@ -156,6 +160,7 @@ type Issue struct {
 	State       string    `json:"state"`
 	StateReason string    `json:"state_reason,omitempty"`
 	Comments    []string  `json:"comments"`
+	Assignees   []string  `json:"assignees,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
@@ -192,6 +197,7 @@ type issue struct {
 	updated     time.Time
 	closed      time.Time
 	closedBy    string
+	assignees   []string
 }
 
 type comment struct {
@@ -681,6 +687,7 @@ func (is *issue) snapshot() Issue {
 		State:       is.state,
 		StateReason: is.stateReason,
 		Comments:    make([]string, 0, len(is.comments)),
+		Assignees:   slices.Clone(is.assignees),
 		CreatedAt:   is.created,
 		UpdatedAt:   is.updated,
 		ClosedAt:    is.closed,

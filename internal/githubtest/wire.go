@@ -41,6 +41,8 @@ type wireFieldError struct {
 	Code     string `json:"code"`
 	Field    string `json:"field"`
 	Message  string `json:"message,omitempty"`
+	// Value is the refused value, where GitHub names it (an assignee).
+	Value string `json:"value,omitempty"`
 }
 
 type wireUser struct {
@@ -301,6 +303,12 @@ func (s *Server) wireIssueLocked(base string, is *issue) wireIssue {
 	}
 	for _, l := range is.labels {
 		out.Labels = append(out.Labels, s.wireLabel(base, l))
+	}
+	for i, login := range is.assignees {
+		out.Assignees = append(out.Assignees, s.user(base, login, otherUserID+1+int64(i), "User"))
+	}
+	if len(out.Assignees) > 0 {
+		out.Assignee = &out.Assignees[0]
 	}
 	if is.state == "closed" {
 		closed := stamp(is.closed)

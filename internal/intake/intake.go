@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"booty/internal/alert"
+	"booty/internal/route"
 	"booty/internal/sentry"
 	"booty/internal/store"
 )
@@ -29,11 +30,15 @@ type EnqueueFunc func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert
 // Intake decides what to do with verified deliveries.
 type Intake struct {
 	pipeline *alert.Pipeline
-	store    Store
-	enqueue  EnqueueFunc
-	redact   func(string) string
-	log      *slog.Logger
-	now      func() time.Time
+	// routes is the routes table, nil when every alert takes pipeline;
+	// pipelines holds each route's pipeline, built once.
+	routes    *route.Table
+	pipelines map[*route.Route]*alert.Pipeline
+	store     Store
+	enqueue   EnqueueFunc
+	redact    func(string) string
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // New returns an Intake. redact rewrites a string from the payload without
@@ -49,12 +54,30 @@ func New(pl *alert.Pipeline, st Store, enqueue EnqueueFunc, redact func(string) 
 	return &Intake{pipeline: pl, store: st, enqueue: enqueue, redact: redact, log: log, now: now}
 }
 
+// NewRouted returns an Intake that matches every alert to a route of t
+// first: an alert no route takes is ignored as no_route, one whose route
+// drops it as dropped_by_route, and the others are decided by their
+// route's pipeline (its min_level, cooldown and min_events). The other
+// arguments are New's.
+func NewRouted(t *route.Table, st Store, enqueue EnqueueFunc, redact func(string) string, log *slog.Logger, now func() time.Time) *Intake {
+	in := New(nil, st, enqueue, redact, log, now)
+	in.routes = t
+	in.pipelines = make(map[*route.Route]*alert.Pipeline, len(t.Routes))
+	for _, r := range t.Routes {
+		in.pipelines[r] = alert.NewRoutePipeline(r.MinLevel, r.Cooldown, r.MinEvents)
+	}
+	return in
+}
+
 // Result is what became of one delivery.
 type Result struct {
 	Resource string
 	Action   string
 	Alert    *alert.Alert // nil when the delivery was not an event alert
 	Decision alert.Decision
+	// Route names the route the alert took; "" without a routes table,
+	// and when no route matched.
+	Route string
 	// CooldownUntil is when the problem's quiet period ends, under the
 	// cooldown in force, when the decision is alert.ReasonCooldown; zero
 	// otherwise.
@@ -86,7 +109,23 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	if d.UnknownLevel {
 		in.log.Warn("unknown event level; treated as error", "problem_key", a.ProblemKey, "level", a.LevelRaw)
 	}
-	if r := in.pipeline.Prefilter(a); r != "" {
+	pl := in.pipeline
+	var rt *route.Route
+	if in.routes != nil {
+		v := in.routes.Match(a)
+		switch {
+		case !v.Matched():
+			res.Decision.Reason = alert.ReasonNoRoute
+			return res, in.record(ctx, rec, alert.ReasonNoRoute)
+		case v.Dropped():
+			res.Route, rec.Route = v.Route.Name, v.Route.Name
+			res.Decision.Reason = alert.ReasonDroppedByRoute
+			return res, in.record(ctx, rec, alert.ReasonDroppedByRoute)
+		}
+		rt, res.Route, rec.Route = v.Route, v.Route.Name, v.Route.Name
+		pl = in.pipelines[v.Route]
+	}
+	if r := pl.Prefilter(a); r != "" {
 		res.Decision.Reason = r
 		return res, in.record(ctx, rec, r)
 	}
@@ -103,7 +142,11 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 				return err
 			}
 		}
-		res.Decision, next = in.pipeline.Decide(a, prev, rec.ReceivedAt)
+		res.Decision, next = pl.Decide(a, prev, rec.ReceivedAt)
+		if !prev.Known() && rt != nil {
+			// Set once: the problem keeps its repository for good.
+			next.Route, next.Repo = rt.Name, rt.Repo.String()
+		}
 		if err := tx.SaveProblem(ctx, prev, next); err != nil {
 			return err
 		}
@@ -113,6 +156,12 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			}
 		}
 		var jobID int64
+		if res.Decision.Accepted() && rt != nil {
+			// The problem's repository, not the route's: a problem stays
+			// where its issue is.
+			res.Decision.Target = &alert.Target{Route: rt.Name, Repo: next.Repo,
+				Labels: rt.IssueLabels(a), Assignees: rt.Assignees}
+		}
 		if res.Decision.Accepted() {
 			if jobID, err = in.enqueue(ctx, tx, a, res.Decision); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
@@ -125,7 +174,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		return res, fmt.Errorf("accept %s: %w", a.ProblemKey, err)
 	}
 	if res.Decision.Reason == alert.ReasonCooldown {
-		res.CooldownUntil = in.pipeline.CooldownEnd(next)
+		res.CooldownUntil = pl.CooldownEnd(next)
 	}
 	return res, nil
 }

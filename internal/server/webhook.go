@@ -116,6 +116,9 @@ func (s *Server) succeed(w http.ResponseWriter, req request, start time.Time, re
 	if res.Alert != nil {
 		attrs = append(attrs, "problem_key", res.Alert.ProblemKey, "event_id", clip(res.Alert.EventID, maxLogValue),
 			"level", res.Alert.Level.String())
+		if res.Route != "" {
+			attrs = append(attrs, "route", res.Route)
+		}
 		s.metrics.Decisions.WithLabelValues(d.String()).Inc()
 	}
 	if d.Accepted() {

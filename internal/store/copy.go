@@ -178,7 +178,7 @@ var (
 	eventsTable   = bootyTable{"booty_problem_events", []string{"problem_key", "event_id"},
 		[]string{"problem_key", "event_id", "counted_at_ms"}}
 	deliveriesTable = bootyTable{"booty_deliveries", []string{"id"},
-		[]string{"received_at_ms", "request_id", "resource", "action", "problem_key", "event_id", "decision", "job_id"}}
+		[]string{"received_at_ms", "request_id", "resource", "action", "problem_key", "event_id", "decision", "job_id", "route"}}
 )
 
 // splitColumns splits a list of columns, "a, b,\n\tc", into its names.

@@ -14,11 +14,14 @@ type Delivery struct {
 	Action     string
 	ProblemKey string
 	EventID    string
+	// Route names the route the delivery took; "" when none did, or when
+	// it was filtered before routing.
+	Route string
 }
 
 const insertDeliverySQL = `INSERT INTO booty_deliveries
-	(received_at_ms, request_id, resource, action, problem_key, event_id, decision, job_id)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	(received_at_ms, request_id, resource, action, problem_key, event_id, decision, job_id, route)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
 // RecordDelivery records a delivery with the decision taken on it and the
 // job that carries the decision out (0: none).
@@ -28,7 +31,7 @@ func (tx *Tx) RecordDelivery(ctx context.Context, d Delivery, decision string, j
 		job = &jobID
 	}
 	if _, err := tx.exec(ctx, insertDeliverySQL,
-		d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, job); err != nil {
+		d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, job, d.Route); err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ import (
 // the other: the decision (a delivery's transaction) writes what it saw of
 // the events; the worker writes what GitHub said of the issue.
 const problemColumns = `key, first_seen_ms, last_seen_ms, event_count, last_event_id,
-	issue_number, issue_closed, issue_closed_at_ms, last_write_ms`
+	issue_number, issue_closed, issue_closed_at_ms, last_write_ms, route, repo`
 
 // Problem returns the stored state of the problem with key, locked until
 // the transaction ends: a concurrent decision or issue update for the same
@@ -35,7 +35,7 @@ func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, erro
 		closed                           int
 	)
 	err := q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key).
-		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite)
+		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite, &p.Route, &p.Repo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
 	}
@@ -54,7 +54,8 @@ func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, erro
 // with tx.Problem): nothing when they are equal. It writes only what the
 // decision owns, the events seen and when booty last decided a write, and
 // the issue's closed flag only when the decision reopens it; the issue
-// number is the worker's (SetIssue). A new problem that a concurrent
+// number is the worker's (SetIssue). A problem's route and repository are
+// written when it is inserted and never after. A new problem that a concurrent
 // transaction inserted first makes Transact decide again.
 func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 	if next == prev {
@@ -88,10 +89,10 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 // it inserted.
 func insertProblem(ctx context.Context, q conn, p alert.Problem) (int64, error) {
 	n, err := q.exec(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (key) DO NOTHING`,
 		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
-		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt))
+		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt), p.Route, p.Repo)
 	if err != nil {
 		return 0, fmt.Errorf("write problem: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"booty/internal/alert"
@@ -15,6 +16,17 @@ type IssueLink struct {
 	Number     int
 	Closed     bool
 	CreatedAt  time.Time
+	// Repo is the issue's repository, "OWNER/NAME"; "" is the default
+	// repository. Default marks a Repo that is the default repository,
+	// so that the problems stored before routes (repo '') match it.
+	Repo    string
+	Default bool
+}
+
+// holds reports whether a problem stored with repo may take the link's
+// issue: the issue is in the problem's repository.
+func (l IssueLink) holds(repo string) bool {
+	return strings.EqualFold(repo, l.Repo) || (repo == "" && (l.Default || l.Repo == ""))
 }
 
 // HasProblems reports whether the store knows any problem. An empty store
@@ -43,7 +55,9 @@ func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, erro
 			}
 			prev, err := tx.Problem(ctx, l.ProblemKey)
 			if err == nil {
-				if prev.IssueNumber > 0 {
+				if prev.IssueNumber > 0 || !l.holds(prev.Repo) {
+					// Filed, or the problem's issue is to be in
+					// another repository.
 					continue
 				}
 				// Decided while booty was still recovering (serve accepts
@@ -66,7 +80,8 @@ func (s *Store) RestoreIssues(ctx context.Context, links []IssueLink) (int, erro
 			if seen.IsZero() {
 				seen = time.Now()
 			}
-			p := alert.Problem{Key: l.ProblemKey, FirstSeen: seen, LastSeen: seen, IssueNumber: l.Number, IssueClosed: l.Closed}
+			p := alert.Problem{Key: l.ProblemKey, FirstSeen: seen, LastSeen: seen, IssueNumber: l.Number, IssueClosed: l.Closed,
+				Repo: l.Repo}
 			n, err := insertProblem(ctx, tx, p)
 			if err != nil {
 				return err

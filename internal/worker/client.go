@@ -153,7 +153,7 @@ func Enqueuer(c *Client) intake.EnqueueFunc {
 		if d.Action == alert.ActionCreate {
 			opts = createOpts
 		}
-		res, err := c.InsertTx(ctx, tx, NewIssueArgs(a, d.Action), opts)
+		res, err := c.InsertTx(ctx, tx, NewTargetedIssueArgs(a, d), opts)
 		if err != nil {
 			return 0, err
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"booty/internal/alert"
@@ -30,17 +31,40 @@ type IssueArgs struct {
 	Event *Event `json:"event,omitempty"`
 	// Legacy is the alert of a version 0 job, as that version stored it.
 	Legacy json.RawMessage `json:"alert,omitempty"`
+
+	// Repo is the repository the job writes to, "OWNER/NAME"; "" (every
+	// job before version 2) is the default repository.
+	Repo string `json:"repo,omitempty"`
+	// Labels are a new issue's labels, the trigger label first; empty
+	// (before version 2) means the trigger label alone.
+	Labels []string `json:"labels,omitempty"`
+	// Assignees are who a new issue is assigned to.
+	Assignees []string `json:"assignees,omitempty"`
 }
 
-// PayloadVersion is the version of the IssueArgs booty writes.
-const PayloadVersion = 1
+// PayloadVersion is the version of the IssueArgs booty writes. Version 2
+// added the repository, labels and assignees of the route.
+const PayloadVersion = 2
 
 // Kind names the job in River's tables.
 func (IssueArgs) Kind() string { return "github_issue" }
 
-// NewIssueArgs returns the job for decision action about a.
+// NewIssueArgs returns the job for decision action about a, written to the
+// default repository with the trigger label.
 func NewIssueArgs(a *alert.Alert, action alert.Action) IssueArgs {
 	return IssueArgs{ProblemKey: a.ProblemKey, Action: action, Version: PayloadVersion, Event: eventOf(a)}
+}
+
+// NewTargetedIssueArgs returns the job for decision d about a, written
+// where d's target says (the default repository when it has none).
+func NewTargetedIssueArgs(a *alert.Alert, d alert.Decision) IssueArgs {
+	args := NewIssueArgs(a, d.Action)
+	if t := d.Target; t != nil {
+		args.Repo = t.Repo
+		args.Labels = slices.Clone(t.Labels)
+		args.Assignees = slices.Clone(t.Assignees)
+	}
+	return args
 }
 
 // Event is the part of an alert the issue text is rendered from (payload

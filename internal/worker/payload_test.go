@@ -91,8 +91,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 			if err := json.Unmarshal(b, &shape); err != nil {
 				t.Fatal(err)
 			}
-			if string(shape["v"]) != "1" || shape["event"] == nil || shape["alert"] != nil {
-				t.Errorf("stored job %s: want v 1 with an event and no alert", b)
+			if string(shape["v"]) != "2" || shape["event"] == nil || shape["alert"] != nil {
+				t.Errorf("stored job %s: want v 2 with an event and no alert", b)
 			}
 			var args worker.IssueArgs
 			if err := json.Unmarshal(b, &args); err != nil {

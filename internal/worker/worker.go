@@ -24,7 +24,7 @@ import (
 // Issues is the part of GitHub the worker uses: github.Client, or
 // github.DryRun.
 type Issues interface {
-	CreateIssue(ctx context.Context, title, body string, labels []string) (github.Issue, error)
+	CreateAssignedIssue(ctx context.Context, title, body string, labels, assignees []string) (github.Issue, error)
 	FindIssues(ctx context.Context, problemKey string, since time.Time) ([]github.Issue, error)
 	FindRecentIssues(ctx context.Context, problemKey string, since time.Time) ([]github.Issue, error)
 	OwnIssues(ctx context.Context, since time.Time) ([]github.Issue, error)
@@ -107,13 +107,27 @@ type JobFailure struct {
 	Err        error
 }
 
+// IssuesFor returns the Issues of the repository "OWNER/NAME".
+type IssuesFor func(ctx context.Context, repo string) (Issues, error)
+
 // Config is what a Worker needs.
 type Config struct {
+	// Issues is the default repository's: where jobs without a repository
+	// (every job before routes) write.
 	Issues Issues
-	Store  Store
+	// DefaultRepo names the default repository, "OWNER/NAME"; a job for
+	// it writes to Issues.
+	DefaultRepo string
+	// IssuesFor gives the Issues of a job's other repository. Nil writes
+	// every job to Issues (a dry run, or a single repository).
+	IssuesFor IssuesFor
+	// Repos are the repositories the duplicate sweep covers besides the
+	// default one: every repository of the routes.
+	Repos []string
+	Store Store
 	// Budget paces the writes to GitHub.
 	Budget Budget
-	// Label is the trigger label every issue carries.
+	// Label is the trigger label of a job that names no labels.
 	Label    string
 	Log      *slog.Logger
 	Failures Failures // may be nil
@@ -140,7 +154,8 @@ type Worker struct {
 	cfg Config
 
 	labelMu sync.Mutex
-	labelOK bool
+	// labelOK holds the repository and label pairs known to exist.
+	labelOK map[[2]string]bool
 }
 
 // New returns a Worker.
@@ -157,7 +172,25 @@ func New(cfg Config) *Worker {
 	if cfg.Render == nil {
 		cfg.Render = github.NewRenderer(github.RenderOptions{})
 	}
-	return &Worker{cfg: cfg}
+	return &Worker{cfg: cfg, labelOK: make(map[[2]string]bool)}
+}
+
+// isDefault reports whether repo ("OWNER/NAME", or "") is the default
+// repository.
+func (w *Worker) isDefault(repo string) bool {
+	return repo == "" || strings.EqualFold(repo, w.cfg.DefaultRepo)
+}
+
+// issuesOf returns the Issues of repo ("" for the default repository).
+func (w *Worker) issuesOf(ctx context.Context, repo string) (Issues, error) {
+	if w.isDefault(repo) || w.cfg.IssuesFor == nil {
+		return w.cfg.Issues, nil
+	}
+	is, err := w.cfg.IssuesFor(ctx, repo)
+	if err != nil {
+		return nil, fmt.Errorf("github client for %s: %w", repo, err)
+	}
+	return is, nil
 }
 
 // NextRetry backs off exponentially from a second to ten minutes.
@@ -171,6 +204,9 @@ func (w *Worker) Timeout(*river.Job[IssueArgs]) time.Duration { return AttemptTi
 // Work applies the job's decision to GitHub.
 func (w *Worker) Work(ctx context.Context, job *river.Job[IssueArgs]) error {
 	log := w.cfg.Log.With("job_id", job.ID, "problem_key", job.Args.ProblemKey, "action", job.Args.Action, "attempt", job.Attempt)
+	if job.Args.Repo != "" {
+		log = log.With("repo", job.Args.Repo)
+	}
 	return w.verdict(ctx, log, job, w.work(ctx, log, job))
 }
 
@@ -188,11 +224,16 @@ func (w *Worker) work(ctx context.Context, log *slog.Logger, job *river.Job[Issu
 	if err != nil {
 		return err
 	}
+	// The job's repository is the problem's, recorded with the decision.
+	gh, err := w.issuesOf(ctx, job.Args.Repo)
+	if err != nil {
+		return err
+	}
 	switch job.Args.Action {
 	case alert.ActionCreate:
-		return w.create(ctx, log, job, a, p)
+		return w.create(ctx, log, gh, job, a, p)
 	case alert.ActionComment, alert.ActionReopen:
-		return w.update(ctx, log, job, a, p)
+		return w.update(ctx, log, gh, job, a, p)
 	}
 	return &errBadJob{fmt.Errorf("unknown action %q", job.Args.Action)}
 }
@@ -207,12 +248,16 @@ func (w *Worker) filed(number int) bool {
 	return number > 0
 }
 
-func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
 	if w.filed(p.IssueNumber) {
 		log.Info("issue already filed", "issue", p.IssueNumber)
 		return nil
 	}
-	if err := w.ensureLabel(ctx); err != nil {
+	labels := job.Args.Labels
+	if len(labels) == 0 {
+		labels = []string{w.cfg.Label}
+	}
+	if err := w.ensureLabel(ctx, gh, job.Args.Repo, labels[0]); err != nil {
 		return err
 	}
 	key := job.Args.ProblemKey
@@ -221,7 +266,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		// An earlier attempt may have created the issue and lost the
 		// answer, or GitHub may still commit it: look for its marker
 		// before creating again.
-		found, err := w.cfg.Issues.FindIssues(ctx, key, since)
+		found, err := gh.FindIssues(ctx, key, since)
 		if err != nil {
 			return err
 		}
@@ -231,7 +276,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 			if err := w.cfg.Store.SetIssue(ctx, key, is.Number, is.Closed, is.ClosedAt); err != nil {
 				return err
 			}
-			w.heal(ctx, log, key, is.Number, since)
+			w.heal(ctx, log, gh, key, is.Number, since)
 			return nil
 		}
 		if wait := w.lateCommitWait(job); wait > 0 {
@@ -241,7 +286,18 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	is, err := w.cfg.Issues.CreateIssue(ctx, w.cfg.Render.Title(a), w.cfg.Render.IssueBody(a, p), []string{w.cfg.Label})
+	title, body := w.cfg.Render.Title(a), w.cfg.Render.IssueBody(a, p)
+	is, err := gh.CreateAssignedIssue(ctx, title, body, labels, job.Args.Assignees)
+	if errors.Is(err, github.ErrAssigneesRefused) {
+		// An assignee who left, or a typo in the routes file, must not
+		// keep the problem from being filed: file it unassigned. GitHub
+		// created nothing, so this is no second create.
+		log.Warn("GitHub refused the route's assignees; filing the issue unassigned", "assignees", job.Args.Assignees, "err", err)
+		if err := w.pace(ctx); err != nil {
+			return err
+		}
+		is, err = gh.CreateAssignedIssue(ctx, title, body, labels, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -253,7 +309,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, job *river.Job[Is
 	if err := w.cfg.Store.SetIssue(ctx, key, is.Number, false, time.Time{}); err != nil {
 		return err
 	}
-	w.heal(ctx, log, key, is.Number, since)
+	w.heal(ctx, log, gh, key, is.Number, since)
 	return nil
 }
 
@@ -274,32 +330,32 @@ func (w *Worker) lateCommitWait(job *river.Job[IssueArgs]) time.Duration {
 	return last.At.Add(w.cfg.LateCommitWait).Sub(w.cfg.Now())
 }
 
-func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+func (w *Worker) update(ctx context.Context, log *slog.Logger, gh Issues, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
 	n := p.IssueNumber
 	if !w.filed(n) {
 		if n != 0 {
 			// A dry run's issue: file the problem for real.
 			log.Info("problem has only a dry-run issue; filing it", "dry_run_issue", n)
-			return w.refile(ctx, log, job, a, p)
+			return w.refile(ctx, log, gh, job, a, p)
 		}
 		// Decisions to comment are only made for filed issues; a job
 		// replayed after its problem was reset has nothing to do.
 		log.Warn("problem has no issue; nothing to update")
 		return nil
 	}
-	is, err := w.cfg.Issues.Issue(ctx, n)
+	is, err := gh.Issue(ctx, n)
 	if errors.Is(err, github.ErrIssueGone) {
 		// Someone deleted the issue. The problem is still happening, so
 		// it gets a new one.
 		log.Warn("issue was deleted; filing a new one", "issue", n)
-		return w.refile(ctx, log, job, a, p)
+		return w.refile(ctx, log, gh, job, a, p)
 	}
 	if err != nil {
 		return err
 	}
 	marker := "<!-- booty:job=" + strconv.FormatInt(job.ID, 10) + " -->"
 	if job.Attempt > 1 {
-		done, err := w.cfg.Issues.HasComment(ctx, n, marker, job.CreatedAt.Add(-time.Minute))
+		done, err := gh.HasComment(ctx, n, marker, job.CreatedAt.Add(-time.Minute))
 		if err != nil {
 			return err
 		}
@@ -322,7 +378,7 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		if err := w.pace(ctx); err != nil {
 			return err
 		}
-		if err := w.cfg.Issues.Reopen(ctx, n); err != nil {
+		if err := gh.Reopen(ctx, n); err != nil {
 			return err
 		}
 		log.Info("issue reopened", "issue", n, "url", is.URL)
@@ -331,42 +387,48 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, job *river.Job[Is
 		return err
 	}
 	body := w.cfg.Render.CommentBody(a, p, regression) + "\n" + marker
-	if err := w.cfg.Issues.Comment(ctx, n, body); err != nil {
+	if err := gh.Comment(ctx, n, body); err != nil {
 		return err
 	}
 	log.Info("issue commented", "issue", n, "count", p.Count, "url", is.URL)
 	if err := w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, n, false, time.Time{}); err != nil {
 		return err
 	}
-	w.heal(ctx, log, job.Args.ProblemKey, n, w.cfg.Now().Add(-healWindow))
+	w.heal(ctx, log, gh, job.Args.ProblemKey, n, w.cfg.Now().Add(-healWindow))
 	return nil
 }
 
 // refile forgets the problem's issue and files a new one.
-func (w *Worker) refile(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+func (w *Worker) refile(ctx context.Context, log *slog.Logger, gh Issues, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
 	if err := w.cfg.Store.SetIssue(ctx, job.Args.ProblemKey, 0, false, time.Time{}); err != nil {
 		return err
 	}
 	p.IssueNumber, p.IssueClosed = 0, false
-	return w.create(ctx, log, job, a, p)
+	return w.create(ctx, log, gh, job, a, p)
 }
 
-func (w *Worker) ensureLabel(ctx context.Context) error {
+// ensureLabel makes sure the trigger label exists in repo, once per
+// repository and label.
+func (w *Worker) ensureLabel(ctx context.Context, gh Issues, repo, label string) error {
+	if w.isDefault(repo) {
+		repo = ""
+	}
+	k := [2]string{strings.ToLower(repo), strings.ToLower(label)}
 	w.labelMu.Lock()
 	defer w.labelMu.Unlock()
-	if w.labelOK {
+	if w.labelOK[k] {
 		return nil
 	}
-	if err := w.cfg.Issues.EnsureLabel(ctx, w.cfg.Label); err != nil {
+	if err := gh.EnsureLabel(ctx, label); err != nil {
 		// GitHub creates a label it does not know when an issue carries
 		// it, so a refusal here (a token that may not manage labels) must
 		// not hold up the issue. Outages and rate limits still wait.
 		if !w.refused(err) {
 			return err
 		}
-		w.cfg.Log.Warn("cannot check or create the trigger label; filing issues with it anyway", "label", w.cfg.Label, "err", err)
+		w.cfg.Log.Warn("cannot check or create the trigger label; filing issues with it anyway", "label", label, "repo", repo, "err", err)
 	}
-	w.labelOK = true
+	w.labelOK[k] = true
 	return nil
 }
 
