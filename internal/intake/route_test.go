@@ -106,26 +106,7 @@ func receiveWith(t *testing.T, in *intake.Intake, body []byte) intake.Result {
 // column returns one text column of a query on either backend, in order.
 func column(t *testing.T, st *store.Store, query string) []string {
 	t.Helper()
-	var out []string
-	if st.Backend() == store.Postgres {
-		rs, err := st.Pool().Query(t.Context(), query)
-		if err != nil {
-			t.Fatalf("%s: %v", query, err)
-		}
-		defer rs.Close()
-		for rs.Next() {
-			var s string
-			if err := rs.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, s)
-		}
-		if err := rs.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	return rows(t, st, query)
+	return storetest.Strings(t, st, query)
 }
 
 // jobArgs returns the IssueArgs of every job, oldest first.
