@@ -20,12 +20,12 @@ import (
 
 // bootyEnv is the environment of a booty serving on the database dbURL
 // names, against gh.
-func bootyEnv(gh *githubtest.Server, dbURL string) []string {
+func bootyEnv(apiURL, dbURL string) []string {
 	return []string{
 		"SENTRY_WEBHOOK_SECRET=" + testSecret,
 		"GITHUB_TOKEN=" + testToken,
 		"TARGET_REPO_URL=acme/shop",
-		"GITHUB_API_URL=" + gh.URL,
+		"GITHUB_API_URL=" + apiURL,
 		"BOOTY_DATABASE_URL=" + dbURL,
 		"GITHUB_WRITES_PER_MINUTE=100000",
 		"GITHUB_WRITES_PER_HOUR=1000000",
@@ -131,7 +131,7 @@ func TestCrashRecovery(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, dbURL string) {
 		gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-		env := bootyEnv(gh, dbURL)
+		env := bootyEnv(gh.URL, dbURL)
 		addr := freeAddr(t)
 		p := startBooty(t, env, addr)
 
@@ -196,7 +196,7 @@ func TestGitHubDownThenUp(t *testing.T) {
 	t.Parallel()
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
 	dbURL := storetest.SQLiteURL(t)
-	env := bootyEnv(gh, dbURL)
+	env := bootyEnv(gh.URL, dbURL)
 	addr := freeAddr(t)
 	p := startBooty(t, env, addr)
 

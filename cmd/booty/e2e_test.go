@@ -394,7 +394,7 @@ func TestRestartUnderLoadLosesNothing(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, dbURL string) {
 		gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-		env := append(bootyEnv(gh, dbURL), "BOOTY_LISTEN="+freeAddr(t)) // must not be used
+		env := append(bootyEnv(gh.URL, dbURL), "BOOTY_LISTEN="+freeAddr(t)) // must not be used
 
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

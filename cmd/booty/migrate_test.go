@@ -196,7 +196,7 @@ func TestMigrateStore(t *testing.T) {
 			gh.FailNextMatching(http.MethodPost, "/repos/acme/shop/issues", 1, githubtest.Status(422))
 			src := filepath.Join(t.TempDir(), "booty.db")
 			fromURL := "sqlite:" + src
-			p := startBooty(t, bootyEnv(gh, fromURL), "")
+			p := startBooty(t, bootyEnv(gh.URL, fromURL), "")
 			ds := deliveries(t, 3, 1)
 			for _, d := range ds {
 				if got := send(p.url, d); got != http.StatusAccepted {
@@ -251,7 +251,7 @@ func TestMigrateStore(t *testing.T) {
 				}
 			}
 
-			env := bootyEnv(gh, toURL)
+			env := bootyEnv(gh.URL, toURL)
 			p = startBooty(t, env, "")
 			if got := send(p.url, ds[0]); got != http.StatusOK {
 				t.Errorf("the first event again, on the copy: %d, want 200 (a duplicate)", got)

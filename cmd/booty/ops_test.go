@@ -42,7 +42,7 @@ func TestSecondServeRefused(t *testing.T) {
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
 	gh.FailNextMatching(http.MethodPost, "/repos/acme/shop/issues", 1, githubtest.Hang(3*time.Second))
 	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	env := bootyEnv(gh, "sqlite:"+dbPath)
+	env := bootyEnv(gh.URL, "sqlite:"+dbPath)
 	addr := freeAddr(t)
 	first := startBooty(t, env, addr)
 	if got := send(first.url, deliveries(t, 1, 1)[0]); got != http.StatusAccepted {
@@ -81,7 +81,7 @@ func TestLostDatabase(t *testing.T) {
 	t.Parallel()
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
 	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	env := bootyEnv(gh, "sqlite:"+dbPath)
+	env := bootyEnv(gh.URL, "sqlite:"+dbPath)
 	addr := freeAddr(t)
 	p := startBooty(t, env, addr)
 	const problems = 3
@@ -250,7 +250,7 @@ func TestEmptyStoreWhileGitHubIsDown(t *testing.T) {
 	first := deliveries(t, 1, 2)
 	// File the problem's issue with a first booty, then lose its store.
 	dbPath := filepath.Join(t.TempDir(), "booty.db")
-	p := startBooty(t, bootyEnv(gh, "sqlite:"+dbPath), "")
+	p := startBooty(t, bootyEnv(gh.URL, "sqlite:"+dbPath), "")
 	if got := send(p.url, first[0]); got != http.StatusAccepted {
 		t.Fatalf("delivery: %d, want 202", got)
 	}
@@ -263,7 +263,7 @@ func TestEmptyStoreWhileGitHubIsDown(t *testing.T) {
 	// held would file a duplicate.
 	gh.FailNextMatching(http.MethodGet, "/repos/acme/shop/issues", 3, githubtest.Status(http.StatusBadGateway))
 	emptyPath := filepath.Join(t.TempDir(), "booty.db")
-	p = startBooty(t, bootyEnv(gh, "sqlite:"+emptyPath), "")
+	p = startBooty(t, bootyEnv(gh.URL, "sqlite:"+emptyPath), "")
 	got := deliver(t, p.url, "event_alert", first[1].body, testSecret)
 	if got.Status != http.StatusAccepted || got.Decision != "create" {
 		t.Fatalf("delivery while booty cannot read GitHub: %s, want 202 create", got.RawBody)

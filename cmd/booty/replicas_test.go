@@ -61,7 +61,7 @@ func TestReplicas(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.PostgresURL(t)
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	env := bootyEnv(gh, dbURL)
+	env := bootyEnv(gh.URL, dbURL)
 	a := startBooty(t, env, "")
 	b := startBooty(t, env, "")
 

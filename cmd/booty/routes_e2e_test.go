@@ -13,6 +13,7 @@ import (
 
 	"booty/internal/github"
 	"booty/internal/githubtest"
+	"booty/internal/storetest"
 )
 
 // e2eRoutes files two Sentry projects into two repositories and drops
@@ -51,29 +52,29 @@ func withEnvironment(t *testing.T, payload []byte, env string) []byte {
 // TestRoutesFileIntoEachRepository runs the built binary with a routes
 // file of two projects: each real Sentry payload is filed into its route's
 // repository with its labels and assignees, staging is dropped, and the
+// writeRoutes writes e2eRoutes to a file of the test's and returns its path.
+func writeRoutes(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(path, []byte(e2eRoutes), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// routedEnv is bootyEnv on a fresh SQLite file with e2eRoutes as the
+// routes file.
+func routedEnv(t *testing.T, apiURL string) []string {
+	t.Helper()
+	return append(bootyEnv(apiURL, storetest.SQLiteURL(t)), "BOOTY_ROUTES_FILE="+writeRoutes(t))
+}
+
 // default repository gets nothing.
 func TestRoutesFileIntoEachRepository(t *testing.T) {
 	t.Parallel()
 	gh := githubtest.NewRepos(t, githubtest.Options{Token: testToken, Assignable: []string{"alice", "bob", "carol"}},
 		"acme/shop", "acme/web", "acme/vue")
-	dir := t.TempDir()
-	routes := filepath.Join(dir, "routes.yaml")
-	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{
-		"SENTRY_WEBHOOK_SECRET=" + testSecret,
-		"GITHUB_TOKEN=" + testToken,
-		"TARGET_REPO_URL=acme/shop",
-		"GITHUB_API_URL=" + gh.URL,
-		"BOOTY_DATABASE_URL=sqlite:" + filepath.Join(dir, "booty.db"),
-		"BOOTY_ROUTES_FILE=" + routes,
-		"GITHUB_WRITES_PER_MINUTE=100000",
-		"GITHUB_WRITES_PER_HOUR=1000000",
-		"GITHUB_WRITE_INTERVAL=0",
-		"BOOTY_LOG_FORMAT=json",
-	}
-	p := startBooty(t, env, "")
+	p := startBooty(t, routedEnv(t, gh.URL), "")
 
 	docs := fixture(t, "event_alert.triggered.json")
 	vue := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
@@ -135,10 +136,7 @@ func TestRoutesFileIntoEachRepository(t *testing.T) {
 func TestCheckConfigGitHubChecksEveryRoutedRepository(t *testing.T) {
 	t.Parallel()
 	gh := githubtest.NewRepos(t, githubtest.Options{Token: testToken}, "acme/shop", "acme/web")
-	routes := filepath.Join(t.TempDir(), "routes.yaml")
-	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	routes := writeRoutes(t)
 	env := map[string]string{"SENTRY_WEBHOOK_SECRET": testSecret, "GITHUB_TOKEN": testToken,
 		"TARGET_REPO_URL": "acme/shop", "GITHUB_API_URL": gh.URL, "BOOTY_ROUTES_FILE": routes}
 	// acme/vue is not served: the check must fail on it.
@@ -167,23 +165,7 @@ func TestEmptyStoreRecoversEveryRoutedRepository(t *testing.T) {
 	if _, err := c.CreateIssue(t.Context(), "[error] filed before the store was lost", "body\n"+github.Marker(key), []string{"agent:builder"}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	routes := filepath.Join(dir, "routes.yaml")
-	if err := os.WriteFile(routes, []byte(e2eRoutes), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := startBooty(t, []string{
-		"SENTRY_WEBHOOK_SECRET=" + testSecret,
-		"GITHUB_TOKEN=" + testToken,
-		"TARGET_REPO_URL=acme/shop",
-		"GITHUB_API_URL=" + gh.URL,
-		"BOOTY_DATABASE_URL=sqlite:" + filepath.Join(dir, "booty.db"),
-		"BOOTY_ROUTES_FILE=" + routes,
-		"GITHUB_WRITES_PER_MINUTE=100000",
-		"GITHUB_WRITES_PER_HOUR=1000000",
-		"GITHUB_WRITE_INTERVAL=0",
-		"BOOTY_LOG_FORMAT=json",
-	}, "")
+	p := startBooty(t, routedEnv(t, gh.URL), "")
 	deliver(t, p.url, "event_alert", fixture(t, "event_alert.triggered.json"), testSecret)
 	waitJobsDone(t, p, 30*time.Second)
 	if n := len(gh.Repo("acme/web").Issues()); n != 1 {
