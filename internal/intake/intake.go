@@ -156,13 +156,13 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			}
 		}
 		var jobID int64
-		if res.Decision.Accepted() && rt != nil {
-			// The problem's repository, not the route's: a problem stays
-			// where its issue is.
-			res.Decision.Target = &alert.Target{Route: rt.Name, Repo: next.Repo,
-				Labels: rt.IssueLabels(a), Assignees: rt.Assignees}
-		}
 		if res.Decision.Accepted() {
+			if rt != nil {
+				// The problem's repository, not the route's: a problem
+				// stays where its issue is.
+				res.Decision.Target = &alert.Target{Route: rt.Name, Repo: next.Repo,
+					Labels: rt.IssueLabels(a), Assignees: rt.Assignees}
+			}
 			if jobID, err = in.enqueue(ctx, tx, a, res.Decision); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
 			}
