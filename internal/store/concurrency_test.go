@@ -188,3 +188,32 @@ func TestPostgresPoolSize(t *testing.T) {
 		st.Close()
 	}
 }
+
+// TestReplicasMigrateTogether opens several stores at once on one empty
+// PostgreSQL database, as replicas started together do: the advisory lock
+// makes them migrate one after the other, so every open succeeds.
+func TestReplicasMigrateTogether(t *testing.T) {
+	t.Parallel()
+	url := storetest.PostgresURL(t)
+	const replicas = 4
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range replicas {
+		wg.Go(func() {
+			<-start
+			st, err := store.Open(t.Context(), url)
+			if err == nil {
+				st.Close()
+			}
+			errs[i] = err
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+		}
+	}
+}
