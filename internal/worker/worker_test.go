@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -513,13 +514,19 @@ func TestRateLimitPausesOtherWrites(t *testing.T) {
 }
 
 // TestWritesPacedByTheStore files 3 fresh problems at 12 writes a minute:
-// the creates reach GitHub at least 5 s apart on booty's clock, the jobs
-// snoozed (a wait that long frees the worker) rather than failed. The
-// store's tests show replicas sharing that budget.
+// the budget grants the creates at least 5 s apart on booty's clock, and the
+// jobs are snoozed (a wait that long frees the worker) rather than failed.
+// The grants are what is measured: the stand-in stamps an issue when the
+// request arrives, and the test clock may move on between a grant and its
+// request. The store's tests show replicas sharing that budget.
 func TestWritesPacedByTheStore(t *testing.T) {
 	t.Parallel()
 	policy := store.NewWritePolicy(12, 500, 0)
-	b := setup(t, setupOpts{cooldown: time.Hour, budget: func(st *store.Store) worker.Budget { return st.WriteBudget(policy) }})
+	rb := &recordingBudget{}
+	b := setup(t, setupOpts{cooldown: time.Hour, budget: func(st *store.Store) worker.Budget {
+		rb.Budget = st.WriteBudget(policy)
+		return rb
+	}})
 	var jobs []int64
 	for i := range 3 {
 		_, id := b.accept(t, newAlert(fmt.Sprintf("sentry:479%d", i), fmt.Sprintf("ev%d", i)))
@@ -530,20 +537,42 @@ func TestWritesPacedByTheStore(t *testing.T) {
 			t.Errorf("job %d: got attempt %d, errors %v, want one clean attempt", id, j.Attempt, j.Errors)
 		}
 	}
-	issues := b.srv.Issues()
-	if len(issues) != len(jobs) {
-		t.Fatalf("got %d issues, want %d", len(issues), len(jobs))
+	if got := len(b.srv.Issues()); got != len(jobs) {
+		t.Fatalf("got %d issues, want %d", got, len(jobs))
 	}
-	var created []time.Time
-	for _, is := range issues {
-		created = append(created, is.CreatedAt)
+	granted := rb.grants()
+	if len(granted) != len(jobs) {
+		t.Fatalf("budget granted %d writes, want %d", len(granted), len(jobs))
 	}
-	slices.SortFunc(created, time.Time.Compare)
-	for i := 1; i < len(created); i++ {
-		if d := created[i].Sub(created[i-1]); d < policy.Spacing {
-			t.Errorf("issues %d and %d were created %s apart, want at least %s", i, i+1, d, policy.Spacing)
+	slices.SortFunc(granted, time.Time.Compare)
+	for i := 1; i < len(granted); i++ {
+		if d := granted[i].Sub(granted[i-1]); d < policy.Spacing {
+			t.Errorf("writes %d and %d were granted %s apart, want at least %s", i, i+1, d, policy.Spacing)
 		}
 	}
+}
+
+// recordingBudget is a write budget that remembers when it granted writes.
+type recordingBudget struct {
+	worker.Budget
+	mu      sync.Mutex
+	granted []time.Time
+}
+
+func (r *recordingBudget) Take(ctx context.Context, now time.Time) (time.Duration, error) {
+	wait, err := r.Budget.Take(ctx, now)
+	if err == nil && wait == 0 {
+		r.mu.Lock()
+		r.granted = append(r.granted, now)
+		r.mu.Unlock()
+	}
+	return wait, err
+}
+
+func (r *recordingBudget) grants() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.granted)
 }
 
 // failingBudget is the store's write budget failing its first takes, as
