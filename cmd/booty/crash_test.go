@@ -19,7 +19,8 @@ import (
 )
 
 // bootyEnv is the environment of a booty serving on the database dbURL
-// names, against gh.
+// names, against gh, with write pacing and the storm budgets lifted: the
+// tests that file many problems are about something else.
 func bootyEnv(apiURL, dbURL string) []string {
 	return []string{
 		"SENTRY_WEBHOOK_SECRET=" + testSecret,
@@ -30,6 +31,8 @@ func bootyEnv(apiURL, dbURL string) []string {
 		"GITHUB_WRITES_PER_MINUTE=100000",
 		"GITHUB_WRITES_PER_HOUR=1000000",
 		"GITHUB_WRITE_INTERVAL=0",
+		"BOOTY_ROUTE_BUDGET=1000000/1m",
+		"BOOTY_STORM_BUDGET=1000000/1m",
 		"BOOTY_LOG_FORMAT=json",
 	}
 }

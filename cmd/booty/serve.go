@@ -325,7 +325,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		metrics.NewJobsCollector(a.store))
+		metrics.NewJobsCollector(a.store), metrics.NewStormCollector(storms{a.store, cfg.Routes, time.Now}))
 	m := metrics.New(a.registry)
 	m.BuildInfo.WithLabelValues(a.version, a.release, cfg.SentryEnvironment).Set(1)
 	a.metrics = m
@@ -351,6 +351,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Failures:    jobFailures{a.apm},
 		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
 		Hold:        a.holdJobs,
+		DigestEvery: cfg.Routes.DigestEvery,
+		StormQuiet:  cfg.Routes.StormQuiet,
 	})
 	if a.recoverFrom, err = needsRecovery(ctx, a.store, cfg, issues, gh.issuesFor); err != nil {
 		return nil, err
@@ -384,6 +386,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		LastWebhook: lastWebhook,
 		Backend:     string(a.store.Backend()),
 		Replica:     a.replica,
+		Storms:      storms{a.store, cfg.Routes, time.Now}.Routes,
 
 		GitHub:            access,
 		Sentry:            a.apm.Hub(),

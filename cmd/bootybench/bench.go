@@ -176,8 +176,8 @@ func (b *bench) bootyOnStandIn(ctx context.Context, store, name string, wrap fun
 
 // startBooty starts booty serve on the database dbURL (a
 // BOOTY_DATABASE_URL) against the stand-in at ghURL, on addr (a free one
-// when empty), with write pacing lifted so that booty, not the pacer, is
-// measured.
+// when empty), with write pacing and the storm budgets lifted so that
+// booty, not the pacer, is measured.
 func (b *bench) startBooty(ctx context.Context, ghURL, dbURL, addr string) (*proctest.Process, error) {
 	return proctest.Start(ctx, proctest.Options{
 		Path: b.booty, Args: []string{"serve"}, Addr: addr, AddrEnv: "BOOTY_LISTEN",
@@ -185,6 +185,7 @@ func (b *bench) startBooty(ctx context.Context, ghURL, dbURL, addr string) (*pro
 			"SENTRY_WEBHOOK_SECRET=" + benchSecret, "GITHUB_TOKEN=" + benchToken, "TARGET_REPO_URL=" + owner + "/" + repo,
 			"GITHUB_API_URL=" + ghURL, "BOOTY_DATABASE_URL=" + dbURL, "BOOTY_LOG_FORMAT=json",
 			"GITHUB_WRITES_PER_MINUTE=1000000", "GITHUB_WRITES_PER_HOUR=100000000", "GITHUB_WRITE_INTERVAL=0",
+			"BOOTY_ROUTE_BUDGET=1000000/1m", "BOOTY_STORM_BUDGET=1000000/1m",
 		},
 	})
 }

@@ -10,6 +10,9 @@ const (
 	ActionCreate  Action = "create"
 	ActionComment Action = "comment"
 	ActionReopen  Action = "reopen"
+	// ActionFold lists a new problem in its route's storm digest instead
+	// of filing its own issue: the route is over its budget of new issues.
+	ActionFold Action = "fold"
 )
 
 // Reason says why an alert was not acted on.
@@ -36,6 +39,9 @@ const (
 	// has not yet been seen its route's min_events times: counted, not
 	// filed.
 	ReasonBelowMinEvents Reason = "below_min_events"
+	// ReasonFolded is a new event of a problem listed in a storm digest
+	// while the storm goes on: counted, and the digest shows the count.
+	ReasonFolded Reason = "folded"
 )
 
 // Decision is the outcome of the pipeline: either an Action or a Reason.
@@ -47,6 +53,9 @@ type Decision struct {
 	// route. Nil means the default repository with the trigger label
 	// alone, as before routes.
 	Target *Target
+	// Digest is the storm digest an ActionFold lists the problem in, and
+	// the one whose count a ReasonFolded changes.
+	Digest int64
 }
 
 // Target is the repository an issue goes to and what it is filed with.
@@ -104,7 +113,26 @@ type Problem struct {
 	// issue when the routes change. Repo "" is the default repository.
 	Route string
 	Repo  string
+	// Title, Level, Project, Environment, Release and Link (the Sentry
+	// issue's URL) are what the latest event said of the problem, for
+	// listing it: in a storm digest, on the status page. All redacted.
+	Title       string
+	Level       string
+	Project     string
+	Environment string
+	Release     string
+	Link        string
+	// DigestID is the storm digest the problem was folded into, 0 when it
+	// never was. A folded problem has no issue of its own until it is
+	// promoted, and keeps DigestID after, so that the digest can link to
+	// its issue.
+	DigestID int64
 }
+
+// Folded reports whether the problem is listed in a storm digest and has
+// no issue of its own: dedup and the cooldown treat the digest as its
+// issue, so it is never filed twice.
+func (p *Problem) Folded() bool { return p.DigestID != 0 && p.IssueNumber == 0 }
 
 // CooldownEnd returns when the quiet period after booty's last write ends
 // for a cooldown of d.
@@ -296,6 +324,8 @@ func (p *Problem) observe(a *Alert, now time.Time) {
 	}
 	p.LastSeen = now
 	p.Count++
+	p.Title, p.Level, p.Project = a.Title, a.Level.String(), a.Project
+	p.Environment, p.Release, p.Link = a.Environment, a.Release, a.IssueURL
 	if a.EventID != "" {
 		p.LastEventID = a.EventID
 		p.EventCounted = true

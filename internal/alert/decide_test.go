@@ -325,7 +325,7 @@ func TestDecide(t *testing.T) {
 				if got, want := next.EventCounted, s.eventID != "" && s.want.Reason != ReasonDuplicate; got != want {
 					t.Errorf("step %d (%s): next EventCounted %t, want %t", i, s.name, got, want)
 				}
-				if diff := cmp.Diff(s.wantP, next, cmpopts.IgnoreFields(Problem{}, "EventCounted")); diff != "" {
+				if diff := cmp.Diff(s.wantP, next, ignoreListing); diff != "" {
 					t.Errorf("step %d (%s): next problem (-want +got):\n%s", i, s.name, diff)
 				}
 				if s.want.Reason == ReasonDuplicate {
@@ -471,5 +471,37 @@ func TestCooldownFollowsConfiguration(t *testing.T) {
 	}
 	if got, want := lowered.CooldownEnd(p), t0.Add(h); !got.Equal(want) {
 		t.Errorf("CooldownEnd = %v, want %v", got, want)
+	}
+}
+
+// ignoreListing leaves out of a comparison what a problem says of itself
+// for listing (TestDecideKeepsListing checks it) and EventCounted.
+var ignoreListing = cmpopts.IgnoreFields(Problem{}, "EventCounted", "Title", "Level", "Project", "Environment", "Release", "Link")
+
+// TestDecideKeepsListing: a counted event leaves what the latest event says
+// of the problem in its state; a duplicate changes nothing.
+func TestDecideKeepsListing(t *testing.T) {
+	t.Parallel()
+	pl := NewPipeline(SeverityError, time.Hour)
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	a := &Alert{ProblemKey: "sentry:1", EventID: "e1", Level: SeverityFatal, Title: "boom", Project: "shop",
+		Environment: "production", Release: "r1", IssueURL: "https://sentry.example/issues/1/", Timestamp: now}
+	_, next := pl.Decide(a, Problem{}, now)
+	want := Problem{Title: "boom", Level: "fatal", Project: "shop", Environment: "production", Release: "r1",
+		Link: "https://sentry.example/issues/1/"}
+	got := Problem{Title: next.Title, Level: next.Level, Project: next.Project, Environment: next.Environment,
+		Release: next.Release, Link: next.Link}
+	if got != want {
+		t.Errorf("first event: got %+v, want %+v", got, want)
+	}
+	b := *a
+	b.Release = "r2"
+	if _, again := pl.Decide(&b, next, now.Add(time.Minute)); again.Release != "r1" {
+		t.Errorf("a duplicate of the event changed the release to %q", again.Release)
+	}
+	b.EventID = "e2"
+	next.EventCounted = false // as the store says of a new event
+	if _, later := pl.Decide(&b, next, now.Add(2*time.Hour)); later.Release != "r2" {
+		t.Errorf("a later event: release %q, want r2", later.Release)
 	}
 }

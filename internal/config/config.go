@@ -240,6 +240,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		TriggerLabel: c.TriggerLabel,
 		MinLevel:     c.MinSeverity,
 		Cooldown:     c.Cooldown,
+		Budget:       r.budget("BOOTY_ROUTE_BUDGET", route.DefaultRouteBudget),
+		Storm:        r.budget("BOOTY_STORM_BUDGET", route.DefaultStormBudget),
 	})
 
 	if err := CheckDatabaseURL(c.DatabaseURL); err != nil {
@@ -287,6 +289,30 @@ func (r *reader) routeDefaults() (trigger string, sev alert.Severity, cooldown t
 	}
 	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
 	return trigger, sev, time.Duration(hours * float64(time.Hour))
+}
+
+// budget reads a budget of new issues written ISSUES/WINDOW ("10/10m"):
+// BOOTY_ROUTE_BUDGET is each route's unless the routes file says otherwise,
+// BOOTY_STORM_BUDGET the global one. The bounds are wider than the routes
+// file's, so that a test rig or a benchmark can lift the budget.
+func (r *reader) budget(name string, def route.Budget) route.Budget {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	const usage = "must be ISSUES/WINDOW, such as 10/10m: from 1 to 1000000 new issues in a window from 1m to 24h"
+	n, per, ok := strings.Cut(strings.TrimSpace(v), "/")
+	issues, err := strconv.Atoi(n)
+	if !ok || err != nil || issues < 1 || issues > 1_000_000 {
+		r.bad(name, usage)
+		return def
+	}
+	d, err := time.ParseDuration(per)
+	if err != nil || d < time.Minute || d > 24*time.Hour {
+		r.bad(name, usage)
+		return def
+	}
+	return route.Budget{Issues: issues, Per: d}
 }
 
 // routes reads the routes file at path, or builds the one default route
@@ -706,7 +732,9 @@ func RouteTable(getenv func(string) string, path string) (*route.Table, string, 
 	if len(r.errs) > 0 {
 		return nil, path, r.errs
 	}
-	t := r.routes(name, path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown})
+	t := r.routes(name, path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown,
+		Budget: r.budget("BOOTY_ROUTE_BUDGET", route.DefaultRouteBudget),
+		Storm:  r.budget("BOOTY_STORM_BUDGET", route.DefaultStormBudget)})
 	if len(r.errs) > 0 {
 		return nil, path, r.errs
 	}

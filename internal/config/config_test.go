@@ -136,9 +136,17 @@ func TestLoadAllSet(t *testing.T) {
 		"SENTRY_ENVIRONMENT":       "production",
 		"SENTRY_SAMPLE_RATE":       "0.25",
 		"INTERNAL_TEST_TOKEN":      "itt",
+		"BOOTY_ROUTE_BUDGET":       "5/1h",
+		"BOOTY_STORM_BUDGET":       " 100000/1m ",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
+	}
+	if got, want := c.Routes.Routes[0].Budget, (route.Budget{Issues: 5, Per: time.Hour}); got != want {
+		t.Errorf("route budget %v, want %v", got, want)
+	}
+	if got, want := c.Routes.Storm, (route.Budget{Issues: 100000, Per: time.Minute}); got != want {
+		t.Errorf("storm budget %v, want %v", got, want)
 	}
 	want := &Config{
 		WebhookSecret:     "whsec",
@@ -219,6 +227,11 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "GITHUB_WRITE_INTERVAL", value: "1"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "-1s"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "2h"},
+		{name: "BOOTY_ROUTE_BUDGET", value: "10"},
+		{name: "BOOTY_ROUTE_BUDGET", value: "0/10m"},
+		{name: "BOOTY_ROUTE_BUDGET", value: "10/10s"},
+		{name: "BOOTY_STORM_BUDGET", value: "1000001/1h"},
+		{name: "BOOTY_STORM_BUDGET", value: "30/forever"},
 		{name: "SENTRY_SAMPLE_RATE", value: "1.5"},
 		{name: "SENTRY_SAMPLE_RATE", value: "-0.1"},
 		{name: "SENTRY_SAMPLE_RATE", value: "half"},

@@ -280,6 +280,15 @@ func (c *Client) Reopen(ctx context.Context, number int) error {
 	return nil
 }
 
+// EditIssue replaces the title and body of issue number: how booty keeps a
+// storm digest up to date.
+func (c *Client) EditIssue(ctx context.Context, number int, title, body string) error {
+	if _, _, err := c.gh.Issues.Update(ctx, c.owner, c.repo, number, gh.UpdateIssueRequest{Title: &title, Body: &body}); err != nil {
+		return fmt.Errorf("edit issue %d: %w", number, c.gone(ctx, err))
+	}
+	return nil
+}
+
 // CloseDuplicate closes issue number as a duplicate of issue of
 // (state_reason duplicate), with a comment linking the older issue. It is
 // how booty heals a problem it filed twice.

@@ -105,6 +105,14 @@ func (d *DryRun) Reopen(_ context.Context, number int) error {
 	return nil
 }
 
+// EditIssue logs the edit.
+func (d *DryRun) EditIssue(_ context.Context, number int, title, body string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.write("dry run: would edit issue", []any{"number", number}, "title", title, "body", body)
+	return nil
+}
+
 // CloseDuplicate logs the close.
 func (d *DryRun) CloseDuplicate(_ context.Context, number, of int) error {
 	d.log.Info("dry run: would close duplicate issue", "number", number, "of", of)

@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"booty/internal/alert"
 	"booty/internal/route"
 	"booty/internal/sentry"
 	"booty/internal/store"
+	"booty/internal/storm"
 )
 
 // Store is the part of the store intake writes to.
@@ -147,6 +149,11 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			// Set once: the problem keeps its repository for good.
 			next.Route, next.Repo = rt.Name, rt.Repo.String()
 		}
+		if rt != nil {
+			if err := in.weather(ctx, tx, a, rt, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
+				return err
+			}
+		}
 		if err := tx.SaveProblem(ctx, prev, next); err != nil {
 			return err
 		}
@@ -156,12 +163,17 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			}
 		}
 		var jobID int64
-		if res.Decision.Accepted() {
+		if res.Decision.Accepted() || res.Decision.Digest != 0 {
 			if rt != nil {
 				// The problem's repository, not the route's: a problem
 				// stays where its issue is.
 				res.Decision.Target = &alert.Target{Route: rt.Name, Repo: next.Repo,
 					Labels: rt.IssueLabels(a), Assignees: rt.Assignees}
+				if res.Decision.Digest != 0 {
+					// A digest is for people, not for a builder.
+					res.Decision.Target.Labels = digestLabels(res.Decision.Target.Labels, rt.TriggerLabel)
+					res.Decision.Target.Assignees = nil
+				}
 			}
 			if jobID, err = in.enqueue(ctx, tx, a, res.Decision); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
@@ -177,6 +189,79 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		res.CooldownUntil = pl.CooldownEnd(next)
 	}
 	return res, nil
+}
+
+// weather applies the storm budget to the decision d about a, which took
+// route rt, and to next, the problem's state after it (prev before):
+//   - a new problem is filed while its route's budget and the global one
+//     have room, and folded into the route's digest otherwise;
+//   - a folded problem's new event is counted and shown in its digest while
+//     the storm goes on, and promoted to its own issue, budget allowing,
+//     once the storm has been quiet for StormQuiet, whatever the cooldown.
+//
+// Only a problem's first create takes from the budget: a create decided
+// again after a parked or failed one is the same issue.
+func (in *Intake) weather(ctx context.Context, tx *store.Tx, a *alert.Alert, rt *route.Route, prev alert.Problem,
+	d *alert.Decision, next *alert.Problem, now time.Time) error {
+	switch {
+	case prev.Folded() && d.Reason != alert.ReasonDuplicate:
+		dg, err := tx.Digest(ctx, prev.DigestID)
+		if err != nil {
+			return err
+		}
+		if storm.Quiet(dg.LastFoldAt, now, in.routes.StormQuiet) {
+			v, err := in.takeIssue(ctx, tx, a, rt, now)
+			if err != nil {
+				return err
+			}
+			if v == storm.File {
+				*d = alert.Decision{Action: alert.ActionCreate}
+				next.LastWriteAt = now
+				return nil
+			}
+		}
+		*d = alert.Decision{Reason: alert.ReasonFolded, Digest: dg.ID}
+		next.LastWriteAt = prev.LastWriteAt
+		return tx.TouchDigest(ctx, dg.ID)
+	case d.Action == alert.ActionCreate && prev.LastWriteAt.IsZero():
+		v, err := in.takeIssue(ctx, tx, a, rt, now)
+		if err != nil || v == storm.File {
+			return err
+		}
+		dg, err := tx.Fold(ctx, rt.Name, next.Repo, now, in.routes.StormQuiet)
+		if err != nil {
+			return err
+		}
+		next.DigestID = dg.ID
+		*d = alert.Decision{Action: alert.ActionFold, Digest: dg.ID}
+	}
+	return nil
+}
+
+// takeIssue asks route rt's budget of new issues and the global one for
+// a's issue at now, and uses both when they have room.
+func (in *Intake) takeIssue(ctx context.Context, tx *store.Tx, a *alert.Alert, rt *route.Route, now time.Time) (storm.Verdict, error) {
+	b, err := tx.IssueBudgets(ctx, rt.Name)
+	if err != nil {
+		return storm.File, err
+	}
+	v, b := storm.Decide(b, rt.Budget, in.routes.Storm, a.Level >= alert.SeverityFatal, now)
+	if v == storm.File {
+		err = tx.SaveIssueBudgets(ctx, rt.Name, b)
+	}
+	return v, err
+}
+
+// digestLabels returns the labels of a route's issue without its trigger
+// label.
+func digestLabels(labels []string, trigger string) []string {
+	var out []string
+	for _, l := range labels {
+		if !strings.EqualFold(l, trigger) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // record records a delivery that was filtered before any problem state was

@@ -35,6 +35,9 @@ type Metrics struct {
 	GitHubRateReset     *prometheus.GaugeVec
 	// BuildInfo is 1, labelled with what runs.
 	BuildInfo *prometheus.GaugeVec
+	// StormFolded counts new problems folded into a storm digest, by
+	// route. A route's series exists once it folds.
+	StormFolded *prometheus.CounterVec
 }
 
 // New creates booty's collectors and registers them on reg.
@@ -73,12 +76,16 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "booty_build_info",
 			Help: "Always 1; labelled with the version, release and environment booty runs as.",
 		}, []string{"version", "release", "environment"}),
+		StormFolded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_storm_folded_total",
+			Help: "New problems folded into a route's storm digest instead of getting an issue of their own.",
+		}, []string{"route"}),
 	}
 	// The refused event alerts' series exists from the start at 0, so an
 	// alert on its increase sees the first refusal too.
 	m.Deliveries.WithLabelValues("event_alert", "unavailable")
 	reg.MustRegister(m.Deliveries, m.Decisions, m.AnswerSeconds, m.LastWebhook,
-		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo)
+		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo, m.StormFolded)
 	return m
 }
 

@@ -76,6 +76,7 @@ var (
 	settingKeys  = []string{"repo", "labels", "assignees", "trigger_label", "min_level", "cooldown", "min_events", "budget"}
 	matchKeys    = []string{"org", "project", "environment", "level", "tags", "frame"}
 	budgetKeys   = []string{"issues", "per"}
+	stormKeys    = []string{"issues", "per", "quiet", "update_every"}
 	routeAllKeys = append(append([]string{}, routeKeys...), settingKeys...)
 )
 
@@ -205,7 +206,7 @@ func (p *parser) yamlError(err error) {
 
 // table reads the file's top-level mapping.
 func (p *parser) table(root *yaml.Node, d Defaults) *Table {
-	t := &Table{Storm: d.Storm}
+	t := &Table{Storm: d.Storm, StormQuiet: DefaultStormQuiet, DigestEvery: DefaultDigestEvery}
 	if isNull(root) {
 		p.errorf(root, "the file is empty: it needs a list of routes under routes:")
 		return t
@@ -221,9 +222,7 @@ func (p *parser) table(root *yaml.Node, d Defaults) *Table {
 				p.setting(&fileDefaults, key, v)
 			})
 		case "storm":
-			var b budgetSet
-			p.budget(&b, v)
-			t.Storm = b.resolve(Budget{}, d.Storm)
+			p.storm(t, v, d)
 		}
 	})
 	if root.Kind != yaml.MappingNode {
@@ -468,20 +467,48 @@ func (p *parser) setting(s *settings, key string, v *yaml.Node) {
 	}
 }
 
-// budget reads {issues: N, per: DURATION}.
-func (p *parser) budget(b *budgetSet, v *yaml.Node) {
-	p.mapping(v, "a budget", budgetKeys, noHint, func(key string, k, v *yaml.Node) {
+// storm reads the top-level storm section: the global budget, and how the
+// digests of a storm behave.
+func (p *parser) storm(t *Table, v *yaml.Node, d Defaults) {
+	var b budgetSet
+	p.mapping(v, "storm", stormKeys, noHint, func(key string, k, v *yaml.Node) {
 		switch key {
-		case "issues":
-			if n, ok := p.integer(v, "issues", 1, 10_000); ok {
-				b.issues = &n
+		case "issues", "per":
+			p.budgetField(&b, key, v)
+		case "quiet":
+			if q, ok := p.duration(v, "quiet", time.Minute, 24*time.Hour); ok {
+				t.StormQuiet = q
 			}
-		case "per":
-			if d, ok := p.duration(v, "per", time.Minute, 24*time.Hour); ok {
-				b.per = &d
+		case "update_every":
+			// GitHub asks for content-creating writes a second apart at
+			// least; an hour keeps a digest in step with its storm.
+			if e, ok := p.duration(v, "update_every", time.Second, time.Hour); ok {
+				t.DigestEvery = e
 			}
 		}
 	})
+	t.Storm = b.resolve(Budget{}, d.Storm)
+}
+
+// budget reads {issues: N, per: DURATION}.
+func (p *parser) budget(b *budgetSet, v *yaml.Node) {
+	p.mapping(v, "a budget", budgetKeys, noHint, func(key string, k, v *yaml.Node) {
+		p.budgetField(b, key, v)
+	})
+}
+
+// budgetField reads a budget's issues or per.
+func (p *parser) budgetField(b *budgetSet, key string, v *yaml.Node) {
+	switch key {
+	case "issues":
+		if n, ok := p.integer(v, "issues", 1, 10_000); ok {
+			b.issues = &n
+		}
+	case "per":
+		if d, ok := p.duration(v, "per", time.Minute, 24*time.Hour); ok {
+			b.per = &d
+		}
+	}
 }
 
 // matcher reads a route's match section.

@@ -35,6 +35,17 @@ var (
 	DefaultStormBudget = Budget{Issues: 30, Per: 10 * time.Minute}
 )
 
+// How a storm's digest behaves unless the routes file's storm section says
+// otherwise.
+const (
+	// DefaultStormQuiet is how long a route must fold nothing before its
+	// storm is over: its digest is done, and a folded problem that fires
+	// again gets its own issue.
+	DefaultStormQuiet = 30 * time.Minute
+	// DefaultDigestEvery is the least time between two edits of a digest.
+	DefaultDigestEvery = time.Minute
+)
+
 // Repo is a GitHub repository.
 type Repo struct {
 	Owner string
@@ -155,6 +166,10 @@ type Table struct {
 	Routes []*Route
 	// Storm is the budget of new issues across all routes.
 	Storm Budget
+	// StormQuiet is how long a storm lasts after its last fold, and
+	// DigestEvery the least time between two edits of its digest.
+	StormQuiet  time.Duration
+	DigestEvery time.Duration
 	// Warnings are what Parse found odd but not wrong, such as a route
 	// that can never match.
 	Warnings Errors
@@ -175,7 +190,9 @@ func Default(d Defaults) *Table {
 			MinEvents:    1,
 			Budget:       d.Budget,
 		}},
-		Storm: d.Storm,
+		Storm:       d.Storm,
+		StormQuiet:  DefaultStormQuiet,
+		DigestEvery: DefaultDigestEvery,
 	}
 }
 

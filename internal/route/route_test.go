@@ -313,6 +313,13 @@ routes:
 	if want := (Budget{Issues: 50, Per: 10 * time.Minute}); tb.Storm != want {
 		t.Errorf("storm budget %v, want %v", tb.Storm, want)
 	}
+	if tb.StormQuiet != DefaultStormQuiet || tb.DigestEvery != DefaultDigestEvery {
+		t.Errorf("storm quiet %s, digest every %s, want the defaults", tb.StormQuiet, tb.DigestEvery)
+	}
+	tuned := mustParse(t, "storm: {issues: 40, per: 1h, quiet: 5m, update_every: 10s}\nroutes: [{name: a}]\n")
+	if tuned.Storm != (Budget{Issues: 40, Per: time.Hour}) || tuned.StormQuiet != 5*time.Minute || tuned.DigestEvery != 10*time.Second {
+		t.Errorf("tuned storm: budget %v, quiet %s, digest every %s", tuned.Storm, tuned.StormQuiet, tuned.DigestEvery)
+	}
 	if l := tb.Lookup("own").IssueLabels(shopAlert()); !cmp.Equal(l, []string{"agent:web", "team-web"}) {
 		t.Errorf("labels of own: %q", l)
 	}

@@ -38,10 +38,13 @@ type healthBody struct {
 	Store         string `json:"store"`
 	// Backend is the store's engine, and Replica this process's id among
 	// the replicas that share it.
-	Backend       string  `json:"backend,omitempty"`
-	Replica       string  `json:"replica,omitempty"`
-	ParkedJobs    int     `json:"parked_jobs"`
-	LastWebhookAt *string `json:"last_webhook_at"`
+	Backend    string `json:"backend,omitempty"`
+	Replica    string `json:"replica,omitempty"`
+	ParkedJobs int    `json:"parked_jobs"`
+	// Storms names the routes whose new problems fold into a digest now.
+	// A storm is news, not a failure: it never makes health fail.
+	Storms        []string `json:"storms"`
+	LastWebhookAt *string  `json:"last_webhook_at"`
 	// GitHub is set by a deep check only.
 	GitHub string `json:"github,omitempty"`
 	Error  string `json:"error,omitempty"`
@@ -81,6 +84,14 @@ func (s *Server) healthCheck(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.ParkedJobs = parked
+	h.Storms = []string{}
+	if s.opts.Storms != nil && h.Store == "ok" {
+		if storms, err := s.opts.Storms(ctx); err != nil {
+			s.log.Warn("health check: cannot read storms", "err", err)
+		} else if storms != nil {
+			h.Storms = storms
+		}
+	}
 	if deep(r) {
 		if s.opts.GitHub == nil {
 			h.GitHub = githubDryRun

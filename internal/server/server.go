@@ -71,6 +71,10 @@ type Options struct {
 	// process started (zero when never).
 	LastWebhook time.Time
 
+	// Storms returns the routes in a storm now, for /health; nil reports
+	// none.
+	Storms func(ctx context.Context) ([]string, error)
+
 	// GitHub is checked by /health?deep=1. Nil in a dry run, where deep
 	// health reports github "dry_run".
 	GitHub Access

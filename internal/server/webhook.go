@@ -120,6 +120,9 @@ func (s *Server) succeed(w http.ResponseWriter, req request, start time.Time, re
 			attrs = append(attrs, "route", res.Route)
 		}
 		s.metrics.Decisions.WithLabelValues(d.String()).Inc()
+		if d.Action == alert.ActionFold {
+			s.metrics.StormFolded.WithLabelValues(res.Route).Inc()
+		}
 	}
 	if d.Accepted() {
 		s.log.Info("webhook accepted", attrs...)

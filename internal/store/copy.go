@@ -21,6 +21,7 @@ type CopyStats struct {
 	Problems   int
 	Events     int // counted events, booty's dedup memory
 	Deliveries int
+	Digests    int // storm digests
 	Jobs       int // River jobs that had not finished
 	Parked     int // of Jobs, the parked ones
 }
@@ -179,6 +180,10 @@ var (
 		[]string{"problem_key", "event_id", "counted_at_ms"}}
 	deliveriesTable = bootyTable{"booty_deliveries", []string{"id"},
 		[]string{"received_at_ms", "request_id", "resource", "action", "problem_key", "event_id", "decision", "job_id", "route"}}
+	// Digests keep their ids, which problems name; budgets their scopes.
+	digestsTable = bootyTable{"booty_digests", []string{"id"}, splitColumns(`id, route, repo, opened_ms, last_fold_ms,
+		issue_number, version, shown_version, shown_ms, is_current`)}
+	issueBudgetsTable = bootyTable{"booty_issue_budgets", []string{"scope"}, []string{"scope", "tat_ns"}}
 )
 
 // splitColumns splits a list of columns, "a, b,\n\tc", into its names.
@@ -198,6 +203,7 @@ func (c *copier) run() (CopyStats, error) {
 		{"problem", "problems", `SELECT count(*) FROM booty_problems`},
 		{"counted event", "counted events", `SELECT count(*) FROM booty_problem_events`},
 		{"delivery", "deliveries", `SELECT count(*) FROM booty_deliveries`},
+		{"storm digest", "storm digests", `SELECT count(*) FROM booty_digests`},
 		{"job", "jobs", `SELECT count(*) FROM river_job`},
 	} {
 		var n int64
@@ -215,17 +221,18 @@ func (c *copier) run() (CopyStats, error) {
 		return CopyStats{}, fmt.Errorf("the target %w: it holds %s; copy into a new store", ErrNotEmpty, strings.Join(held, ", "))
 	}
 
-	var problems, events, deliveries, jobs, parked int64
+	var problems, events, deliveries, digests, budgets, jobs, parked int64
 	if err := c.src.queryRow(c.ctx, `SELECT (SELECT count(*) FROM booty_problems),
-		(SELECT count(*) FROM booty_problem_events), (SELECT count(*) FROM booty_deliveries)`).
-		Scan(&problems, &events, &deliveries); err != nil {
+		(SELECT count(*) FROM booty_problem_events), (SELECT count(*) FROM booty_deliveries),
+		(SELECT count(*) FROM booty_digests), (SELECT count(*) FROM booty_issue_budgets)`).
+		Scan(&problems, &events, &deliveries, &digests, &budgets); err != nil {
 		return CopyStats{}, fmt.Errorf("count the source: %w", err)
 	}
 	jobs, parked, err := countRiverJobs(c.ctx, c.src)
 	if err != nil {
 		return CopyStats{}, err
 	}
-	c.total = int(problems + events + deliveries + jobs)
+	c.total = int(problems + events + deliveries + digests + budgets + jobs)
 	c.progress(0, c.total)
 
 	var st CopyStats
@@ -236,6 +243,18 @@ func (c *copier) run() (CopyStats, error) {
 		return CopyStats{}, err
 	}
 	if st.Deliveries, err = c.table(deliveriesTable); err != nil {
+		return CopyStats{}, err
+	}
+	if st.Digests, err = c.table(digestsTable); err != nil {
+		return CopyStats{}, err
+	}
+	if c.to.backend == Postgres && st.Digests > 0 {
+		// Ids inserted as they were leave the identity behind them.
+		if _, err := c.dst.exec(c.ctx, `SELECT setval(pg_get_serial_sequence('booty_digests', 'id'), (SELECT max(id) FROM booty_digests))`); err != nil {
+			return CopyStats{}, fmt.Errorf("move the digests' ids on: %w", err)
+		}
+	}
+	if _, err = c.table(issueBudgetsTable); err != nil {
 		return CopyStats{}, err
 	}
 	if st.Jobs, st.Parked, err = c.jobs(); err != nil {

@@ -21,6 +21,7 @@ import (
 	"booty/internal/alert"
 	"booty/internal/store"
 	"booty/internal/storetest"
+	"booty/internal/storm"
 	"booty/internal/worker"
 )
 
@@ -237,6 +238,31 @@ func fill(t *testing.T, st *store.Store) filled {
 	if err := st.SetIssue(ctx, f.keys[1], 42, false, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
+	// The third problem came in a storm: folded into a digest, with the
+	// budgets it found spent.
+	err := st.Transact(ctx, func(tx *store.Tx) error {
+		if _, err := tx.IssueBudgets(ctx, "web"); err != nil {
+			return err
+		}
+		spent := storm.Budgets{Route: storm.Allowance{TAT: base.Add(time.Hour)}, Global: storm.Allowance{TAT: base.Add(2 * time.Hour)}}
+		if err := tx.SaveIssueBudgets(ctx, "web", spent); err != nil {
+			return err
+		}
+		d, err := tx.Fold(ctx, "web", "acme/web", base.Add(3*time.Minute), time.Hour)
+		if err != nil {
+			return err
+		}
+		prev, err := tx.Problem(ctx, f.keys[2])
+		if err != nil {
+			return err
+		}
+		next := prev
+		next.DigestID = d.ID
+		return tx.SaveProblem(ctx, prev, next)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	queryRows(t, st, `SELECT problem_key, job_id FROM booty_deliveries WHERE job_id IS NOT NULL`, func(scan func(...any) error) error {
 		var key string
 		var id int64
@@ -284,6 +310,8 @@ type dump struct {
 	Problems   []alert.Problem
 	Events     []string
 	Deliveries []string
+	Digests    []storm.Digest
+	Budgets    []string
 	Jobs       []job
 }
 
@@ -360,6 +388,27 @@ func dumpStore(t *testing.T, st *store.Store) dump {
 		d.Deliveries = append(d.Deliveries, line)
 		return err
 	})
+	var digests []int64
+	queryRows(t, st, `SELECT id FROM booty_digests ORDER BY id`, func(scan func(...any) error) error {
+		var id int64
+		err := scan(&id)
+		digests = append(digests, id)
+		return err
+	})
+	for _, id := range digests {
+		dg, err := st.Digest(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Digests = append(d.Digests, dg)
+	}
+	queryRows(t, st, `SELECT scope, tat_ns FROM booty_issue_budgets ORDER BY scope`, func(scan func(...any) error) error {
+		var scope string
+		var tat int64
+		err := scan(&scope, &tat)
+		d.Budgets = append(d.Budgets, fmt.Sprintf("%s %d", scope, tat))
+		return err
+	})
 	var states []rivertype.JobState
 	for _, s := range rivertype.JobStates() {
 		if s != rivertype.JobStateCompleted {
@@ -409,10 +458,10 @@ func TestCopy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Copy: %v", err)
 			}
-			if diff := cmp.Diff(store.CopyStats{Problems: 3, Events: 4, Deliveries: 5, Jobs: 7, Parked: 2}, stats); diff != "" {
+			if diff := cmp.Diff(store.CopyStats{Problems: 3, Events: 4, Deliveries: 5, Digests: 1, Jobs: 7, Parked: 2}, stats); diff != "" {
 				t.Errorf("CopyStats (-want +got):\n%s", diff)
 			}
-			total := 3 + 4 + 5 + 7
+			total := 3 + 4 + 5 + 1 + 2 + 7 // 2 budgets: the route's and the global one
 			if len(calls) < 2 || calls[0] != [2]int{0, total} || calls[len(calls)-1] != [2]int{total, total} {
 				t.Errorf("progress: got %v, want from 0/%d to %d/%d", calls, total, total, total)
 			}

@@ -14,7 +14,8 @@ import (
 // the other: the decision (a delivery's transaction) writes what it saw of
 // the events; the worker writes what GitHub said of the issue.
 const problemColumns = `key, first_seen_ms, last_seen_ms, event_count, last_event_id,
-	issue_number, issue_closed, issue_closed_at_ms, last_write_ms, route, repo`
+	issue_number, issue_closed, issue_closed_at_ms, last_write_ms, route, repo,
+	title, level, project, environment, release, link, digest_id`
 
 // Problem returns the stored state of the problem with key, locked until
 // the transaction ends: a concurrent decision or issue update for the same
@@ -35,7 +36,8 @@ func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, erro
 		closed                           int
 	)
 	err := q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key).
-		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite, &p.Route, &p.Repo)
+		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite, &p.Route, &p.Repo,
+			&p.Title, &p.Level, &p.Project, &p.Environment, &p.Release, &p.Link, &p.DigestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
 	}
@@ -54,7 +56,9 @@ func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, erro
 // with tx.Problem): nothing when they are equal. It writes only what the
 // decision owns, the events seen and when booty last decided a write, and
 // the issue's closed flag only when the decision reopens it; the issue
-// number is the worker's (SetIssue). A problem's route and repository are
+// number is the worker's (SetIssue). What the latest event said of the
+// problem is the decision's too, and so is the digest a fold lists it in.
+// A problem's route and repository are
 // written when it is inserted and never after. A new problem that a concurrent
 // transaction inserted first makes Transact decide again.
 func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
@@ -75,10 +79,11 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 	_, err := tx.exec(ctx, `UPDATE booty_problems SET
 			first_seen_ms = $1, last_seen_ms = $2, event_count = $3, last_event_id = $4, last_write_ms = $5,
 			issue_closed = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed END,
-			issue_closed_at_ms = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed_at_ms END
-		WHERE key = $7`,
+			issue_closed_at_ms = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed_at_ms END,
+			title = $7, level = $8, project = $9, environment = $10, release = $11, link = $12, digest_id = $13
+		WHERE key = $14`,
 		toMillis(next.FirstSeen), toMillis(next.LastSeen), next.Count, next.LastEventID, toMillis(next.LastWriteAt),
-		boolInt(reopen), next.Key)
+		boolInt(reopen), next.Title, next.Level, next.Project, next.Environment, next.Release, next.Link, next.DigestID, next.Key)
 	if err != nil {
 		return fmt.Errorf("write problem: %w", err)
 	}
@@ -89,10 +94,11 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 // it inserted.
 func insertProblem(ctx context.Context, q conn, p alert.Problem) (int64, error) {
 	n, err := q.exec(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (key) DO NOTHING`,
 		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
-		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt), p.Route, p.Repo)
+		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt), p.Route, p.Repo,
+		p.Title, p.Level, p.Project, p.Environment, p.Release, p.Link, p.DigestID)
 	if err != nil {
 		return 0, fmt.Errorf("write problem: %w", err)
 	}

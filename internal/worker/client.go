@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,6 +25,8 @@ type Client struct {
 	riverClient
 	executor func() riverdriver.Executor
 	insertTx func(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// completeDigestTx marks a digest job completed inside tx.
+	completeDigestTx func(ctx context.Context, tx *store.Tx, job *river.Job[DigestArgs]) error
 }
 
 // riverClient is the part of *river.Client[TTx] that is the same for every
@@ -51,7 +54,7 @@ func (c *Client) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs,
 // store.GrantAttempts.
 func (c *Client) Executor() riverdriver.Executor { return c.executor() }
 
-func newClient[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config, txOf func(*store.Tx) TTx) (*Client, error) {
+func newClient[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, cfg *river.Config, txOf func(*store.Tx) TTx) (*Client, error) {
 	c, err := river.NewClient(driver, cfg)
 	if err != nil {
 		return nil, err
@@ -61,6 +64,10 @@ func newClient[TTx any](driver riverdriver.Driver[TTx], cfg *river.Config, txOf 
 		executor:    driver.GetExecutor,
 		insertTx: func(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 			return c.InsertTx(ctx, txOf(tx), args, opts)
+		},
+		completeDigestTx: func(ctx context.Context, tx *store.Tx, job *river.Job[DigestArgs]) error {
+			_, err := river.JobCompleteTx[TDriver](ctx, txOf(tx), job)
+			return err
 		},
 	}, nil
 }
@@ -115,12 +122,14 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 	if w != nil {
 		river.AddWorker(workers, w)
 		river.AddWorker(workers, &sweeper{w: w})
+		river.AddWorker(workers, &digester{w: w})
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, &river.InsertOpts{MaxAttempts: 1} }, nil)}
 	} else {
 		river.AddWorker(workers, &Worker{})
 		river.AddWorker(workers, &sweeper{})
+		river.AddWorker(workers, &digester{})
 	}
 	cfg.Workers = workers
 	for _, o := range opts {
@@ -138,6 +147,12 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
+	if w != nil {
+		w.refreshDigest = func(ctx context.Context, id int64) error { return c.refreshDigest(ctx, st, id) }
+		w.finishDigest = func(ctx context.Context, job *river.Job[DigestArgs]) (bool, error) {
+			return c.finishDigest(ctx, st, job)
+		}
+	}
 	return c, nil
 }
 
@@ -149,6 +164,17 @@ var (
 // Enqueuer returns the intake.EnqueueFunc that inserts IssueArgs jobs with c.
 func Enqueuer(c *Client) intake.EnqueueFunc {
 	return func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
+		if d.Digest != 0 {
+			args := DigestArgs{DigestID: d.Digest}
+			if t := d.Target; t != nil {
+				args.Repo, args.Labels = t.Repo, slices.Clone(t.Labels)
+			}
+			res, err := c.InsertTx(ctx, tx, args, digestOpts)
+			if err != nil {
+				return 0, err
+			}
+			return res.Job.ID, nil
+		}
 		var opts *river.InsertOpts
 		if d.Action == alert.ActionCreate {
 			opts = createOpts

@@ -81,6 +81,10 @@ type bundle struct {
 	failures *failures
 	pipeline *alert.Pipeline
 	worker   *worker.Worker
+	// cfg is the worker's configuration, for a test that starts another
+	// worker over the same store and GitHub (a restart).
+	cfg worker.Config
+	log *slog.Logger
 }
 
 type setupOpts struct {
@@ -104,6 +108,9 @@ type setupOpts struct {
 	budget func(*store.Store) worker.Budget
 	// backend is the store's; the zero value is SQLite.
 	backend storetest.Backend
+	// wrapIssues, when set, wraps the worker's GitHub client; now is the
+	// test clock.
+	wrapIssues func(is worker.Issues, now func() time.Time) worker.Issues
 }
 
 // eachBackend runs test once per store backend, in parallel subtests named
@@ -168,7 +175,10 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		}
 		issues = gc
 	}
-	b.worker = worker.New(worker.Config{
+	if o.wrapIssues != nil {
+		issues = o.wrapIssues(issues, clock.Now)
+	}
+	b.cfg = worker.Config{
 		Issues:         issues,
 		Store:          st,
 		Budget:         budget,
@@ -177,7 +187,9 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		Failures:       b.failures,
 		Now:            clock.Now,
 		LateCommitWait: lateCommitWait,
-	})
+	}
+	b.log = log
+	b.worker = worker.New(b.cfg)
 	c, err := worker.NewClient(st, b.worker, log, 2, worker.WithTime(clock), worker.WithPollInterval(20*time.Millisecond))
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"booty/internal/github"
 )
@@ -33,7 +34,9 @@ func (e *errBadJob) Unwrap() error { return e.err }
 // looks for its marker first is not decided here but by the attempt
 // itself: every attempt after the first may follow one that reached
 // GitHub (github.ErrOutcomeUnknown, or a crash), so it looks.
-func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
+// The job is River's row of an issue or a digest job; key names its problem
+// (or digest) for booty's error report.
+func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *rivertype.JobRow, key string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -46,10 +49,10 @@ func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[I
 		log.Debug("job snoozed", "why", snooze.why, "wait", snooze.wait)
 		return river.JobSnooze(snooze.wait)
 	case errors.As(err, &bad):
-		return w.park(ctx, log, job, bad.err)
+		return w.park(ctx, log, job, key, bad.err)
 	case errors.Is(err, github.ErrIssuesDisabled):
 		// Filing again would only make a duplicate once they are back.
-		return w.park(ctx, log, job, fmt.Errorf("issues are disabled on the repository; turn them on, then retry the job: %w", err))
+		return w.park(ctx, log, job, key, fmt.Errorf("issues are disabled on the repository; turn them on, then retry the job: %w", err))
 	}
 	f := github.Classify(err, w.cfg.Now())
 	switch f.Class {
@@ -58,11 +61,11 @@ func (w *Worker) verdict(ctx context.Context, log *slog.Logger, job *river.Job[I
 		w.pause(ctx, log, w.cfg.Now().Add(f.Wait))
 		return river.JobSnooze(f.Wait)
 	case github.Permanent:
-		return w.park(ctx, log, job, fmt.Errorf("github answered %d: %s", f.Status, f.Message))
+		return w.park(ctx, log, job, key, fmt.Errorf("github answered %d: %s", f.Status, f.Message))
 	}
 	if job.Attempt >= job.MaxAttempts {
 		log.Error("giving up after the last attempt; job parked", "err", err)
-		w.report(ctx, job, err)
+		w.report(ctx, job, key, err)
 		return err
 	}
 	// Only the first failure of a run is worth a warning; the rest repeat it.
@@ -97,17 +100,17 @@ func (w *Worker) refused(err error) bool {
 	return github.Classify(err, w.cfg.Now()).Class == github.Permanent
 }
 
-func (w *Worker) park(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs], err error) error {
+func (w *Worker) park(ctx context.Context, log *slog.Logger, job *rivertype.JobRow, key string, err error) error {
 	log.Error("job parked: needs an operator (booty spool list)", "err", err)
-	w.report(ctx, job, err)
+	w.report(ctx, job, key, err)
 	return river.JobCancel(err)
 }
 
-func (w *Worker) report(ctx context.Context, job *river.Job[IssueArgs], err error) {
+func (w *Worker) report(ctx context.Context, job *rivertype.JobRow, key string, err error) {
 	if w.cfg.Failures == nil {
 		return
 	}
 	w.cfg.Failures.JobFailed(ctx, JobFailure{
-		Kind: job.Kind, JobID: job.ID, ProblemKey: job.Args.ProblemKey, Attempt: job.Attempt, Err: err,
+		Kind: job.Kind, JobID: job.ID, ProblemKey: key, Attempt: job.Attempt, Err: err,
 	})
 }

@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"booty/internal/alert"
 	"booty/internal/github"
+	"booty/internal/route"
 )
 
 // Issues is the part of GitHub the worker uses: github.Client, or
@@ -32,6 +34,7 @@ type Issues interface {
 	Comment(ctx context.Context, number int, body string) error
 	HasComment(ctx context.Context, number int, marker string, since time.Time) (bool, error)
 	Reopen(ctx context.Context, number int) error
+	EditIssue(ctx context.Context, number int, title, body string) error
 	CloseDuplicate(ctx context.Context, number, of int) error
 	EnsureLabel(ctx context.Context, name string) error
 }
@@ -125,6 +128,15 @@ type Config struct {
 	// default one: every repository of the routes.
 	Repos []string
 	Store Store
+	// Digests is where storm digests are kept; nil takes Store when it
+	// keeps them (store.Store does).
+	Digests Digests
+	// DigestEvery is the least time between two edits of a digest, and
+	// StormQuiet how long a storm lasts after its last fold
+	// (route.Table's); zero means route.DefaultDigestEvery and
+	// route.DefaultStormQuiet.
+	DigestEvery time.Duration
+	StormQuiet  time.Duration
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
@@ -153,6 +165,13 @@ type Worker struct {
 	river.WorkerDefaults[IssueArgs]
 	cfg Config
 
+	// refreshDigest makes a digest show a change at its next edit; NewClient
+	// sets it.
+	refreshDigest func(ctx context.Context, id int64) error
+	// finishDigest completes a digest job unless the digest changed since
+	// it was shown; NewClient sets it.
+	finishDigest func(ctx context.Context, job *river.Job[DigestArgs]) (stale bool, err error)
+
 	labelMu sync.Mutex
 	// labelOK holds the repository and label pairs known to exist.
 	labelOK map[[2]string]bool
@@ -171,6 +190,15 @@ func New(cfg Config) *Worker {
 	}
 	if cfg.Render == nil {
 		cfg.Render = github.NewRenderer(github.RenderOptions{})
+	}
+	if d, ok := cfg.Store.(Digests); ok && cfg.Digests == nil {
+		cfg.Digests = d
+	}
+	if cfg.DigestEvery <= 0 {
+		cfg.DigestEvery = route.DefaultDigestEvery
+	}
+	if cfg.StormQuiet <= 0 {
+		cfg.StormQuiet = route.DefaultStormQuiet
 	}
 	return &Worker{cfg: cfg, labelOK: make(map[[2]string]bool)}
 }
@@ -207,7 +235,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[IssueArgs]) error {
 	if job.Args.Repo != "" {
 		log = log.With("repo", job.Args.Repo)
 	}
-	return w.verdict(ctx, log, job, w.work(ctx, log, job))
+	return w.verdict(ctx, log, job.JobRow, job.Args.ProblemKey, w.work(ctx, log, job))
 }
 
 func (w *Worker) work(ctx context.Context, log *slog.Logger, job *river.Job[IssueArgs]) error {
@@ -279,7 +307,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 			w.heal(ctx, log, gh, key, is.Number, since)
 			return nil
 		}
-		if wait := w.lateCommitWait(job); wait > 0 {
+		if wait := w.lateCommitWait(job.JobRow); wait > 0 {
 			return &errSnooze{wait: wait, why: "waiting for a create GitHub may still commit"}
 		}
 	}
@@ -287,6 +315,9 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 		return err
 	}
 	title, body := w.cfg.Render.Title(a), w.cfg.Render.IssueBody(a, p)
+	if digest := w.promotedFrom(ctx, p); digest > 0 {
+		body = github.PromotedNote(digest) + body
+	}
 	is, err := gh.CreateAssignedIssue(ctx, title, body, labels, job.Args.Assignees)
 	if errors.Is(err, github.ErrAssigneesRefused) {
 		// An assignee who left, or a typo in the routes file, must not
@@ -309,8 +340,30 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 	if err := w.cfg.Store.SetIssue(ctx, key, is.Number, false, time.Time{}); err != nil {
 		return err
 	}
+	if p.DigestID != 0 && w.refreshDigest != nil {
+		// The digest's line for the problem links its new issue. The
+		// issue exists whatever happens here: a digest that misses the
+		// link still lists the problem.
+		if err := w.refreshDigest(ctx, p.DigestID); err != nil {
+			log.Warn("cannot update the storm digest with the promoted issue", "digest", p.DigestID, "err", err)
+		}
+	}
 	w.heal(ctx, log, gh, key, is.Number, since)
 	return nil
+}
+
+// promotedFrom returns the issue of the storm digest p was folded into, or
+// 0 when it was never folded (or its digest has no issue yet).
+func (w *Worker) promotedFrom(ctx context.Context, p alert.Problem) int {
+	if p.DigestID == 0 || w.cfg.Digests == nil {
+		return 0
+	}
+	d, err := w.cfg.Digests.Digest(ctx, p.DigestID)
+	if err != nil {
+		w.cfg.Log.Warn("cannot read the storm digest of a promoted problem; filing without its link", "digest", p.DigestID, "err", err)
+		return 0
+	}
+	return d.IssueNumber
 }
 
 // lateCommitWait returns how much longer a create must wait before it is
@@ -319,7 +372,7 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 // job's errors, so the sentinel's text is what says so). It waits once per
 // failure: a rerun after the wait finds it over. A refusal or a failed
 // lookup made nothing that could land late.
-func (w *Worker) lateCommitWait(job *river.Job[IssueArgs]) time.Duration {
+func (w *Worker) lateCommitWait(job *rivertype.JobRow) time.Duration {
 	if len(job.Errors) == 0 {
 		return 0
 	}
