@@ -90,6 +90,7 @@ func (s *Server) takeFault() (Fault, bool) {
 }
 
 func (f Fault) serve(w *recorder) {
+	w.fault = true
 	if f.Disconnect {
 		hj, ok := w.ResponseWriter.(http.Hijacker)
 		if !ok {

@@ -295,10 +295,11 @@ func nullable(s string) any {
 	return s
 }
 
-// recorder remembers the status answered.
+// recorder remembers the status answered, and whether a fault answers.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	fault  bool
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -316,30 +317,31 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 // writeDetail answers Sentry's usual error body.
-func writeDetail(w http.ResponseWriter, status int, detail string) {
+func writeDetail(w *recorder, status int, detail string) {
 	writeJSON(w, status, map[string]string{"detail": detail})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers v. Only the stand-in's own answers carry rate limit
+// headers: a fault's answer has exactly the headers the fault names.
+func writeJSON(w *recorder, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	rateLimitHeaders(w.Header(), 40, 39, time.Now().Add(time.Second))
+	if !w.fault {
+		rateLimitHeaders(w.Header(), time.Now().Add(time.Second))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
 
 // rateLimitHeaders sets the X-Sentry-Rate-Limit-* headers Sentry sends
-// with every answer, unless a fault set them already.
-func rateLimitHeaders(h http.Header, limit, remaining int, reset time.Time) {
-	if h.Get("X-Sentry-Rate-Limit-Limit") != "" {
-		return
-	}
-	h.Set("X-Sentry-Rate-Limit-Limit", strconv.Itoa(limit))
-	h.Set("X-Sentry-Rate-Limit-Remaining", strconv.Itoa(remaining))
+// with every answer: far from any limit, the window ending at reset.
+func rateLimitHeaders(h http.Header, reset time.Time) {
+	h.Set("X-Sentry-Rate-Limit-Limit", "40")
+	h.Set("X-Sentry-Rate-Limit-Remaining", "39")
 	h.Set("X-Sentry-Rate-Limit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("X-Sentry-Rate-Limit-ConcurrentLimit", "25")
 	h.Set("X-Sentry-Rate-Limit-ConcurrentRemaining", "24")

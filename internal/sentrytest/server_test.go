@@ -238,6 +238,9 @@ func TestFaults(t *testing.T) {
 					t.Errorf("%s: %q, want %q", k, got, v)
 				}
 			}
+			if tt.fault.Header == nil && a.header.Get("X-Sentry-Rate-Limit-Limit") != "" {
+				t.Error("a fault's answer has the stand-in's rate limit headers")
+			}
 			if tt.wantRaw != "" && a.raw != tt.wantRaw {
 				t.Errorf("body %q, want %q", a.raw, tt.wantRaw)
 			}
