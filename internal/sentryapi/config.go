@@ -58,7 +58,8 @@ func (c Config) String() string {
 // GoString is String, for %#v.
 func (c Config) GoString() string { return c.String() }
 
-// ErrConfig is wrapped by every error New returns.
+// ErrConfig is wrapped by every error New returns, and by UpdateStatus's
+// for a Status it does not know: a mistake in booty, not in Sentry.
 var ErrConfig = errors.New("sentry api config")
 
 // baseURL checks raw and returns it with exactly one trailing slash and

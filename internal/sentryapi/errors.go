@@ -11,10 +11,10 @@ import (
 // The client's sentinel errors. They say what a failure means for booty,
 // so that the worker decides what to do with errors.Is in one place.
 var (
-	// ErrIssueGone: Sentry answered 404 for the issue. It was deleted (or
-	// merged away and its redirect expired): there is nothing left to
-	// update, and the caller may drop the job. A wrong organization slug
-	// looks the same to Sentry's API; New cannot tell them apart.
+	// ErrIssueGone: Sentry answered 404 for the issue: it was deleted, or
+	// is not in the organization. There is nothing to update, and the
+	// caller may drop the job. A wrong organization slug gets the same
+	// 404 from Sentry, so the client cannot tell the two apart.
 	ErrIssueGone = errors.New("the sentry issue does not exist")
 	// ErrNoRelease: Sentry refused "resolve in the next release" because
 	// the issue's project has no release yet. Resolve works instead.
