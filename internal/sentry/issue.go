@@ -23,11 +23,17 @@ type IssueChange struct {
 	// Status and Substatus are data.issue.status and .substatus, as sent.
 	Status, Substatus string
 
-	// Resolution says how a resolved issue was resolved; see resolution.
+	// Resolution says how a resolved issue was resolved: "now",
+	// "in_release", "in_next_release", "in_upcoming_release" or
+	// "in_commit". data.resolution_type decides: "with_commit" (a commit or
+	// pull request saying it fixes the issue) reads as "in_commit", and any
+	// other word is kept, lower-cased. Without it statusDetails does:
+	// inNextRelease, inUpcomingRelease, inRelease, inCommit, in that order.
 	// It is "" for other kinds, and for a resolution the payload does not
 	// describe.
 	Resolution string
-	// ResolvedIn is the release or commit a resolved issue names.
+	// ResolvedIn is the release or commit a resolved issue names:
+	// statusDetails.inRelease, else the hash in statusDetails.inCommit.
 	ResolvedIn string
 
 	// Assignee is who an assigned issue went to: a user's or team's name,
