@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(resource, fixture(f, name))
 		f.Add("", fixture(f, name))
 	}
+	f.Add("issue", issueFixture(f, regressedFixture))
 	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":{"hashes":["a"],"tags":{"k":1},"breadcrumbs":[{"data":{"a":1}}]}}}`))
 	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":{"issue_id":1e999,"fingerprint":["x",null]}}}`))
 	f.Add("event_alert", []byte(`{"action":"triggered","data":{"event":"x"}}`))
@@ -49,6 +50,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if (d.Alert != nil) == (d.Ignore != "") {
 			t.Fatalf("got Alert set %t and Ignore %q, want exactly one", d.Alert != nil, d.Ignore)
+		}
+		if d.Resource == resourceIssue {
+			checkIssueDelivery(t, d)
+		} else if d.Issue != nil {
+			t.Fatalf("got an Issue for resource %q", d.Resource)
 		}
 		if d.Alert == nil {
 			return

@@ -24,8 +24,8 @@ const maxKeyPart = 100
 // (which could forge another key's shape), is hashed. ok is
 // false when the event has no issue id, no hash and no custom fingerprint.
 func (e *event) problemKey() (key string, ok bool) {
-	if id := canonicalID(string(e.IssueID)); id != "" {
-		return "sentry:" + keyPart(id), true
+	if key, ok := groupKey(string(e.IssueID)); ok {
+		return key, true
 	}
 	var h string
 	for _, x := range e.Hashes {
@@ -48,6 +48,16 @@ func (e *event) problemKey() (key string, ok bool) {
 		project = keyPart(project)
 	}
 	return "sentry:" + project + ":" + h, true
+}
+
+// groupKey returns sentry:<id> for a Sentry issue (group) id, the key both
+// an event alert's data.event.issue_id and an issue webhook's
+// data.issue.id give. ok is false when id is empty.
+func groupKey(id string) (key string, ok bool) {
+	if id = canonicalID(id); id == "" {
+		return "", false
+	}
+	return "sentry:" + keyPart(id), true
 }
 
 // canonicalID returns a numeric id in one spelling, so that 900130,

@@ -21,16 +21,20 @@ const (
 	maxCrumbData    = 256  // rendered breadcrumb data
 )
 
-// The only resource and action that become alerts.
+// The only resource and action that become alerts, and the resource that
+// becomes an IssueChange.
 const (
 	resourceEventAlert = "event_alert"
 	actionTriggered    = "triggered"
+	resourceIssue      = "issue"
 )
 
-// PayloadError reports a body that is not JSON, or an event alert without
-// the fields booty needs. The server answers 422 and lists Missing.
+// PayloadError reports a body that is not JSON, or an event alert or issue
+// delivery without the fields booty needs. The server answers 422 and lists
+// Missing.
 type PayloadError struct {
-	// Missing names the absent fields as JSON paths, e.g. "data.event".
+	// Missing names the absent fields as JSON paths, e.g. "data.event" or
+	// "data.issue.id".
 	Missing []string
 	// Err is the JSON syntax error, when the body is not JSON.
 	Err error
@@ -51,7 +55,7 @@ func (e *PayloadError) Error() string {
 func (e *PayloadError) Unwrap() error { return e.Err }
 
 // Delivery is one parsed webhook delivery. Exactly one of Ignore and Alert
-// is set.
+// is set; Issue may be set beside Ignore.
 type Delivery struct {
 	// Resource is the Sentry-Hook-Resource header, trimmed and lower-cased.
 	// It stays "" when the header was missing, even if the body was taken
@@ -64,6 +68,12 @@ type Delivery struct {
 	Ignore alert.Reason
 	// Alert is set only for a triggered event alert.
 	Alert *alert.Alert
+	// Issue is what an `issue` delivery of a known action says happened,
+	// and is the source of truth for it. Until booty follows an issue's
+	// lifecycle, such a delivery also keeps Ignore =
+	// alert.ReasonNotEventAlert, which is all intake reads today, so it is
+	// still answered as ignored. Nil for every other delivery.
+	Issue *IssueChange
 	// UnknownLevel reports an event level that is not a Sentry level.
 	// Alert.Level is then alert.SeverityError and Alert.LevelRaw holds it.
 	UnknownLevel bool
@@ -71,10 +81,13 @@ type Delivery struct {
 
 // Parse parses body, the raw request body of a Sentry webhook, given the
 // value of its Sentry-Hook-Resource header. Deliveries of other resources
-// (issue, metric_alert, installation, seer, anything new) are ignored, not
+// (metric_alert, installation, seer, anything new) are ignored, not
 // rejected, but must still be JSON. An event alert is decoded leniently:
 // only a body that is not JSON, a missing data.event, or an event without
-// anything to key its problem on is an error, always a *PayloadError.
+// anything to key its problem on is an error, always a *PayloadError. An
+// `issue` delivery is ignored too, but its change is read into Issue; one
+// of a known action without a data.issue.id is a *PayloadError, one of an
+// unknown action is only ignored.
 func Parse(resource string, body []byte) (*Delivery, error) {
 	return parse(resource, body, decodeWhole(body))
 }
@@ -83,6 +96,14 @@ func Parse(resource string, body []byte) (*Delivery, error) {
 // streaming its lists; tests call it both ways.
 func parse(resource string, body []byte, whole bool) (*Delivery, error) {
 	d := &Delivery{Resource: strings.ToLower(strings.TrimSpace(resource))}
+	if d.Resource == resourceIssue {
+		action, change, err := parseIssue(body)
+		if err != nil {
+			return nil, err
+		}
+		d.Action, d.Issue, d.Ignore = action, change, alert.ReasonNotEventAlert
+		return d, nil
+	}
 	if d.Resource != resourceEventAlert && d.Resource != "" {
 		var h header
 		if err := decode(body, &h); err != nil {
