@@ -119,6 +119,9 @@ type Lifecycle struct {
 	// TailCommented reports that booty has commented on a pre-fix tail
 	// since the issue was last closed.
 	TailCommented bool `json:"tail_commented,omitempty"`
+	// RegressionDue reports that Sentry said the problem regressed and
+	// that the regression is a new issue: the next event files it.
+	RegressionDue bool `json:"regression_due,omitempty"`
 	// RegressionOf is the closed issue that the issue being filed is a
 	// regression of, kept while filing so that a retried file links it
 	// too.

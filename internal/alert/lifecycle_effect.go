@@ -97,38 +97,39 @@ type Cause string
 
 // The causes of Step.
 const (
-	CauseFile         Cause = "file"           // an event of a problem without an issue
-	CauseFiled        Cause = "filed"          // booty's create landed
-	CauseCounted      Cause = "counted"        // an event held by the pipeline, or with nothing more to do
-	CauseRepeat       Cause = "repeat"         // an event of an open issue after the cooldown
-	CausePreFixTail   Cause = "pre_fix_tail"   // first event of a pre-close release since the close
-	CauseTailCounted  Cause = "tail_counted"   // a later one: counted only
-	CauseNotPlanned   Cause = "not_planned"    // an event or action booty leaves to a not-planned close
-	CauseDuplicate    Cause = "duplicate"      // an event or action booty leaves to the other issue
-	CauseRegressed    Cause = "regressed"      // a regression of an open issue: commented
-	CauseReopened     Cause = "reopened"       // a regression or escalation reopened the issue
-	CauseNewIssue     Cause = "new_issue"      // a regression filed a new issue
-	CauseDebounced    Cause = "debounced"      // a regressed right after a resolve
-	CauseEscalating   Cause = "escalating"     // an escalation of an open issue: commented
-	CauseUnresolved   Cause = "unresolved"     // a person unresolved the problem in Sentry
-	CauseResolved     Cause = "resolved"       // a Sentry resolve, handled per OnResolve
-	CauseArchived     Cause = "archived"       // a Sentry archive, handled per OnArchive
-	CauseAssigned     Cause = "assigned"       // a Sentry assignment: commented
-	CauseNoIssue      Cause = "no_issue"       // an action on a problem booty knows no issue of
-	CauseNoChange     Cause = "no_change"      // an action that changes nothing in this state
-	CauseClosed       Cause = "closed"         // a person closed the issue
-	CauseReopenedBy   Cause = "reopened_by"    // a person reopened the issue
-	CauseDeleted      Cause = "deleted"        // the issue was deleted
-	CauseFollowed     Cause = "followed"       // the issue moved to a routed repository
-	CauseMovedAway    Cause = "moved_away"     // the issue moved to an unrouted repository
-	CauseMarker       Cause = "marker_removed" // a person removed booty's marker
-	CauseLabel        Cause = "label"          // a label change, nothing to do yet
-	CauseOwnAction    Cause = "own_action"     // the echo of booty's own call
-	CauseFlapStarted  Cause = "flap_started"   // the flip that made the issue flap
-	CauseFlapHeld     Cause = "flap_held"      // a flip asked for while flapping
-	CauseFlapSettled  Cause = "flap_settled"   // a flapping issue converged
-	CauseTick         Cause = "tick"           // the clock, with nothing to do
-	CauseUnknownInput Cause = "unknown_input"  // an input kind Step does not know
+	CauseFile          Cause = "file"           // an event of a problem without an issue
+	CauseFiled         Cause = "filed"          // booty's create landed
+	CauseCounted       Cause = "counted"        // an event held by the pipeline, or with nothing more to do
+	CauseRepeat        Cause = "repeat"         // an event of an open issue after the cooldown
+	CausePreFixTail    Cause = "pre_fix_tail"   // first event of a pre-close release since the close
+	CauseTailCounted   Cause = "tail_counted"   // a later one: counted only
+	CauseNotPlanned    Cause = "not_planned"    // an event or action booty leaves to a not-planned close
+	CauseDuplicate     Cause = "duplicate"      // an event or action booty leaves to the other issue
+	CauseRegressed     Cause = "regressed"      // a regression of an open issue: commented
+	CauseReopened      Cause = "reopened"       // a regression or escalation reopened the issue
+	CauseNewIssue      Cause = "new_issue"      // a regression filed a new issue
+	CauseRegressionDue Cause = "regression_due" // Sentry's regression, for the next event to file
+	CauseDebounced     Cause = "debounced"      // a regressed right after a resolve
+	CauseEscalating    Cause = "escalating"     // an escalation of an open issue: commented
+	CauseUnresolved    Cause = "unresolved"     // a person unresolved the problem in Sentry
+	CauseResolved      Cause = "resolved"       // a Sentry resolve, handled per OnResolve
+	CauseArchived      Cause = "archived"       // a Sentry archive, handled per OnArchive
+	CauseAssigned      Cause = "assigned"       // a Sentry assignment: commented
+	CauseNoIssue       Cause = "no_issue"       // an action on a problem booty knows no issue of
+	CauseNoChange      Cause = "no_change"      // an action that changes nothing in this state
+	CauseClosed        Cause = "closed"         // a person closed the issue
+	CauseReopenedBy    Cause = "reopened_by"    // a person reopened the issue
+	CauseDeleted       Cause = "deleted"        // the issue was deleted
+	CauseFollowed      Cause = "followed"       // the issue moved to a routed repository
+	CauseMovedAway     Cause = "moved_away"     // the issue moved to an unrouted repository
+	CauseMarker        Cause = "marker_removed" // a person removed booty's marker
+	CauseLabel         Cause = "label"          // a label change, nothing to do yet
+	CauseOwnAction     Cause = "own_action"     // the echo of booty's own call
+	CauseFlapStarted   Cause = "flap_started"   // the flip that made the issue flap
+	CauseFlapHeld      Cause = "flap_held"      // a flip asked for while flapping
+	CauseFlapSettled   Cause = "flap_settled"   // a flapping issue converged
+	CauseTick          Cause = "tick"           // the clock, with nothing to do
+	CauseUnknownInput  Cause = "unknown_input"  // an input kind Step does not know
 )
 
 // Transition is one Step's record: the states before and after, why, and

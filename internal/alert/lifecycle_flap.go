@@ -70,6 +70,9 @@ func (m *machine) setState(to IssueState, at time.Time) {
 		m.s.ClosedAt = at
 		m.s.TailCommented = false
 	}
+	if to != m.s.State {
+		m.s.RegressionDue = false
+	}
 	m.s.State = to
 }
 

@@ -17,7 +17,9 @@ import "time"
 //     duplicate it is counted only;
 //   - Sentry's actions never file: for a problem without an issue they only
 //     record (a resolve's time). regressed is a regression as above, unless
-//     it comes within RegressionDebounce of a resolve; escalating reopens
+//     it comes within RegressionDebounce of a resolve, and when the
+//     regression is a new issue it waits for the next event to file it;
+//     escalating reopens
 //     even a not-planned close, with a comment; resolved and archived act
 //     on an open issue per OnResolve and OnArchive; assigned comments with
 //     the name;
@@ -117,7 +119,7 @@ func (m *machine) event() {
 		m.comment(Comment{Kind: CommentRepeat}, CauseRepeat)
 	case StateClosedCompleted:
 		switch {
-		case !m.s.predatesClose(m.in.Release):
+		case m.s.RegressionDue, !m.s.predatesClose(m.in.Release):
 			m.regression(CommentRegression)
 		case m.s.TailCommented:
 			m.count(CauseTailCounted)
@@ -138,6 +140,13 @@ func (m *machine) regression(kind CommentKind) {
 	c := Comment{Kind: kind, Release: m.in.Release}
 	if m.p.OnRegression == RegressionNewIssue ||
 		(!m.s.ClosedAt.IsZero() && m.now.Sub(m.s.ClosedAt) > m.p.ReopenWindow) {
+		if m.in.Kind != InputEvent {
+			// Filing stays driven by alert rules: Sentry's word makes
+			// the next event file the regression, whatever its release.
+			m.s.RegressionDue = true
+			m.cause = CauseRegressionDue
+			return
+		}
 		old := m.s.Issue
 		m.do(Effect{Kind: EffectFile, RegressionOf: old, Comment: c})
 		m.forget(StateFiling)
