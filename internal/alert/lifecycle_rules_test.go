@@ -410,3 +410,15 @@ func TestInitialLifecycle(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseReasonDefault checks that a close without a known state_reason
+// (older GitHub Enterprise servers send none) counts as completed.
+func TestCloseReasonDefault(t *testing.T) {
+	t.Parallel()
+	for _, r := range []CloseReason{"", "reopened", "bogus"} {
+		next, _, _ := Step(fixture(StateOpen), Input{Kind: InputGitHubClosed, CloseReason: r, At: closedAt}, DefaultPolicy(), t0)
+		if next.State != StateClosedCompleted || !next.ClosedAt.Equal(closedAt) {
+			t.Errorf("closed with reason %q: %s at %v, want %s at %v", r, next.State, next.ClosedAt, StateClosedCompleted, closedAt)
+		}
+	}
+}

@@ -17,12 +17,10 @@ import "time"
 //     duplicate it is counted only;
 //   - Sentry's actions never file: for a problem without an issue they only
 //     record (a resolve's time). regressed is a regression as above, unless
-//     it comes within RegressionDebounce of a resolve, and when the
-//     regression is a new issue it waits for the next event to file it;
-//     escalating reopens
-//     even a not-planned close, with a comment; resolved and archived act
-//     on an open issue per OnResolve and OnArchive; assigned comments with
-//     the name;
+//     it comes within RegressionDebounce of a resolve; when the regression
+//     is a new issue, the next event files it. escalating reopens even a
+//     not-planned close, with a comment. resolved and archived act on an
+//     open issue per OnResolve and OnArchive. assigned comments the name;
 //   - a person's close or reopen on GitHub is recorded and, with
 //     SyncSentry, mirrored to Sentry; deleted, or transferred where booty
 //     does not route, forgets the issue; transferred to a routed
