@@ -202,8 +202,12 @@ func (l Lifecycle) release(name string) (ReleaseSeen, bool) {
 }
 
 // see records an event of release name at t, forgetting the least recently
-// seen release when the list is full.
+// seen release when the list is full. An event without a release leaves no
+// trace: it can't tell a tail from a regression anyway.
 func (l *Lifecycle) see(name string, t time.Time) {
+	if name == "" {
+		return
+	}
 	for i := range l.Releases {
 		r := &l.Releases[i]
 		if r.Name == name {

@@ -422,3 +422,16 @@ func TestCloseReasonDefault(t *testing.T) {
 		}
 	}
 }
+
+func TestReleasesSeen(t *testing.T) {
+	t.Parallel()
+	var l Lifecycle
+	l.see("", t0)
+	l.see("1.0", t0.Add(time.Hour))
+	l.see("1.0", t0) // a late delivery of an older event
+	l.see("1.0", t0.Add(30*time.Minute))
+	want := []ReleaseSeen{{Name: "1.0", FirstSeen: t0, LastSeen: t0.Add(time.Hour)}}
+	if diff := cmp.Diff(want, l.Releases); diff != "" {
+		t.Errorf("releases (-want +got):\n%s", diff)
+	}
+}
