@@ -103,8 +103,9 @@ const (
 const LabelFlapping = "flapping"
 
 // Lifecycle is the part of a problem's stored state that Step owns. It is
-// meant to be stored as one JSON column (a few hundred bytes; the releases
-// dominate) next to the problem's columns. The zero Lifecycle is StateNone.
+// meant to be stored as one JSON column next to the problem's columns: the
+// releases dominate its size, which stays under 4 KB with MaxReleases long
+// release names. The zero Lifecycle, "{}", is StateNone.
 //
 // State, Issue and ClosedAt supersede Problem's IssueClosed and
 // IssueClosedAt and mirror IssueNumber: the store keeps Issue and
