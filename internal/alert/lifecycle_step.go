@@ -155,6 +155,8 @@ func (m *machine) regression(kind CommentKind) {
 	m.flip(StateOpen, false, CauseReopened, Effect{Kind: EffectReopen, Comment: c})
 }
 
+// filed is booty's create that landed: the new issue is the problem's, and
+// what belonged to an old one is dropped.
 func (m *machine) filed() {
 	switch m.s.State {
 	case StateNone, StateFiling, StateGone:
