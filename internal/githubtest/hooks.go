@@ -31,24 +31,24 @@ const (
 type Delivery struct {
 	// ID is the X-GitHub-Delivery header, shared by a delivery and its
 	// redeliveries.
-	ID string
+	ID string `json:"id"`
 	// Event is the X-GitHub-Event header ("issues").
-	Event string
+	Event string `json:"event"`
 	// Action is the payload's "action".
-	Action string
+	Action string `json:"action,omitempty"`
 	// Issue is the number of the issue the delivery is about.
-	Issue int
+	Issue int `json:"issue,omitempty"`
 	// Sender is the login of the payload's sender.
-	Sender string
+	Sender string `json:"sender"`
 	// Redelivery is true for a delivery made by Redeliver.
-	Redelivery bool
+	Redelivery bool `json:"redelivery"`
 	// Status is the HTTP status the receiver answered; 0 when it answered
 	// nothing (Err says why).
-	Status int
+	Status int `json:"status"`
 	// Err is why the delivery got no answer, "" when it got one.
-	Err string
+	Err string `json:"error,omitempty"`
 	// Body is the JSON posted.
-	Body []byte
+	Body []byte `json:"-"`
 }
 
 // hookJob is a delivery waiting for its turn; done is closed once it has

@@ -2,6 +2,7 @@ package githubtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -407,5 +408,49 @@ func TestCloseStopsDeliveries(t *testing.T) {
 	s.WaitWebhooks()
 	if ds := s.Deliveries(); len(ds) != 1 || ds[0].Status != 0 || ds[0].Err == "" {
 		t.Errorf("Deliveries() = %+v, want the one cut short, with its error", ds)
+	}
+}
+
+// TestWebhookControlEndpoints drives the webhooks the way a stand-in in
+// another process is driven: through /_standin/.
+func TestWebhookControlEndpoints(t *testing.T) {
+	t.Parallel()
+	b := setup(t, githubtest.Options{Issues: []githubtest.Issue{{Title: "t", Body: markedBody}}})
+	rc := newReceiver(t, http.StatusAccepted)
+	for _, bad := range []string{`{"url":"ftp://x"}`, `{"url":"http://"}`, `{"url":"http://x","extra":1}`, `not json`} {
+		if resp, body := raw(t, b.srv, http.MethodPost, "/_standin/webhooks", bad, nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("POST webhooks %s: got %d %s, want 400", bad, resp.StatusCode, body)
+		}
+	}
+	if resp, body := raw(t, b.srv, http.MethodPost, "/_standin/webhooks", `{"url":"`+rc.url+`","secret":"`+string(hookSecret)+`"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST webhooks: got %d %s, want 200", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/_standin/issues/1/labels/agent:builder", "/_standin/issues/1/close?reason=not_planned"} {
+		if resp, body := raw(t, b.srv, http.MethodPost, path, "", nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: got %d %s, want 200", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := raw(t, b.srv, http.MethodPost, "/_standin/issues/1/close?reason=wontfix", "", nil); resp.StatusCode == http.StatusOK {
+		t.Errorf("close with reason wontfix: got %d %s, want an error", resp.StatusCode, body)
+	}
+	resp, body := raw(t, b.srv, http.MethodGet, "/_standin/deliveries", "", nil)
+	var ds []githubtest.Delivery
+	if err := json.Unmarshal([]byte(body), &ds); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("GET deliveries: %d %s (%v)", resp.StatusCode, body, err)
+	}
+	if len(ds) != 2 || ds[0].Action != "labeled" || ds[1].Action != "closed" || ds[1].Status != http.StatusAccepted {
+		t.Fatalf("deliveries %+v, want labeled then closed, answered 202", ds)
+	}
+	if got := rc.received(); len(got) != 2 || got[1].parsed.Issue.StateReason != "not_planned" {
+		t.Errorf("receiver got %+v, want the close as not_planned second", got)
+	}
+	if resp, body := raw(t, b.srv, http.MethodPost, "/_standin/deliveries/"+ds[1].ID+"/redeliver", "", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("redeliver: got %d %s, want 200", resp.StatusCode, body)
+	}
+	if got := rc.received(); len(got) != 3 || got[2].id != ds[1].ID {
+		t.Errorf("receiver got %d deliveries, want the close again third", len(got))
+	}
+	if resp, _ := raw(t, b.srv, http.MethodPost, "/_standin/deliveries/nope/redeliver", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("redeliver unknown: got %d, want 404", resp.StatusCode)
 	}
 }
