@@ -67,3 +67,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzVerify(f *testing.F) {
+	secret := []byte("It's a Secret to Everybody")
+	body := []byte("Hello, World!")
+	f.Add(body, Sign(secret, body))
+	f.Add(body, "sha256=")
+	f.Add(body, "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e1")
+	f.Add([]byte{}, "")
+	f.Fuzz(func(t *testing.T, body []byte, header string) {
+		err := Verify(secret, body, header)
+		if err != nil && !errors.Is(err, ErrInvalidSignature) {
+			t.Fatalf("Verify error %v, want one matching ErrInvalidSignature", err)
+		}
+		if err == nil && !strings.EqualFold(strings.TrimSpace(header), Sign(secret, body)) {
+			t.Fatalf("Verify accepted %q for a body signed %q", header, Sign(secret, body))
+		}
+		if err := Verify(secret, body, Sign(secret, body)); err != nil {
+			t.Fatalf("Verify of Sign: %v", err)
+		}
+	})
+}

@@ -60,7 +60,7 @@ func (e *PayloadError) Unwrap() error { return e.Err }
 func Parse(event string, body []byte) (*Event, error) {
 	event = strings.TrimSpace(event)
 	if event == "" {
-		return nil, &PayloadError{Missing: []string{"X-GitHub-Event"}}
+		return nil, &PayloadError{Missing: []string{HeaderEvent}}
 	}
 	e := &Event{Name: clip(event, maxShort)}
 	var err error
@@ -91,9 +91,8 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
-// envelope copies what every payload has and lists what a handled event
-// lacks of it.
-func (e *Event) envelope(w *wireEnvelope, missing []string) []string {
+// envelope copies what every payload has.
+func (e *Event) envelope(w *wireEnvelope) {
 	e.Action = clip(w.Action, maxShort)
 	if w.Repository != nil {
 		e.Repo = clip(w.Repository.FullName, maxRepo)
@@ -104,9 +103,13 @@ func (e *Event) envelope(w *wireEnvelope, missing []string) []string {
 	if w.Installation != nil {
 		e.InstallationID = w.Installation.ID
 	}
-	if missing == nil {
-		return nil
-	}
+}
+
+// missingEnvelope lists what an issues or pull_request event lacks of the
+// envelope: booty needs the action, the repository, and the sender to tell
+// its own changes from others'.
+func (e *Event) missingEnvelope() []string {
+	var missing []string
 	if e.Action == "" {
 		missing = append(missing, "action")
 	}
@@ -124,7 +127,8 @@ func parseIssues(e *Event, body []byte) error {
 	if err := decode(body, &w); err != nil {
 		return err
 	}
-	missing := e.envelope(&w.wireEnvelope, []string{})
+	e.envelope(&w.wireEnvelope)
+	missing := e.missingEnvelope()
 	if w.Issue == nil {
 		missing = append(missing, "issue")
 	} else if w.Issue.Number <= 0 {
@@ -206,7 +210,8 @@ func parsePullRequest(e *Event, body []byte) error {
 	if err := decode(body, &w); err != nil {
 		return err
 	}
-	missing := e.envelope(&w.wireEnvelope, []string{})
+	e.envelope(&w.wireEnvelope)
+	missing := e.missingEnvelope()
 	pr := w.PullRequest
 	if pr == nil {
 		missing = append(missing, "pull_request")
@@ -253,7 +258,7 @@ func parsePing(e *Event, body []byte) error {
 	}
 	// A ping has no action, and no repository when the hook belongs to an
 	// organisation or an App, so nothing of the envelope is required.
-	e.envelope(&w.wireEnvelope, nil)
+	e.envelope(&w.wireEnvelope)
 	p := &Ping{Zen: clip(w.Zen, maxZen), HookID: w.HookID}
 	if w.Hook != nil {
 		for _, ev := range w.Hook.Events {
@@ -275,7 +280,7 @@ func parseIgnored(e *Event, body []byte) error {
 	if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); err != nil && !wrongType {
 		return &PayloadError{Err: err}
 	}
-	e.envelope(&w, nil)
+	e.envelope(&w)
 	return nil
 }
 
