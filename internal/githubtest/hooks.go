@@ -17,12 +17,9 @@ import (
 
 // What the stand-in's deliveries say about the hook that sent them.
 const (
-	hookID          = 480000001
-	hookUserAgent   = "GitHub-Hookshot/standin"
-	hookTimeout     = 10 * time.Second // GitHub gives a receiver 10 seconds
-	hookHeaderEvent = "X-GitHub-Event"
-	hookHeaderID    = "X-GitHub-Delivery"
-	hookHeaderSig   = "X-Hub-Signature-256"
+	hookID        = 480000001
+	hookUserAgent = "GitHub-Hookshot/standin"
+	hookTimeout   = 10 * time.Second // GitHub gives a receiver 10 seconds
 )
 
 // Delivery is one webhook delivery the stand-in made: what it posted and
@@ -101,6 +98,22 @@ func (s *Server) SendWebhooks(url string, secret []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.url, h.secret = url, slices.Clone(secret)
+}
+
+// SendWebhooks makes every repository post its webhooks to url, signed
+// with secret (see Server.SendWebhooks): one hook, as an organisation's or
+// an App's, hears them all.
+func (rs *Repos) SendWebhooks(url string, secret []byte) {
+	for _, s := range rs.servers {
+		s.SendWebhooks(url, secret)
+	}
+}
+
+// WaitWebhooks waits for the deliveries of every repository.
+func (rs *Repos) WaitWebhooks() {
+	for _, s := range rs.servers {
+		s.WaitWebhooks()
+	}
 }
 
 // WaitWebhooks returns once every delivery queued so far, and every one
@@ -239,9 +252,9 @@ func (h *webhooks) post(url string, secret []byte, d Delivery) (status int, errT
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", hookUserAgent)
-	req.Header.Set(hookHeaderEvent, d.Event)
-	req.Header.Set(hookHeaderID, d.ID)
-	req.Header.Set(hookHeaderSig, ghhook.Sign(secret, d.Body))
+	req.Header.Set(ghhook.HeaderEvent, d.Event)
+	req.Header.Set(ghhook.HeaderDelivery, d.ID)
+	req.Header.Set(ghhook.HeaderSignature, ghhook.Sign(secret, d.Body))
 	req.Header.Set("X-GitHub-Hook-ID", strconv.Itoa(hookID))
 	req.Header.Set("X-GitHub-Hook-Installation-Target-Type", "repository")
 	req.Header.Set("X-GitHub-Hook-Installation-Target-ID", strconv.Itoa(repoID))

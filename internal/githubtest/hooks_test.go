@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -452,5 +453,26 @@ func TestWebhookControlEndpoints(t *testing.T) {
 	}
 	if resp, _ := raw(t, b.srv, http.MethodPost, "/_standin/deliveries/nope/redeliver", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("redeliver unknown: got %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestReposSendWebhooks(t *testing.T) {
+	t.Parallel()
+	seed := githubtest.Options{Issues: []githubtest.Issue{{Title: "t"}}}
+	rs := githubtest.NewRepos(t, seed, "acme/shop", "acme/warehouse")
+	rc := newReceiver(t, http.StatusOK)
+	rs.SendWebhooks(rc.url, hookSecret)
+	for _, full := range []string{"acme/shop", "acme/warehouse"} {
+		if err := rs.Repo(full).CloseIssue(1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs.WaitWebhooks()
+	got := map[string]string{}
+	for _, r := range rc.received() {
+		got[r.parsed.Repo] = r.parsed.Action
+	}
+	if want := map[string]string{"acme/shop": "closed", "acme/warehouse": "closed"}; !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
