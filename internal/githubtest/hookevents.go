@@ -213,6 +213,16 @@ func (s *Server) adoptLocked(from *issue) *issue {
 	return is
 }
 
+// createHooksLocked queues the deliveries GitHub sends for a REST create,
+// sent by the caller: opened, then labeled for each label it was created
+// with. The caller holds s.mu.
+func (s *Server) createHooksLocked(base string, is *issue, sender wireUser) {
+	s.issueHookLocked(base, "opened", is, sender, nil, nil)
+	for _, l := range is.labels {
+		s.issueHookLocked(base, "labeled", is, sender, l, nil)
+	}
+}
+
 // issueBefore is what an update may change, for the deliveries it causes.
 type issueBefore struct {
 	title, body, state string

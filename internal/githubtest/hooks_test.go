@@ -252,6 +252,7 @@ func TestWebhooksFromREST(t *testing.T) {
 	type seen struct{ action, label, state, reason, key string }
 	want := []seen{
 		{"opened", "", "open", "", ""},
+		{"labeled", "bug", "open", "", ""},
 		{"edited", "", "open", "", "sentry:4711"},
 		{"labeled", "agent:builder", "open", "", "sentry:4711"},
 		{"unlabeled", "bug", "open", "", "sentry:4711"},

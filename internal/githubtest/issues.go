@@ -284,7 +284,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	s.issues = append(s.issues, is)
 	out := s.wireIssueLocked(base, is)
-	s.issueHookLocked(base, "opened", is, s.author(base, is.user), nil, nil)
+	s.createHooksLocked(base, is, s.author(base, is.user))
 	s.mu.Unlock()
 	w.Header().Set("Location", out.URL)
 	writeJSON(w, http.StatusCreated, out)

@@ -5,6 +5,8 @@
 // A test can make it fail the way GitHub fails (rate limits, a 5xx after a
 // committed write, a hang, a dropped connection, an outage) and can read back
 // what booty did to the repository.
+// After SendWebhooks it also posts signed issues webhooks, as GitHub does,
+// for every change to an issue, booty's or a test's.
 //
 // Everything is held in memory behind mutexes, so a Server is safe for
 // concurrent use and fast enough for tens of thousands of requests.
