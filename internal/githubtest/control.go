@@ -3,6 +3,7 @@ package githubtest
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -17,10 +18,14 @@ const controlPrefix = "/_standin/"
 const ControlHelp = `Control endpoints (no token needed; never failed, delayed or logged):
   GET    /_standin/issues                        the issues, as JSON (number, title, body, labels, state, comments)
   GET    /_standin/requests                      the API requests so far, with the status answered
-  POST   /_standin/issues/{number}/close         close an issue as a maintainer would
+  POST   /_standin/issues/{number}/close         close an issue as a maintainer would (?reason=completed|not_planned|duplicate)
   POST   /_standin/issues/{number}/reopen        reopen it
   POST   /_standin/issues/{number}/delete        delete it: GitHub then answers 410 for it
+  POST   /_standin/issues/{number}/labels/{name} put a label on, as a maintainer handing the issue over does
   DELETE /_standin/issues/{number}/labels/{name} take a label off, as a person picking the issue up does
+  POST   /_standin/webhooks                      send signed issues webhooks, body {"url":"…","secret":"…"}; an empty url stops them
+  GET    /_standin/deliveries                    the webhook deliveries made, once those queued have been made
+  POST   /_standin/deliveries/{id}/redeliver     post a delivery again with the same X-GitHub-Delivery
   POST   /_standin/down?on=1|0                   answer every API request 503 (an outage), or stop
   POST   /_standin/drop-labels?on=1|0            drop the labels of new issues, as GitHub does for a token without push access
   POST   /_standin/issues-disabled?on=1|0        turn the repository's issues off (410 everywhere) or on
@@ -66,11 +71,29 @@ func (s *Server) controlRoutes() *http.ServeMux {
 			writeControl(w, http.StatusOK, is)
 		})
 	}
-	issueOp("POST /_standin/issues/{number}/close", func(n int, _ *http.Request) error { return s.CloseIssue(n) })
+	issueOp("POST /_standin/issues/{number}/close", func(n int, r *http.Request) error {
+		return s.CloseIssueAs(n, cmpOr(r.URL.Query().Get("reason"), "completed"))
+	})
 	issueOp("POST /_standin/issues/{number}/reopen", func(n int, _ *http.Request) error { return s.ReopenIssue(n) })
 	issueOp("POST /_standin/issues/{number}/delete", func(n int, _ *http.Request) error { return s.DeleteIssue(n) })
+	issueOp("POST /_standin/issues/{number}/labels/{name...}", func(n int, r *http.Request) error {
+		return s.AddLabel(n, r.PathValue("name"))
+	})
 	issueOp("DELETE /_standin/issues/{number}/labels/{name...}", func(n int, r *http.Request) error {
 		return s.RemoveLabel(n, r.PathValue("name"))
+	})
+	mux.HandleFunc("POST /_standin/webhooks", s.controlWebhooks)
+	mux.HandleFunc("GET /_standin/deliveries", func(w http.ResponseWriter, _ *http.Request) {
+		s.WaitWebhooks()
+		writeControl(w, http.StatusOK, s.Deliveries())
+	})
+	mux.HandleFunc("POST /_standin/deliveries/{id}/redeliver", func(w http.ResponseWriter, r *http.Request) {
+		d, err := s.Redeliver(r.PathValue("id"))
+		if err != nil {
+			writeControlError(w, http.StatusNotFound, err.Error())
+			return
+		}
+		writeControl(w, http.StatusOK, d)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeControlError(w, http.StatusNotFound, "no such control endpoint")
@@ -93,6 +116,27 @@ func (s *Server) controlFail(w http.ResponseWriter, r *http.Request) {
 	}
 	s.FailNextMatching(sp.Method, sp.Path, max(sp.Count, 1), f)
 	writeControl(w, http.StatusOK, map[string]string{"queued": f.String()})
+}
+
+func (s *Server) controlWebhooks(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		URL    string `json:"url"`
+		Secret string `json:"secret"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeControlError(w, http.StatusBadRequest, "webhooks: "+err.Error())
+		return
+	}
+	if req.URL != "" {
+		if u, err := url.Parse(req.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			writeControlError(w, http.StatusBadRequest, "webhooks: url must be an http or https URL")
+			return
+		}
+	}
+	s.SendWebhooks(req.URL, []byte(req.Secret))
+	writeControl(w, http.StatusOK, map[string]bool{"on": req.URL != ""})
 }
 
 func writeControl(w http.ResponseWriter, status int, v any) {

@@ -97,19 +97,11 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
-	base := apiBase(r)
 	s.mu.Lock()
-	open := 0
-	for _, is := range s.issues {
-		if is != nil && is.state == "open" {
-			open++
-		}
-	}
+	out := s.wireRepoLocked(apiBase(r))
 	s.mu.Unlock()
-	repoURL := s.repoAPIURL(base)
-	var perms *wirePermissions
 	if callerOf(r).inst == nil {
-		perms = &wirePermissions{
+		out.Permissions = &wirePermissions{
 			Admin:    !s.opts.ReadOnly,
 			Maintain: !s.opts.ReadOnly,
 			Push:     !s.opts.ReadOnly,
@@ -117,7 +109,20 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 			Pull:     true,
 		}
 	}
-	writeJSON(w, http.StatusOK, wireRepository{
+	writeJSON(w, http.StatusOK, out)
+}
+
+// wireRepoLocked renders the repository without the caller's permissions,
+// as webhook payloads carry it; the caller holds s.mu.
+func (s *Server) wireRepoLocked(base string) wireRepository {
+	open := 0
+	for _, is := range s.issues {
+		if is != nil && is.state == "open" {
+			open++
+		}
+	}
+	repoURL := s.repoAPIURL(base)
+	return wireRepository{
 		ID:            repoID,
 		NodeID:        fmt.Sprintf("R_standin%d", repoID),
 		Name:          s.opts.Repo,
@@ -134,8 +139,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
 		OpenIssues:    open,
 		CreatedAt:     "2024-01-01T00:00:00Z",
 		UpdatedAt:     "2024-01-01T00:00:00Z",
-		Permissions:   perms,
-	})
+	}
 }
 
 // labelName is one entry of an issue's "labels": GitHub accepts a name or an
@@ -280,6 +284,7 @@ func (s *Server) createIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	s.issues = append(s.issues, is)
 	out := s.wireIssueLocked(base, is)
+	s.createHooksLocked(base, is, s.author(base, is.user))
 	s.mu.Unlock()
 	w.Header().Set("Location", out.URL)
 	writeJSON(w, http.StatusCreated, out)
@@ -375,6 +380,7 @@ func (s *Server) updateIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
+	was := before(is)
 	if req.Title != nil {
 		is.title = *req.Title
 	}
@@ -402,6 +408,7 @@ func (s *Server) updateIssue(w http.ResponseWriter, r *http.Request) {
 	}
 	is.updated = now
 	out := s.wireIssueLocked(base, is)
+	s.updateHooksLocked(base, is, was, s.author(base, callerOf(r).login))
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, out)
 }

@@ -48,6 +48,7 @@ func NewRepos(tb testing.TB, opts Options, repos ...string) *Repos {
 	rs.URL = rs.ts.URL + "/"
 	for _, s := range rs.servers {
 		s.URL = rs.URL
+		s.peer = rs.Repo
 	}
 	tb.Cleanup(rs.Close)
 	return rs

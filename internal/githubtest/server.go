@@ -5,6 +5,8 @@
 // A test can make it fail the way GitHub fails (rate limits, a 5xx after a
 // committed write, a hang, a dropped connection, an outage) and can read back
 // what booty did to the repository.
+// After SendWebhooks it also posts signed issues webhooks, as GitHub does,
+// for every change to an issue, booty's or a test's.
 //
 // Everything is held in memory behind mutexes, so a Server is safe for
 // concurrent use and fast enough for tens of thousands of requests.
@@ -144,6 +146,11 @@ type Server struct {
 	labels        map[string]*label
 	labelOrder    []*label
 	nextCommentID int64
+
+	hooks *webhooks
+	// peer finds another repository of the same Repos, for TransferIssue;
+	// nil for a Server of its own.
+	peer func(full string) *Server
 }
 
 // Issue is a snapshot of one issue. It is also the JSON the control endpoint
@@ -259,6 +266,7 @@ func New(opts Options) *Server {
 		reqPrefix:     fmt.Sprintf("%04X:%04X", rand.Uint32()&0xFFFF, rand.Uint32()&0xFFFF),
 		labels:        make(map[string]*label),
 		nextCommentID: firstCommentID,
+		hooks:         newWebhooks(),
 	}
 	if opts.App != nil {
 		app := *opts.App
@@ -280,10 +288,11 @@ func New(opts Options) *Server {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close releases requests held by Hang or Latency, commits the creates
-// held by LateCommit and, for a Server from NewServer, stops listening. It
-// may be called more than once.
+// held by LateCommit, stops webhook deliveries and, for a Server from
+// NewServer, stops listening. It may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
+	s.hooks.close()
 	s.pending.Wait()
 	if s.ts != nil {
 		s.ts.Close()
@@ -578,18 +587,7 @@ func (s *Server) Labels() []Label {
 
 // CloseIssue closes issue n as a maintainer would on github.com (reason
 // completed), so a test can make the next alert a regression.
-func (s *Server) CloseIssue(n int) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is := s.issueLocked(n)
-	if is == nil {
-		return fmt.Errorf("close issue %d: no such issue", n)
-	}
-	now := s.now()
-	is.state, is.stateReason = "closed", "completed"
-	is.closed, is.closedBy, is.updated = now, maintainerLogin, now
-	return nil
-}
+func (s *Server) CloseIssue(n int) error { return s.CloseIssueAs(n, "completed") }
 
 // ReopenIssue reopens issue n as a maintainer would.
 func (s *Server) ReopenIssue(n int) error {
@@ -599,8 +597,13 @@ func (s *Server) ReopenIssue(n int) error {
 	if is == nil {
 		return fmt.Errorf("reopen issue %d: no such issue", n)
 	}
+	wasClosed := is.state == "closed"
 	is.state, is.stateReason = "open", "reopened"
 	is.closed, is.closedBy, is.updated = time.Time{}, "", s.now()
+	if wasClosed {
+		base := s.hookBase()
+		s.issueHookLocked(base, "reopened", is, s.maintainer(base), nil, nil)
+	}
 	return nil
 }
 
@@ -613,7 +616,11 @@ func (s *Server) DeleteIssue(n int) error {
 	if is == nil {
 		return fmt.Errorf("delete issue %d: no such issue", n)
 	}
-	is.deleted = true
+	if !is.deleted {
+		is.deleted = true
+		base := s.hookBase()
+		s.issueHookLocked(base, "deleted", is, s.maintainer(base), nil, nil)
+	}
 	return nil
 }
 
@@ -626,8 +633,15 @@ func (s *Server) RemoveLabel(n int, name string) error {
 	if is == nil {
 		return fmt.Errorf("remove label from issue %d: no such issue", n)
 	}
-	is.labels = slices.DeleteFunc(is.labels, func(l *label) bool { return strings.EqualFold(l.name, name) })
+	i := slices.IndexFunc(is.labels, func(l *label) bool { return strings.EqualFold(l.name, name) })
 	is.updated = s.now()
+	if i < 0 {
+		return nil
+	}
+	l := is.labels[i]
+	is.labels = slices.Delete(is.labels, i, i+1)
+	base := s.hookBase()
+	s.issueHookLocked(base, "unlabeled", is, s.maintainer(base), l, nil)
 	return nil
 }
 
