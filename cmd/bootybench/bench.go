@@ -127,6 +127,8 @@ func (b *bench) scenario(name string) func(ctx context.Context, store string) ([
 		"many":          b.many,
 		"crash":         b.crash,
 		"memory":        b.memory,
+		"storm":         b.storm,
+		"storm-routes":  b.stormRoutes,
 		"replicas":      b.replicas,
 		"replicas-kill": b.replicasKill,
 	}[name]
@@ -178,15 +180,17 @@ func (b *bench) bootyOnStandIn(ctx context.Context, store, name string, wrap fun
 // BOOTY_DATABASE_URL) against the stand-in at ghURL, on addr (a free one
 // when empty), with write pacing and the storm budgets lifted so that
 // booty, not the pacer, is measured.
-func (b *bench) startBooty(ctx context.Context, ghURL, dbURL, addr string) (*proctest.Process, error) {
+// More variables in env (NAME=VALUE) are added, or replace those.
+func (b *bench) startBooty(ctx context.Context, ghURL, dbURL, addr string, env ...string) (*proctest.Process, error) {
 	return proctest.Start(ctx, proctest.Options{
 		Path: b.booty, Args: []string{"serve"}, Addr: addr, AddrEnv: "BOOTY_LISTEN",
-		Env: []string{
+		// The process takes the last of a variable given twice.
+		Env: append([]string{
 			"SENTRY_WEBHOOK_SECRET=" + benchSecret, "GITHUB_TOKEN=" + benchToken, "TARGET_REPO_URL=" + owner + "/" + repo,
 			"GITHUB_API_URL=" + ghURL, "BOOTY_DATABASE_URL=" + dbURL, "BOOTY_LOG_FORMAT=json",
 			"GITHUB_WRITES_PER_MINUTE=1000000", "GITHUB_WRITES_PER_HOUR=100000000", "GITHUB_WRITE_INTERVAL=0",
 			"BOOTY_ROUTE_BUDGET=1000000/1m", "BOOTY_STORM_BUDGET=1000000/1m",
-		},
+		}, env...),
 	})
 }
 
@@ -208,6 +212,11 @@ func waitJobsDone(ctx context.Context, p *proctest.Process, timeout time.Duratio
 
 // withEvent returns payload with data.event's issue_id and event_id set.
 func withEvent(payload []byte, issueID, eventID string) ([]byte, error) {
+	return editEvent(payload, func(ev map[string]any) { ev["issue_id"], ev["event_id"] = issueID, eventID })
+}
+
+// editEvent returns payload with data.event changed by edit.
+func editEvent(payload []byte, edit func(ev map[string]any)) ([]byte, error) {
 	var m map[string]any
 	if err := json.Unmarshal(payload, &m); err != nil {
 		return nil, fmt.Errorf("fixture: %w", err)
@@ -217,7 +226,7 @@ func withEvent(payload []byte, issueID, eventID string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("fixture has no data.event")
 	}
-	ev["issue_id"], ev["event_id"] = issueID, eventID
+	edit(ev)
 	return json.Marshal(m)
 }
 

@@ -47,18 +47,19 @@ func TestBenchEndToEnd(t *testing.T) {
 	code := run(t.Context(), []string{
 		"-store", "sqlite", "-booty", path, "-fixture", filepath.Join(fixture.Dir(), "event_alert.triggered.vue-breadcrumbs-zulip-2023.json"),
 		"-n", "300", "-rate", "100", "-rate-for", "1s", "-problems", "8", "-events", "3", "-c", "4",
-		"-oversize-mb", "4", "-flood", "2",
+		"-oversize-mb", "4", "-flood", "2", "-storm", "60", "-storm-every", "1s",
 	}, noEnv, &out, &stderr)
 	t.Logf("output:\n%s%s", &out, &stderr)
-	for _, h := range []string{"== throughput", "== rate", "== many", "== crash", "== memory", "== replicas [sqlite]: skipped",
+	for _, h := range []string{"== throughput", "== rate", "== many", "== crash", "== memory", "== storm [sqlite]", "== storm-routes [sqlite]",
+		"== replicas [sqlite]: skipped",
 		"== replicas-kill [sqlite]: skipped", "== targets"} {
 		if !strings.Contains(out.String(), h) {
 			t.Errorf("no %q section", h)
 		}
 	}
 	pass, fail := strings.Count(out.String(), "\nPASS  "), strings.Count(out.String(), "\nFAIL  ")
-	if pass+fail != 14 {
-		t.Errorf("%d PASS and %d FAIL lines, want 14 in all", pass, fail)
+	if pass+fail != 17 {
+		t.Errorf("%d PASS and %d FAIL lines, want 17 in all", pass, fail)
 	}
 	switch {
 	case code == exitBroken || code == exitUsage:
@@ -68,7 +69,7 @@ func TestBenchEndToEnd(t *testing.T) {
 	}
 	// Tiny runs must still file one issue per problem, killed or not.
 	for _, target := range []string{"8 problems file exactly 8 issues", "still exactly 8 issues", "is in booty's records",
-		"exactly 1 issue"} {
+		"exactly 1 issue", "is filed or in its digest, none twice", "lands every problem in its route's repository"} {
 		for line := range strings.Lines(out.String()) {
 			if strings.Contains(line, target) && !strings.HasPrefix(line, "PASS  ") {
 				t.Errorf("target missed: %s", line)

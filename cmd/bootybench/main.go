@@ -33,7 +33,7 @@ const (
 
 // scenarioNames returns the scenarios in the order they run.
 func scenarioNames() []string {
-	return []string{"throughput", "rate", "many", "crash", "memory", "replicas", "replicas-kill"}
+	return []string{"throughput", "rate", "many", "crash", "memory", "storm", "storm-routes", "replicas", "replicas-kill"}
 }
 
 // postgresOnly says whether the scenario needs PostgreSQL: replicas share
@@ -66,6 +66,8 @@ type options struct {
 	concurrency int
 	oversizeMB  int
 	flood       int
+	storm       int
+	stormEvery  time.Duration
 	scenarios   []string
 	stores      []string
 	postgresURL string
@@ -143,6 +145,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (o 
 	fs.IntVar(&o.concurrency, "c", 32, "concurrent connections")
 	fs.IntVar(&o.oversizeMB, "oversize-mb", 300, "size of the oversized GitHub answer in the memory run, MB")
 	fs.IntVar(&o.flood, "flood", 16, "1 MiB bodies of empty frames sent at once in the memory run")
+	fs.IntVar(&o.storm, "storm", 1000, "new problems in the storm runs")
+	fs.DurationVar(&o.stormEvery, "storm-every", time.Minute, "least time between two edits of a storm digest (booty's default is 1m)")
 	only := fs.String("only", strings.Join(scenarioNames(), ","), "scenarios to run, comma-separated")
 	store := fs.String("store", storeSQLite, "store booty runs on: sqlite, postgres or both")
 	fs.StringVar(&o.postgresURL, "postgres-url", "",
@@ -178,8 +182,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (o 
 		// Not the flag's default, which -h would print, password and all.
 		o.postgresURL = getenv(envPostgresURL)
 	}
-	if o.n < 1 || o.rate < 1 || o.problems < 1 || o.events < 1 || o.concurrency < 1 || o.oversizeMB < 1 || o.flood < 1 {
-		fmt.Fprintln(stderr, "bootybench: -n, -rate, -problems, -events, -c, -oversize-mb and -flood must be at least 1")
+	if o.n < 1 || o.rate < 1 || o.problems < 1 || o.events < 1 || o.concurrency < 1 || o.oversizeMB < 1 || o.flood < 1 || o.storm < 1 {
+		fmt.Fprintln(stderr, "bootybench: -n, -rate, -problems, -events, -c, -oversize-mb, -flood and -storm must be at least 1")
 		return o, errors.New("bad flag value")
 	}
 	return o, nil

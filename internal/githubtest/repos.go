@@ -1,6 +1,8 @@
 package githubtest
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,14 +29,26 @@ type Repos struct {
 // closes it when the test ends.
 func NewRepos(tb testing.TB, opts Options, repos ...string) *Repos {
 	tb.Helper()
+	rs, err := StartRepos(opts, repos...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(rs.Close)
+	return rs
+}
+
+// StartRepos is NewRepos outside a test (the benchmark): the caller closes
+// the stand-in.
+func StartRepos(opts Options, repos ...string) (*Repos, error) {
 	if len(repos) == 0 {
-		tb.Fatal("githubtest.NewRepos: no repository")
+		return nil, errors.New("githubtest.NewRepos: no repository")
 	}
 	rs := &Repos{servers: make(map[string]*Server, len(repos))}
 	for _, full := range repos {
 		owner, name, ok := strings.Cut(full, "/")
 		if !ok || owner == "" || name == "" {
-			tb.Fatalf("githubtest.NewRepos: %q is not OWNER/REPO", full)
+			rs.closeServers()
+			return nil, fmt.Errorf("githubtest.NewRepos: %q is not OWNER/REPO", full)
 		}
 		o := opts
 		o.Owner, o.Repo = owner, name
@@ -50,8 +64,7 @@ func NewRepos(tb testing.TB, opts Options, repos ...string) *Repos {
 		s.URL = rs.URL
 		s.peer = rs.Repo
 	}
-	tb.Cleanup(rs.Close)
-	return rs
+	return rs, nil
 }
 
 // Repo returns the Server of the repository "OWNER/REPO", or nil when it
@@ -60,10 +73,14 @@ func (rs *Repos) Repo(full string) *Server { return rs.servers[strings.ToLower(f
 
 // Close stops listening and closes every repository's Server.
 func (rs *Repos) Close() {
+	rs.closeServers()
+	rs.ts.Close()
+}
+
+func (rs *Repos) closeServers() {
 	for _, s := range rs.servers {
 		s.Close()
 	}
-	rs.ts.Close()
 }
 
 func (rs *Repos) serve(w http.ResponseWriter, r *http.Request) {

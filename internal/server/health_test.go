@@ -61,7 +61,7 @@ func TestHealthFields(t *testing.T) {
 		got = append(got, k)
 	}
 	slices.Sort(got)
-	want := []string{"backend", "environment", "last_webhook_at", "parked_jobs", "release", "replica", "status", "store", "uptime_s", "version"}
+	want := []string{"backend", "environment", "last_webhook_at", "parked_jobs", "release", "replica", "status", "store", "storms", "uptime_s", "version"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
