@@ -283,6 +283,14 @@ type app struct {
 	// recovered is set once the jobs may touch GitHub.
 	recovered atomic.Bool
 
+	// identity is booty's own GitHub login, learnt at startup ("" until
+	// then): issues webhooks it caused are not followed.
+	identity atomic.Value
+	// creator asks GitHub for that login; nil in a dry run.
+	creator interface {
+		Creator(ctx context.Context) (string, error)
+	}
+
 	stopHousekeeping context.CancelFunc
 	housekeepingDone sync.WaitGroup
 }
@@ -376,6 +384,18 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		return nil, err
 	}
 	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
+	var githubHooks server.GitHubReceiver
+	var githubSecrets [][]byte
+	if cfg.GitHubWebhookSecret != "" {
+		a.identity.Store("")
+		if c, ok := issues.(interface {
+			Creator(ctx context.Context) (string, error)
+		}); ok {
+			a.creator = c
+		}
+		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now)
+		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
+	}
 	a.handler = server.New(server.Options{
 		Secret:      []byte(cfg.WebhookSecret),
 		MaxBody:     cfg.MaxBody,
@@ -387,6 +407,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Backend:     string(a.store.Backend()),
 		Replica:     a.replica,
 		Storms:      storms{a.store, cfg.Routes, time.Now}.Routes,
+
+		GitHubHooks:   githubHooks,
+		GitHubSecrets: githubSecrets,
 
 		GitHub:            access,
 		Sentry:            a.apm.Hub(),
@@ -413,7 +436,32 @@ func (a *app) start(ctx context.Context) error {
 	if a.access != nil {
 		a.housekeepingDone.Go(func() { checkAccessAtStart(hkCtx, a.access, a.cfg, a.log) })
 	}
+	if a.creator != nil {
+		a.housekeepingDone.Go(func() { a.learnIdentity(hkCtx) })
+	}
 	return nil
+}
+
+// learnIdentity asks GitHub for booty's own login until it answers, so
+// that the GitHub webhook can tell booty's own actions from people's
+// without calling GitHub itself.
+func (a *app) learnIdentity(ctx context.Context) {
+	for {
+		cctx, cancel := context.WithTimeout(ctx, accessCheckTimeout)
+		login, err := a.creator.Creator(cctx)
+		cancel()
+		if err == nil {
+			a.identity.Store(login)
+			a.log.Info("GitHub identity known: its own issues events are not followed", "login", login)
+			return
+		}
+		a.log.Warn("cannot learn booty's GitHub login; trying again in a minute", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
+	}
 }
 
 // holdJobs keeps the worker's jobs from GitHub while an empty store is

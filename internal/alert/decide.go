@@ -39,6 +39,10 @@ const (
 	// has not yet been seen its route's min_events times: counted, not
 	// filed.
 	ReasonBelowMinEvents Reason = "below_min_events"
+	// ReasonClosedNotPlanned is an event of a problem whose issue a
+	// person closed as not planned (or as a duplicate): counted, never
+	// reopened by booty.
+	ReasonClosedNotPlanned Reason = "closed_not_planned"
 	// ReasonFolded is a new event of a problem listed in a storm digest
 	// while the storm goes on: counted, and the digest shows the count.
 	ReasonFolded Reason = "folded"
@@ -99,6 +103,10 @@ type Problem struct {
 	// IssueNumber is 0 until the issue exists.
 	IssueNumber int
 	IssueClosed bool
+	// IssueCloseReason is GitHub's state_reason of the close, from its
+	// issues webhook: "completed", "not_planned", "duplicate", or "" when
+	// booty does not know (taken as completed).
+	IssueCloseReason string
 	// IssueClosedAt is when GitHub says the issue was closed; zero while it
 	// is open, or when booty does not know.
 	IssueClosedAt time.Time
@@ -208,6 +216,18 @@ func PredatesClose() Stage {
 	})
 }
 
+// ClosedForGood stops the reopen of an issue closed as not planned or as a
+// duplicate: a person decided it is not to be worked on (or is tracked
+// elsewhere), and a new event does not change their mind.
+func ClosedForGood() Stage {
+	return StageFunc(func(_ *Alert, p *Problem, _ time.Time) Reason {
+		if p.Known() && p.IssueNumber != 0 && p.IssueClosed && (p.IssueCloseReason == "not_planned" || p.IssueCloseReason == "duplicate") {
+			return ReasonClosedNotPlanned
+		}
+		return ""
+	})
+}
+
 // MinEvents stops the create of a problem's issue until the problem has
 // been seen n times, this event included. A problem with an issue passes:
 // the threshold is for filing, not for keeping the issue up to date.
@@ -258,7 +278,7 @@ func NewPipeline(min Severity, cooldown time.Duration) *Pipeline {
 // the route's min_events before the cooldown. minEvents of 1 or less files
 // at the first event.
 func NewRoutePipeline(min Severity, cooldown time.Duration, minEvents int) *Pipeline {
-	stateful := []Stage{Dedup(), PredatesClose()}
+	stateful := []Stage{Dedup(), ClosedForGood(), PredatesClose()}
 	if minEvents > 1 {
 		stateful = append(stateful, MinEvents(minEvents))
 	}
@@ -301,6 +321,7 @@ func (pl *Pipeline) Decide(a *Alert, prev Problem, now time.Time) (d Decision, n
 		d.Action = ActionReopen
 		next.IssueClosed = false
 		next.IssueClosedAt = time.Time{}
+		next.IssueCloseReason = ""
 	default:
 		d.Action = ActionComment
 	}

@@ -505,3 +505,39 @@ func TestDecideKeepsListing(t *testing.T) {
 		t.Errorf("a later event: release %q, want r2", later.Release)
 	}
 }
+
+// TestClosedForGood: an issue a person closed as not planned or as a
+// duplicate is never reopened by an event, which is still counted; one
+// closed as completed, or for no known reason, is.
+func TestClosedForGood(t *testing.T) {
+	t.Parallel()
+	pl := NewPipeline(SeverityError, time.Hour)
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		reason string
+		want   string
+	}{
+		{"not_planned", "closed_not_planned"},
+		{"duplicate", "closed_not_planned"},
+		{"completed", "reopen"},
+		{"", "reopen"},
+	} {
+		t.Run("reason "+tt.reason, func(t *testing.T) {
+			t.Parallel()
+			prev := Problem{Key: "sentry:1", FirstSeen: now.Add(-48 * time.Hour), LastSeen: now.Add(-24 * time.Hour), Count: 3,
+				LastEventID: "e1", IssueNumber: 7, IssueClosed: true, IssueCloseReason: tt.reason,
+				IssueClosedAt: now.Add(-time.Hour), LastWriteAt: now.Add(-24 * time.Hour)}
+			a := &Alert{ProblemKey: "sentry:1", EventID: "e2", Level: SeverityError, Timestamp: now}
+			d, next := pl.Decide(a, prev, now)
+			if d.String() != tt.want {
+				t.Errorf("decision %s, want %s", d, tt.want)
+			}
+			if next.Count != 4 {
+				t.Errorf("count %d, want the event counted", next.Count)
+			}
+			if d.Action == ActionReopen && next.IssueCloseReason != "" {
+				t.Errorf("a reopen keeps the close reason %q", next.IssueCloseReason)
+			}
+		})
+	}
+}

@@ -26,11 +26,14 @@ import (
 // Config is booty's whole configuration.
 type Config struct {
 	WebhookSecret string // SENTRY_WEBHOOK_SECRET
-	GitHubToken   string // GITHUB_TOKEN
-	RepoOwner     string // from TARGET_REPO_URL
-	RepoName      string // from TARGET_REPO_URL
-	GitHubAPIURL  string // GITHUB_API_URL, always with a trailing slash
-	TriggerLabel  string // TRIGGER_LABEL
+	// GitHubWebhookSecret is GITHUB_WEBHOOK_SECRET: set, booty serves POST
+	// /webhooks/github, GitHub's issues webhooks signed with it.
+	GitHubWebhookSecret string
+	GitHubToken         string // GITHUB_TOKEN
+	RepoOwner           string // from TARGET_REPO_URL
+	RepoName            string // from TARGET_REPO_URL
+	GitHubAPIURL        string // GITHUB_API_URL, always with a trailing slash
+	TriggerLabel        string // TRIGGER_LABEL
 
 	// GitHubApp is the GitHub App booty files as instead of with a token;
 	// nil with a token (or in a dry run without either).
@@ -116,6 +119,7 @@ func (c *Config) Settings() []Setting {
 		{"GITHUB_TOKEN", secret(c.GitHubToken)},
 		{"GITHUB_APP_ID", or(appID, "(not set)")},
 		{"GITHUB_APP_PRIVATE_KEY", secret(appKey)},
+		{"GITHUB_WEBHOOK_SECRET", strings.Replace(secret(c.GitHubWebhookSecret), "(not set)", "(not set: /webhooks/github is off)", 1)},
 		{"TARGET_REPO_URL", c.Repo()},
 		{"GITHUB_API_URL", c.GitHubAPIURL},
 		{"TRIGGER_LABEL", c.TriggerLabel},
@@ -190,21 +194,22 @@ func (es Errors) Error() string {
 func Load(getenv func(string) string) (*Config, error) {
 	r := reader{getenv: getenv}
 	c := &Config{
-		WebhookSecret:     r.secret("SENTRY_WEBHOOK_SECRET"),
-		GitHubToken:       r.secret("GITHUB_TOKEN"),
-		GitHubAPIURL:      r.str("GITHUB_API_URL", "https://api.github.com/"),
-		DatabaseURL:       r.str("BOOTY_DATABASE_URL", "sqlite:booty.db"),
-		Listen:            r.str("BOOTY_LISTEN", "127.0.0.1:8000"),
-		DryRun:            r.boolean("BOOTY_DRY_RUN", false),
-		MaxBody:           int64(r.integer("BOOTY_MAX_BODY_BYTES", 1<<20, 1024, 64<<20)),
-		LogFormat:         strings.ToLower(r.str("BOOTY_LOG_FORMAT", "")),
-		WritesPerMinute:   r.integer("GITHUB_WRITES_PER_MINUTE", 80, 1, 1_000_000),
-		WritesPerHour:     r.integer("GITHUB_WRITES_PER_HOUR", 500, 1, 100_000_000),
-		SentryDSN:         r.secret("SENTRY_DSN"),
-		SentryRelease:     r.str("SENTRY_RELEASE", ""),
-		SentryEnvironment: r.str("SENTRY_ENVIRONMENT", "development"),
-		SentrySampleRate:  r.float("SENTRY_SAMPLE_RATE", 1.0, 0, 1),
-		InternalTestToken: r.secret("INTERNAL_TEST_TOKEN"),
+		WebhookSecret:       r.secret("SENTRY_WEBHOOK_SECRET"),
+		GitHubToken:         r.secret("GITHUB_TOKEN"),
+		GitHubWebhookSecret: r.secret("GITHUB_WEBHOOK_SECRET"),
+		GitHubAPIURL:        r.str("GITHUB_API_URL", "https://api.github.com/"),
+		DatabaseURL:         r.str("BOOTY_DATABASE_URL", "sqlite:booty.db"),
+		Listen:              r.str("BOOTY_LISTEN", "127.0.0.1:8000"),
+		DryRun:              r.boolean("BOOTY_DRY_RUN", false),
+		MaxBody:             int64(r.integer("BOOTY_MAX_BODY_BYTES", 1<<20, 1024, 64<<20)),
+		LogFormat:           strings.ToLower(r.str("BOOTY_LOG_FORMAT", "")),
+		WritesPerMinute:     r.integer("GITHUB_WRITES_PER_MINUTE", 80, 1, 1_000_000),
+		WritesPerHour:       r.integer("GITHUB_WRITES_PER_HOUR", 500, 1, 100_000_000),
+		SentryDSN:           r.secret("SENTRY_DSN"),
+		SentryRelease:       r.str("SENTRY_RELEASE", ""),
+		SentryEnvironment:   r.str("SENTRY_ENVIRONMENT", "development"),
+		SentrySampleRate:    r.float("SENTRY_SAMPLE_RATE", 1.0, 0, 1),
+		InternalTestToken:   r.secret("INTERNAL_TEST_TOKEN"),
 	}
 
 	if c.WebhookSecret == "" {

@@ -35,6 +35,9 @@ type Metrics struct {
 	GitHubRateReset     *prometheus.GaugeVec
 	// BuildInfo is 1, labelled with what runs.
 	BuildInfo *prometheus.GaugeVec
+	// GitHubWebhooks counts GitHub webhook deliveries by event and
+	// outcome (what booty recorded, or the error answered).
+	GitHubWebhooks *prometheus.CounterVec
 	// StormFolded counts new problems folded into a storm digest, by
 	// route. A route's series exists once it folds.
 	StormFolded *prometheus.CounterVec
@@ -76,6 +79,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "booty_build_info",
 			Help: "Always 1; labelled with the version, release and environment booty runs as.",
 		}, []string{"version", "release", "environment"}),
+		GitHubWebhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_github_webhooks_total",
+			Help: "GitHub webhook deliveries by event (issues, pull_request, ping, other, none) and outcome.",
+		}, []string{"event", "outcome"}),
 		StormFolded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "booty_storm_folded_total",
 			Help: "New problems folded into a route's storm digest instead of getting an issue of their own.",
@@ -85,7 +92,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	// alert on its increase sees the first refusal too.
 	m.Deliveries.WithLabelValues("event_alert", "unavailable")
 	reg.MustRegister(m.Deliveries, m.Decisions, m.AnswerSeconds, m.LastWebhook,
-		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo, m.StormFolded)
+		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo, m.StormFolded, m.GitHubWebhooks)
 	return m
 }
 

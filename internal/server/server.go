@@ -71,6 +71,12 @@ type Options struct {
 	// process started (zero when never).
 	LastWebhook time.Time
 
+	// GitHubHooks, when set, serves POST /webhooks/github: deliveries
+	// signed with one of GitHubSecrets (GITHUB_WEBHOOK_SECRET; two while
+	// it is rotated).
+	GitHubHooks   GitHubReceiver
+	GitHubSecrets [][]byte
+
 	// Storms returns the routes in a storm now, for /health; nil reports
 	// none.
 	Storms func(ctx context.Context) ([]string, error)
@@ -158,6 +164,9 @@ func New(opts Options, rcv Receiver, h Health, m *metrics.Metrics, gatherer prom
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks/sentry", s.sentryWebhook)
+	if s.opts.GitHubHooks != nil {
+		mux.HandleFunc("POST /webhooks/github", s.githubWebhook)
+	}
 	mux.HandleFunc("GET /health", s.healthCheck)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{
 		// A collector that fails (the store, for booty_jobs) costs its

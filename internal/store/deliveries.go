@@ -71,11 +71,17 @@ func (s *Store) LastDeliveryAt(ctx context.Context) (time.Time, error) {
 	return fromMillis(*last), nil
 }
 
-// PruneDeliveries deletes delivery records received before t.
+// PruneDeliveries deletes delivery records, Sentry's and GitHub's,
+// received before t. GitHub redelivers only on request, within days, so the
+// retention that bounds Sentry's dedup bounds GitHub's too.
 func (s *Store) PruneDeliveries(ctx context.Context, before time.Time) (int64, error) {
 	n, err := s.db.exec(ctx, `DELETE FROM booty_deliveries WHERE received_at_ms < $1`, before.UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("prune deliveries: %w", err)
 	}
-	return n, nil
+	m, err := s.db.exec(ctx, `DELETE FROM booty_github_deliveries WHERE received_at_ms < $1`, before.UnixMilli())
+	if err != nil {
+		return n, fmt.Errorf("prune github deliveries: %w", err)
+	}
+	return n + m, nil
 }

@@ -15,7 +15,7 @@ import (
 // the events; the worker writes what GitHub said of the issue.
 const problemColumns = `key, first_seen_ms, last_seen_ms, event_count, last_event_id,
 	issue_number, issue_closed, issue_closed_at_ms, last_write_ms, route, repo,
-	title, level, project, environment, release, link, digest_id`
+	title, level, project, environment, release, link, digest_id, issue_close_reason`
 
 // Problem returns the stored state of the problem with key, locked until
 // the transaction ends: a concurrent decision or issue update for the same
@@ -37,7 +37,7 @@ func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, erro
 	)
 	err := q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key).
 		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite, &p.Route, &p.Repo,
-			&p.Title, &p.Level, &p.Project, &p.Environment, &p.Release, &p.Link, &p.DigestID)
+			&p.Title, &p.Level, &p.Project, &p.Environment, &p.Release, &p.Link, &p.DigestID, &p.IssueCloseReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
 	}
@@ -80,6 +80,7 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 			first_seen_ms = $1, last_seen_ms = $2, event_count = $3, last_event_id = $4, last_write_ms = $5,
 			issue_closed = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed END,
 			issue_closed_at_ms = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed_at_ms END,
+			issue_close_reason = CASE WHEN $6 = 1 THEN '' ELSE issue_close_reason END,
 			title = $7, level = $8, project = $9, environment = $10, release = $11, link = $12, digest_id = $13
 		WHERE key = $14`,
 		toMillis(next.FirstSeen), toMillis(next.LastSeen), next.Count, next.LastEventID, toMillis(next.LastWriteAt),
@@ -94,11 +95,11 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 // it inserted.
 func insertProblem(ctx context.Context, q conn, p alert.Problem) (int64, error) {
 	n, err := q.exec(ctx, `INSERT INTO booty_problems (`+problemColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (key) DO NOTHING`,
 		p.Key, toMillis(p.FirstSeen), toMillis(p.LastSeen), p.Count, p.LastEventID,
 		p.IssueNumber, boolInt(p.IssueClosed), toMillis(p.IssueClosedAt), toMillis(p.LastWriteAt), p.Route, p.Repo,
-		p.Title, p.Level, p.Project, p.Environment, p.Release, p.Link, p.DigestID)
+		p.Title, p.Level, p.Project, p.Environment, p.Release, p.Link, p.DigestID, p.IssueCloseReason)
 	if err != nil {
 		return 0, fmt.Errorf("write problem: %w", err)
 	}
@@ -114,7 +115,10 @@ func (s *Store) SetIssue(ctx context.Context, key string, number int, closed boo
 	if !closed {
 		closedAt = time.Time{}
 	}
-	n, err := s.db.exec(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2, issue_closed_at_ms = $3
+	// An open issue has no close reason; a close the worker finds keeps
+	// the one GitHub's webhook gave, if any.
+	n, err := s.db.exec(ctx, `UPDATE booty_problems SET issue_number = $1, issue_closed = $2, issue_closed_at_ms = $3,
+		issue_close_reason = CASE WHEN $2 = 0 THEN '' ELSE issue_close_reason END
 		WHERE key = $4`, number, boolInt(closed), toMillis(closedAt), key)
 	if err != nil {
 		return fmt.Errorf("set issue of %s: %w", key, err)

@@ -1,0 +1,180 @@
+package intake
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"booty/internal/ghhook"
+	"booty/internal/store"
+)
+
+// GitHubOutcome is what booty made of one GitHub delivery: the answer's
+// outcome, the delivery record's and the metric's.
+type GitHubOutcome string
+
+// The outcomes of a verified GitHub delivery.
+const (
+	// GitHubClosed, GitHubReopened and GitHubForgotten record a change
+	// of a problem's issue: closed (with GitHub's reason), reopened, or
+	// deleted or transferred away, so that the next alert files anew.
+	GitHubClosed    GitHubOutcome = "closed"
+	GitHubReopened  GitHubOutcome = "reopened"
+	GitHubForgotten GitHubOutcome = "forgotten"
+	// GitHubPing answers GitHub's ping when a webhook is set up.
+	GitHubPing GitHubOutcome = "ping"
+	// GitHubDuplicate is a delivery id booty took before: a redelivery.
+	GitHubDuplicate GitHubOutcome = "duplicate"
+	// GitHubOwnAction is an event booty's own identity caused: booty
+	// already knows, and answering it could loop.
+	GitHubOwnAction GitHubOutcome = "own_action"
+	// GitHubNotBooty is an issue without booty's marker, or with the
+	// marker of a problem booty does not know.
+	GitHubNotBooty GitHubOutcome = "not_booty_issue"
+	// GitHubOtherIssue is an issue with a problem's marker that is not the
+	// problem's issue (a duplicate booty closed, an older issue).
+	GitHubOtherIssue GitHubOutcome = "other_issue"
+	// GitHubIgnored is an event or action booty does not follow.
+	GitHubIgnored GitHubOutcome = "ignored"
+)
+
+// GitHubResult is what became of one GitHub delivery.
+type GitHubResult struct {
+	Event, Action string
+	Repo          string
+	Sender        string
+	ProblemKey    string
+	Issue         int
+	Outcome       GitHubOutcome
+	// StateReason is a close's state_reason.
+	StateReason string
+}
+
+// GitHub records GitHub's issues webhooks against booty's problems.
+type GitHub struct {
+	store Store
+	// own returns booty's own login on GitHub ("" while unknown).
+	own func() string
+	// repoOf says whether "OWNER/NAME" is the repository of a problem
+	// whose stored repository is repo ("" for the default one).
+	sameRepo func(problemRepo, eventRepo string) bool
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewGitHub returns the intake of GitHub webhooks. own returns booty's own
+// GitHub login, defaultRepo ("OWNER/NAME") is the repository of problems
+// stored without one.
+func NewGitHub(st Store, own func() string, defaultRepo string, log *slog.Logger, now func() time.Time) *GitHub {
+	return &GitHub{store: st, own: own, log: log, now: now,
+		sameRepo: func(problemRepo, eventRepo string) bool {
+			if problemRepo == "" {
+				problemRepo = defaultRepo
+			}
+			return strings.EqualFold(problemRepo, eventRepo)
+		}}
+}
+
+// Receive parses a verified delivery (event is X-GitHub-Event, id
+// X-GitHub-Delivery) and records what it says of a problem's issue, with
+// the delivery, in one transaction. It returns a *ghhook.PayloadError for a
+// bad payload or delivery id, and a store error when nothing was recorded.
+// It never calls GitHub.
+func (g *GitHub) Receive(ctx context.Context, id, event string, body []byte) (GitHubResult, error) {
+	id, err := ghhook.DeliveryID(id)
+	if err != nil {
+		return GitHubResult{}, err
+	}
+	e, err := ghhook.Parse(event, body)
+	if err != nil {
+		return GitHubResult{}, err
+	}
+	res := GitHubResult{Event: e.Name, Action: e.Action, Repo: e.Repo, Sender: e.Sender.Login}
+	rec := store.GitHubDelivery{ID: id, ReceivedAt: g.now(), Event: e.Name, Action: e.Action}
+	switch {
+	case e.Kind == ghhook.KindPing:
+		res.Outcome = GitHubPing
+	case e.Kind != ghhook.KindIssues || e.Issue == nil:
+		res.Outcome = GitHubIgnored
+	case ghhook.IsOwnSender(e, g.own()):
+		res.Outcome = GitHubOwnAction
+	}
+	if e.Issue != nil {
+		res.Issue, res.ProblemKey, res.StateReason = e.Issue.Number, e.Issue.ProblemKey, e.Issue.StateReason
+		if e.Action == "deleted" || e.Action == "transferred" || e.Issue.ProblemKey == "" {
+			// A deleted or transferred issue's body is as it was: its
+			// marker still names the problem.
+			res.ProblemKey = cmp.Or(e.Issue.ProblemKey, e.Issue.PreviousProblemKey)
+		}
+		if res.ProblemKey == "" && res.Outcome == "" {
+			res.Outcome = GitHubNotBooty
+		}
+	}
+	rec.ProblemKey, rec.Issue = res.ProblemKey, res.Issue
+	err = g.store.Transact(ctx, func(tx *store.Tx) error {
+		outcome := res.Outcome
+		if outcome == "" {
+			var err error
+			if outcome, err = g.apply(ctx, tx, e, res.ProblemKey); err != nil {
+				return err
+			}
+		}
+		rec.Outcome = string(outcome)
+		fresh, err := tx.RecordGitHubDelivery(ctx, rec)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			// Roll the change back: the first delivery made it.
+			outcome = GitHubDuplicate
+			res.Outcome = outcome
+			return errDuplicate
+		}
+		res.Outcome = outcome
+		return nil
+	})
+	if errors.Is(err, errDuplicate) {
+		return res, nil
+	}
+	if err != nil {
+		return GitHubResult{}, fmt.Errorf("record github delivery %s: %w", id, err)
+	}
+	return res, nil
+}
+
+// errDuplicate rolls back the transaction of a redelivered GitHub delivery.
+var errDuplicate = errors.New("github delivery taken before")
+
+// apply records what issues event e says of problem key's issue, under the
+// problem's row lock, and returns the outcome.
+func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key string) (GitHubOutcome, error) {
+	p, err := tx.Problem(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return GitHubNotBooty, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	is := e.Issue
+	if p.IssueNumber != is.Number || !g.sameRepo(p.Repo, e.Repo) {
+		return GitHubOtherIssue, nil
+	}
+	switch e.Action {
+	case "closed":
+		at := is.ClosedAt
+		if at.IsZero() {
+			at = g.now()
+		}
+		return GitHubClosed, tx.SetIssueState(ctx, key, p.IssueNumber, true, at, is.StateReason)
+	case "reopened":
+		return GitHubReopened, tx.SetIssueState(ctx, key, p.IssueNumber, false, time.Time{}, "")
+	case "deleted", "transferred":
+		// The next alert files a new issue in the problem's repository.
+		return GitHubForgotten, tx.SetIssueState(ctx, key, 0, false, time.Time{}, "")
+	}
+	return GitHubIgnored, nil
+}
