@@ -79,7 +79,7 @@ func TestStoreRatio(t *testing.T) {
 
 func TestParseFlags(t *testing.T) {
 	t.Parallel()
-	every := []string{"throughput", "rate", "many", "crash", "memory", "replicas", "replicas-kill"}
+	every := []string{"throughput", "rate", "many", "crash", "memory", "storm", "storm-routes", "replicas", "replicas-kill"}
 	tests := []struct {
 		name       string
 		args       []string

@@ -23,7 +23,8 @@ type DigestArgs struct {
 	// DigestID is what makes the job unique; its JSON must not change.
 	DigestID int64 `json:"digest_id" river:"unique"`
 	// Repo is the digest's repository, "OWNER/NAME" ("" for the default),
-	// and Labels its issue's labels: the route's, without the trigger label.
+	// for the log (the digest's row is what the job files into), and
+	// Labels its issue's labels: the route's, without the trigger label.
 	Repo   string   `json:"repo,omitempty"`
 	Labels []string `json:"labels,omitempty"`
 }
@@ -87,7 +88,8 @@ func (w *Worker) digest(ctx context.Context, log *slog.Logger, job *river.Job[Di
 	if next := storm.NextEdit(dg.ShownAt, w.cfg.DigestEvery); now.Before(next) {
 		return &errSnooze{wait: next.Sub(now), why: "digest edited less than a minute ago"}
 	}
-	gh, err := w.issuesOf(ctx, job.Args.Repo)
+	// The digest's own repository: a refresh job (a promotion's) names none.
+	gh, err := w.issuesOf(ctx, dg.Repo)
 	if err != nil {
 		return err
 	}
