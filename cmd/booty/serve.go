@@ -383,7 +383,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now)
+	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now).
+		WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs))
 	var githubHooks server.GitHubReceiver
 	var githubSecrets [][]byte
 	if cfg.GitHubWebhookSecret != "" {

@@ -26,6 +26,10 @@ import (
 // Config is booty's whole configuration.
 type Config struct {
 	WebhookSecret string // SENTRY_WEBHOOK_SECRET
+	// Lifecycle is what booty does when Sentry or GitHub say a problem's
+	// issue changed: OBSV_ON_RESOLVE, OBSV_ON_ARCHIVE, OBSV_ON_REGRESSION,
+	// OBSV_REOPEN_WINDOW_DAYS, OBSV_ON_REPEAT.
+	Lifecycle alert.Policy
 	// GitHubWebhookSecret is GITHUB_WEBHOOK_SECRET: set, booty serves POST
 	// /webhooks/github, GitHub's issues webhooks signed with it.
 	GitHubWebhookSecret string
@@ -126,6 +130,8 @@ func (c *Config) Settings() []Setting {
 		{"OBSV_MIN_SEVERITY", c.MinSeverity.String()},
 		{"OBSV_COOLDOWN_HOURS", strconv.FormatFloat(c.Cooldown.Hours(), 'g', -1, 64) + " (" + c.Cooldown.String() + ")"},
 		{"BOOTY_ROUTES_FILE", c.routesSetting()},
+		{"OBSV_ON_RESOLVE", string(c.Lifecycle.OnResolve)},
+		{"OBSV_ON_ARCHIVE", string(c.Lifecycle.OnArchive)},
 		{"BOOTY_DATABASE_URL", RedactDatabaseURL(c.DatabaseURL)},
 		{"BOOTY_LISTEN", c.Listen},
 		{"BOOTY_DRY_RUN", strconv.FormatBool(c.DryRun)},
@@ -269,6 +275,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c.WriteInterval = r.duration("GITHUB_WRITE_INTERVAL", time.Second, 0, time.Hour)
+	c.Lifecycle = r.policy()
 
 	if len(r.errs) > 0 {
 		return c, r.errs
@@ -294,6 +301,19 @@ func (r *reader) routeDefaults() (trigger string, sev alert.Severity, cooldown t
 	}
 	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
 	return trigger, sev, time.Duration(hours * float64(time.Hour))
+}
+
+// policy reads the lifecycle's variables, each bad one its own error.
+func (r *reader) policy() alert.Policy {
+	p, err := alert.ParsePolicy(r.getenv)
+	var es alert.PolicyErrors
+	if errors.As(err, &es) {
+		for _, e := range es {
+			r.bad(e.Var, e.Value+": "+e.Msg)
+		}
+		return alert.DefaultPolicy()
+	}
+	return p
 }
 
 // budget reads a budget of new issues written ISSUES/WINDOW ("10/10m"):

@@ -92,6 +92,7 @@ func TestLoadDefaults(t *testing.T) {
 		SentryEnvironment: "development",
 		SentrySampleRate:  1,
 		WriteInterval:     time.Second,
+		Lifecycle:         alert.DefaultPolicy(),
 	}
 	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load defaults (-want +got):\n%s", diff)
@@ -137,6 +138,9 @@ func TestLoadAllSet(t *testing.T) {
 		"SENTRY_SAMPLE_RATE":       "0.25",
 		"INTERNAL_TEST_TOKEN":      "itt",
 		"BOOTY_ROUTE_BUDGET":       "5/1h",
+		"OBSV_ON_RESOLVE":          "Close",
+		"OBSV_ON_ARCHIVE":          "ignore",
+		"OBSV_REOPEN_WINDOW_DAYS":  "7",
 		"BOOTY_STORM_BUDGET":       " 100000/1m ",
 	}))
 	if err != nil {
@@ -170,6 +174,8 @@ func TestLoadAllSet(t *testing.T) {
 		SentrySampleRate:  0.25,
 		InternalTestToken: "itt",
 		WriteInterval:     0,
+		Lifecycle: alert.Policy{OnResolve: alert.ChoiceClose, OnArchive: alert.ChoiceIgnore, OnRegression: alert.RegressionReopen,
+			ReopenWindow: 7 * 24 * time.Hour, OnRepeat: alert.RepeatComment},
 	}
 	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
@@ -227,6 +233,9 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "GITHUB_WRITE_INTERVAL", value: "1"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "-1s"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "2h"},
+		{name: "OBSV_ON_RESOLVE", value: "reopen"},
+		{name: "OBSV_ON_ARCHIVE", value: "delete"},
+		{name: "OBSV_REOPEN_WINDOW_DAYS", value: "0"},
 		{name: "BOOTY_ROUTE_BUDGET", value: "10"},
 		{name: "BOOTY_ROUTE_BUDGET", value: "0/10m"},
 		{name: "BOOTY_ROUTE_BUDGET", value: "10/10s"},

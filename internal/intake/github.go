@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"booty/internal/alert"
 	"booty/internal/ghhook"
 	"booty/internal/store"
 )
@@ -163,18 +164,33 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 	if p.IssueNumber != is.Number || !g.sameRepo(p.Repo, e.Repo) {
 		return GitHubOtherIssue, nil
 	}
+	now := g.now()
+	next := p
+	var (
+		outcome GitHubOutcome
+		input   alert.InputKind
+		cause   alert.Cause
+	)
 	switch e.Action {
 	case "closed":
-		at := is.ClosedAt
-		if at.IsZero() {
-			at = g.now()
-		}
-		return GitHubClosed, tx.SetIssueState(ctx, key, p.IssueNumber, true, at, is.StateReason)
+		next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = true, cmp.Or(is.ClosedAt, now), is.StateReason
+		outcome, input, cause = GitHubClosed, alert.InputGitHubClosed, alert.CauseClosed
 	case "reopened":
-		return GitHubReopened, tx.SetIssueState(ctx, key, p.IssueNumber, false, time.Time{}, "")
+		next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = false, time.Time{}, ""
+		outcome, input, cause = GitHubReopened, alert.InputGitHubReopened, alert.CauseReopenedBy
 	case "deleted", "transferred":
 		// The next alert files a new issue in the problem's repository.
-		return GitHubForgotten, tx.SetIssueState(ctx, key, 0, false, time.Time{}, "")
+		next.IssueNumber, next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = 0, false, time.Time{}, ""
+		outcome, input, cause = GitHubForgotten, alert.InputGitHubDeleted, alert.CauseDeleted
+		if e.Action == "transferred" {
+			input, cause = alert.InputGitHubTransferred, alert.CauseMovedAway
+		}
+	default:
+		return GitHubIgnored, nil
 	}
-	return GitHubIgnored, nil
+	if err := tx.SetIssueState(ctx, key, next.IssueNumber, next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason); err != nil {
+		return "", err
+	}
+	t := alert.Transition{From: mirror(alert.Lifecycle{}, p).State, To: mirror(alert.Lifecycle{}, next).State, Input: input, Reason: cause, At: now}
+	return outcome, tx.RecordTransition(ctx, key, t)
 }

@@ -41,6 +41,10 @@ type Intake struct {
 	redact    func(string) string
 	log       *slog.Logger
 	now       func() time.Time
+	// policy and notes follow Sentry's issue webhooks (WithLifecycle);
+	// nil notes ignore them.
+	policy alert.Policy
+	notes  NoteFunc
 }
 
 // New returns an Intake. redact rewrites a string from the payload without
@@ -102,6 +106,12 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	}
 	res := Result{Resource: d.Resource, Action: d.Action, Alert: d.Alert}
 	rec := store.Delivery{ReceivedAt: in.now(), RequestID: in.redact(requestID), Resource: d.Resource, Action: d.Action}
+	if c := d.Issue; c != nil && in.notes != nil {
+		for _, s := range []*string{&c.Title, &c.Assignee, &c.ResolvedIn, &c.Resolution, &c.Link, &c.Project} {
+			*s = in.redact(*s)
+		}
+		return in.receiveIssue(ctx, rec, c)
+	}
 	if d.Ignore != "" {
 		res.Decision.Reason = d.Ignore
 		return res, in.record(ctx, rec, d.Ignore)

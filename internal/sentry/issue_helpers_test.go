@@ -1,12 +1,7 @@
 package sentry
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -14,10 +9,7 @@ import (
 	"booty/internal/alert"
 )
 
-// localFixtureDir holds the payloads only this package's tests use.
-const localFixtureDir = "testdata"
-
-// The issue fixtures: the shared ones and regressedFixture, kept here.
+// The issue fixtures.
 const (
 	issueCreatedFixture  = "issue.created.json"
 	issueResolvedFixture = "issue.resolved.json"
@@ -31,23 +23,9 @@ var issueFixtures = [...]string{
 	issueCreatedFixture, issueResolvedFixture, issueAssignedFixture, issueIgnoredFixture, regressedFixture,
 }
 
-// issueFixture returns the named payload, from localFixtureDir if it is
-// there, else from the shared fixtures, compacted as Sentry sends it.
-func issueFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join(localFixtureDir, name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return fixture(tb, name)
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		tb.Fatalf("compact %s: %v", name, err)
-	}
-	return buf.Bytes()
-}
+// issueFixture returns the named issue payload, compacted as Sentry sends
+// it.
+func issueFixture(tb testing.TB, name string) []byte { return fixture(tb, name) }
 
 // issueBody returns the named issue payload after edit has changed it,
 // given the decoded body and its data.issue.

@@ -38,6 +38,7 @@ func TestParseFixtures(t *testing.T) {
 		{"issue.created.json", "issue", "created", alert.ReasonNotEventAlert},
 		{"issue.ignored.json", "issue", "ignored", alert.ReasonNotEventAlert},
 		{"issue.resolved.json", "issue", "resolved", alert.ReasonNotEventAlert},
+		{"issue.unresolved.regressed.json", "issue", "unresolved", alert.ReasonNotEventAlert},
 		{"metric_alert.critical.json", "metric_alert", "critical", alert.ReasonNotEventAlert},
 		{"metric_alert.resolved.json", "metric_alert", "resolved", alert.ReasonNotEventAlert},
 		{"seer.pr_created.json", "seer", "pr_created", alert.ReasonNotEventAlert},

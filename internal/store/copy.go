@@ -175,7 +175,7 @@ type bootyTable struct {
 }
 
 var (
-	problemsTable = bootyTable{"booty_problems", []string{"key"}, splitColumns(problemColumns)}
+	problemsTable = bootyTable{"booty_problems", []string{"key"}, append(splitColumns(problemColumns), "lifecycle")}
 	eventsTable   = bootyTable{"booty_problem_events", []string{"problem_key", "event_id"},
 		[]string{"problem_key", "event_id", "counted_at_ms"}}
 	deliveriesTable = bootyTable{"booty_deliveries", []string{"id"},
@@ -183,7 +183,11 @@ var (
 	// Digests keep their ids, which problems name; budgets their scopes.
 	digestsTable = bootyTable{"booty_digests", []string{"id"}, splitColumns(`id, route, repo, opened_ms, last_fold_ms,
 		issue_number, version, shown_version, shown_ms, is_current`)}
-	issueBudgetsTable = bootyTable{"booty_issue_budgets", []string{"scope"}, []string{"scope", "tat_ns"}}
+	issueBudgetsTable     = bootyTable{"booty_issue_budgets", []string{"scope"}, []string{"scope", "tat_ns"}}
+	githubDeliveriesTable = bootyTable{"booty_github_deliveries", []string{"delivery_id"},
+		[]string{"delivery_id", "received_at_ms", "event", "action", "problem_key", "issue_number", "outcome"}}
+	transitionsTable = bootyTable{"booty_transitions", []string{"id"},
+		[]string{"problem_key", "at_ms", "from_state", "to_state", "input", "cause"}}
 )
 
 // splitColumns splits a list of columns, "a, b,\n\tc", into its names.
@@ -221,18 +225,19 @@ func (c *copier) run() (CopyStats, error) {
 		return CopyStats{}, fmt.Errorf("the target %w: it holds %s; copy into a new store", ErrNotEmpty, strings.Join(held, ", "))
 	}
 
-	var problems, events, deliveries, digests, budgets, jobs, parked int64
+	var problems, events, deliveries, digests, budgets, hooks, transitions, jobs, parked int64
 	if err := c.src.queryRow(c.ctx, `SELECT (SELECT count(*) FROM booty_problems),
 		(SELECT count(*) FROM booty_problem_events), (SELECT count(*) FROM booty_deliveries),
-		(SELECT count(*) FROM booty_digests), (SELECT count(*) FROM booty_issue_budgets)`).
-		Scan(&problems, &events, &deliveries, &digests, &budgets); err != nil {
+		(SELECT count(*) FROM booty_digests), (SELECT count(*) FROM booty_issue_budgets),
+		(SELECT count(*) FROM booty_github_deliveries), (SELECT count(*) FROM booty_transitions)`).
+		Scan(&problems, &events, &deliveries, &digests, &budgets, &hooks, &transitions); err != nil {
 		return CopyStats{}, fmt.Errorf("count the source: %w", err)
 	}
 	jobs, parked, err := countRiverJobs(c.ctx, c.src)
 	if err != nil {
 		return CopyStats{}, err
 	}
-	c.total = int(problems + events + deliveries + digests + budgets + jobs)
+	c.total = int(problems + events + deliveries + digests + budgets + hooks + transitions + jobs)
 	c.progress(0, c.total)
 
 	var st CopyStats
@@ -254,8 +259,10 @@ func (c *copier) run() (CopyStats, error) {
 			return CopyStats{}, fmt.Errorf("move the digests' ids on: %w", err)
 		}
 	}
-	if _, err = c.table(issueBudgetsTable); err != nil {
-		return CopyStats{}, err
+	for _, t := range []bootyTable{issueBudgetsTable, githubDeliveriesTable, transitionsTable} {
+		if _, err = c.table(t); err != nil {
+			return CopyStats{}, err
+		}
 	}
 	if st.Jobs, st.Parked, err = c.jobs(); err != nil {
 		return CopyStats{}, err

@@ -35,6 +35,7 @@ type Issues interface {
 	HasComment(ctx context.Context, number int, marker string, since time.Time) (bool, error)
 	Reopen(ctx context.Context, number int) error
 	EditIssue(ctx context.Context, number int, title, body string) error
+	Close(ctx context.Context, number int, reason string) error
 	CloseDuplicate(ctx context.Context, number, of int) error
 	EnsureLabel(ctx context.Context, name string) error
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"booty/internal/githubtest"
+)
+
+// sentryIssueID is the Sentry issue of the issue.* fixtures.
+const sentryIssueID = "1638821441"
+
+// lifecycleBooty starts booty with GitHub's webhooks on and env added, and
+// files the fixtures' Sentry issue; it returns booty (the caller stops
+// it), the stand-in and the issue's number.
+func lifecycleBooty(t *testing.T, env ...string) (*process, *githubtest.Server, int) {
+	t.Helper()
+	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+	env = append(append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
+		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret), env...)
+	p := startBooty(t, env, "")
+	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
+	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	if got := deliver(t, p.url, "event_alert", withEventAt(t, base, sentryIssueID, "ev-1", time.Now().Add(-time.Hour)), testSecret); got.Decision != "create" {
+		t.Fatalf("first alert: %s", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	issues := gh.Issues()
+	if len(issues) != 1 {
+		t.Fatalf("%d issues, want 1", len(issues))
+	}
+	return p, gh, issues[0].Number
+}
+
+// TestSentryRegressedReopensAtOnce: an issue closed as completed on GitHub
+// is reopened, with a comment, as soon as Sentry says the problem
+// regressed, without waiting for an alert.
+func TestSentryRegressedReopensAtOnce(t *testing.T) {
+	t.Parallel()
+	p, gh, n := lifecycleBooty(t)
+	defer p.stop(t)
+	if err := gh.CloseIssueAs(n, "completed"); err != nil {
+		t.Fatal(err)
+	}
+	gh.WaitWebhooks()
+	got := deliver(t, p.url, "issue", fixture(t, "issue.unresolved.regressed.json"), testSecret)
+	if got.Status != http.StatusAccepted || got.Decision != "sentry_regressed" {
+		t.Fatalf("regressed: %d %s, want 202 sentry_regressed", got.Status, got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	is, _ := gh.Issue(n)
+	if is.State != "open" || len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "**Regression:**") {
+		t.Errorf("issue #%d: %s with comments %q, want reopened with the regression comment", n, is.State, is.Comments)
+	}
+	if len(gh.Issues()) != 1 {
+		t.Errorf("%d issues, want 1: Sentry's webhooks never file", len(gh.Issues()))
+	}
+}
+
+// TestSentryResolvedCloses: with OBSV_ON_RESOLVE=close, Sentry's resolve
+// closes the issue as completed with a comment saying so; an assign in
+// Sentry is a comment naming who, never an @mention.
+func TestSentryResolvedCloses(t *testing.T) {
+	t.Parallel()
+	p, gh, n := lifecycleBooty(t, "OBSV_ON_RESOLVE=close")
+	defer p.stop(t)
+	// The assign fixture is of another Sentry issue: made this one's.
+	assigned := strings.ReplaceAll(string(fixture(t, "issue.assigned.json")), "1638844654", sentryIssueID)
+	if got := deliver(t, p.url, "issue", []byte(assigned), testSecret); got.Status != http.StatusAccepted {
+		t.Fatalf("assigned: %d %s", got.Status, got.RawBody)
+	}
+	got := deliver(t, p.url, "issue", fixture(t, "issue.resolved.json"), testSecret)
+	if got.Status != http.StatusAccepted || got.Decision != "sentry_resolved" {
+		t.Fatalf("resolved: %d %s, want 202 sentry_resolved", got.Status, got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	is, _ := gh.Issue(n)
+	if is.State != "closed" || is.StateReason != "completed" {
+		t.Errorf("issue #%d: %s (%s), want closed as completed", n, is.State, is.StateReason)
+	}
+	// Notes of one problem run as any jobs do, so in either order.
+	all := strings.Join(is.Comments, "\n")
+	if len(is.Comments) != 2 || !strings.Contains(all, "**Assigned in Sentry** to `Hemanth V. Alluri`") ||
+		!strings.Contains(all, "**Resolved in Sentry**") {
+		t.Errorf("comments %q, want the assign and the resolve", is.Comments)
+	}
+	for _, c := range is.Comments {
+		if strings.Contains(c, " @") {
+			t.Errorf("a comment mentions someone: %q", c)
+		}
+	}
+	// A problem booty never filed: recorded, nothing written.
+	other := strings.ReplaceAll(string(fixture(t, "issue.resolved.json")), sentryIssueID, "999")
+	if got := deliver(t, p.url, "issue", []byte(other), testSecret); got.Reason != "no_issue" {
+		t.Errorf("resolve of an unknown problem: %s, want no_issue", got.RawBody)
+	}
+}

@@ -1,0 +1,167 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"booty/internal/alert"
+	"booty/internal/sentry"
+	"booty/internal/store"
+)
+
+// NoteFunc adds, inside tx, the job that writes effect e (a comment, a
+// reopen or a close) to problem p's issue, and returns its id.
+type NoteFunc func(ctx context.Context, tx *store.Tx, p alert.Problem, e alert.Effect) (jobID int64, err error)
+
+// WithLifecycle makes in follow Sentry's issue webhooks under policy p,
+// writing what they change through notes. Without it they are ignored as
+// not_event_alert, as before.
+func (in *Intake) WithLifecycle(p alert.Policy, notes NoteFunc) *Intake {
+	in.policy, in.notes = p, notes
+	return in
+}
+
+// The reasons of a Sentry issue webhook's decision.
+const (
+	// ReasonNoIssue is a Sentry issue change of a problem booty has not
+	// filed: booty files only on alert rules.
+	ReasonNoIssue alert.Reason = "no_issue"
+	// reasonLifecyclePrefix prefixes the cause of a lifecycle step that
+	// wrote nothing ("lifecycle:debounced").
+	reasonLifecyclePrefix = "lifecycle:"
+)
+
+// inputOf maps a Sentry issue change onto the lifecycle's input.
+func inputOf(c *sentry.IssueChange) (alert.Input, bool) {
+	// At stays zero, the time booty takes the delivery: the payload's
+	// times are the events', and the debounce of a resolve's regressed is
+	// between two webhooks.
+	in := alert.Input{Resolution: c.Resolution, Assignee: c.Assignee}
+	switch c.Kind {
+	case sentry.IssueResolved:
+		in.Kind = alert.InputSentryResolved
+	case sentry.IssueRegressed:
+		in.Kind = alert.InputSentryRegressed
+	case sentry.IssueEscalating:
+		in.Kind = alert.InputSentryEscalating
+	case sentry.IssueUnresolvedByPerson:
+		in.Kind = alert.InputSentryUnresolvedByPerson
+	case sentry.IssueArchiveExpired:
+		in.Kind = alert.InputSentryArchiveExpired
+	case sentry.IssueArchived:
+		in.Kind = alert.InputSentryArchived
+	case sentry.IssueAssigned:
+		in.Kind = alert.InputSentryAssigned
+	default:
+		return in, false
+	}
+	// booty's own calls back to Sentry come back as another integration's
+	// action: they are not followed (no loops).
+	in.ByBooty = c.Actor == sentry.ActorSentryApp
+	return in, true
+}
+
+// receiveIssue applies a Sentry issue change to its problem: one lifecycle
+// step, with its transition, the issue columns it changes and the jobs of
+// its effects, in one transaction with the delivery record.
+func (in *Intake) receiveIssue(ctx context.Context, rec store.Delivery, c *sentry.IssueChange) (Result, error) {
+	res := Result{Resource: rec.Resource, Action: rec.Action}
+	rec.ProblemKey = c.ProblemKey
+	input, ok := inputOf(c)
+	if !ok {
+		res.Decision.Reason = alert.ReasonNotEventAlert
+		return res, in.record(ctx, rec, alert.ReasonNotEventAlert)
+	}
+	now := rec.ReceivedAt
+	err := in.store.Transact(ctx, func(tx *store.Tx) error {
+		p, err := tx.Problem(ctx, c.ProblemKey)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && p.IssueNumber == 0) {
+			res.Decision.Reason = ReasonNoIssue
+			return tx.RecordDelivery(ctx, rec, string(ReasonNoIssue), 0)
+		}
+		if err != nil {
+			return err
+		}
+		lc, err := tx.Lifecycle(ctx, p.Key)
+		if err != nil {
+			return err
+		}
+		lc = mirror(lc, p)
+		next, effects, t := alert.Step(lc, input, in.policy, now)
+		if err := tx.SaveLifecycle(ctx, p.Key, next); err != nil {
+			return err
+		}
+		if err := tx.RecordTransition(ctx, p.Key, t); err != nil {
+			return err
+		}
+		var jobID int64
+		wrote := false
+		for _, e := range effects {
+			switch e.Kind {
+			case alert.EffectComment, alert.EffectReopen, alert.EffectClose:
+			default:
+				continue // Sentry's changes file nothing and sync nothing back
+			}
+			if jobID, err = in.notes(ctx, tx, p, e); err != nil {
+				return fmt.Errorf("enqueue note: %w", err)
+			}
+			wrote = true
+		}
+		if next.State != lc.State {
+			closed := next.State.Closed()
+			if err := tx.SetIssueState(ctx, p.Key, p.IssueNumber, closed, now, string(closeReasonOf(next.State))); err != nil {
+				return err
+			}
+		}
+		if wrote {
+			res.Decision.Action = alert.Action(input.Kind)
+		} else {
+			res.Decision.Reason = alert.Reason(reasonLifecyclePrefix + string(t.Reason))
+		}
+		return tx.RecordDelivery(ctx, rec, res.Decision.String(), jobID)
+	})
+	if err != nil {
+		res.Decision = alert.Decision{}
+		return res, fmt.Errorf("apply sentry issue change of %s: %w", c.ProblemKey, err)
+	}
+	return res, nil
+}
+
+// mirror sets the lifecycle's issue state from the problem's columns,
+// which the alert pipeline and GitHub's webhooks keep: they are what booty
+// knows of the issue now.
+func mirror(lc alert.Lifecycle, p alert.Problem) alert.Lifecycle {
+	lc.Issue, lc.ClosedAt = p.IssueNumber, time.Time{}
+	switch {
+	case p.IssueNumber == 0:
+		lc.State = alert.StateNone
+	case !p.IssueClosed:
+		lc.State = alert.StateOpen
+	default:
+		lc.ClosedAt = p.IssueClosedAt
+		switch alert.CloseReason(p.IssueCloseReason) {
+		case alert.CloseNotPlanned:
+			lc.State = alert.StateClosedNotPlanned
+		case alert.CloseDuplicate:
+			lc.State = alert.StateClosedDuplicate
+		default:
+			lc.State = alert.StateClosedCompleted
+		}
+	}
+	return lc
+}
+
+// closeReasonOf is GitHub's state_reason of a closed state.
+func closeReasonOf(s alert.IssueState) alert.CloseReason {
+	switch s {
+	case alert.StateClosedNotPlanned:
+		return alert.CloseNotPlanned
+	case alert.StateClosedDuplicate:
+		return alert.CloseDuplicate
+	case alert.StateClosedCompleted:
+		return alert.CloseCompleted
+	}
+	return ""
+}
