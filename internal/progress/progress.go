@@ -128,6 +128,26 @@ func (r *Reporter) Set(done int) {
 	r.update(done)
 }
 
+// Printf writes a line of its own, such as an error met on the way, above
+// the bar on a terminal (which it draws again below), among the periodic
+// lines otherwise. A newline ends the line when format has none.
+func (r *Reporter) Printf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	msg := fmt.Sprintf(format, args...)
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	drawn := r.bar != nil && !r.ended && !r.bar.IsFinished()
+	if drawn {
+		_ = r.bar.Clear()
+	}
+	_, _ = io.WriteString(r.w, msg)
+	if drawn {
+		_ = r.bar.RenderBlank()
+	}
+}
+
 // Done ends the report, whether or not the work got to its total: it
 // writes the last line, or leaves the bar where it got to on a line of its
 // own (or clears it, with Transient). Later calls do nothing.

@@ -196,3 +196,35 @@ func TestIsTerminal(t *testing.T) {
 		t.Error("a regular file taken for a terminal")
 	}
 }
+
+func TestPrintf(t *testing.T) {
+	t.Parallel()
+	t.Run("among lines", func(t *testing.T) {
+		t.Parallel()
+		var out bytes.Buffer
+		r := New(&out, 2, "retrying", Line("retried %d/%d"))
+		r.Add(1)
+		r.Printf("booty: job %d is not parked", 7)
+		r.Done()
+		want := []string{"retried 1/2", "booty: job 7 is not parked"}
+		if diff := cmp.Diff(want, lines(out.String())); diff != "" {
+			t.Errorf("lines (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("above a bar", func(t *testing.T) {
+		t.Parallel()
+		var out bytes.Buffer
+		r := New(&out, 2, "retrying", onTerminal)
+		r.Add(1)
+		r.Printf("booty: job 7 is not parked\n")
+		got := out.String()
+		msg := strings.Index(got, "booty: job 7 is not parked\n")
+		if msg < 0 || strings.Count(got, "booty: job 7") != 1 {
+			t.Fatalf("got %q, want the message once on a line of its own", got)
+		}
+		if !strings.Contains(got[msg:], "retrying") {
+			t.Errorf("got %q, want the bar drawn again below the message", got)
+		}
+		r.Done()
+	})
+}
