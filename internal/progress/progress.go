@@ -78,7 +78,11 @@ type Reporter struct {
 // one from Done. With total below 1 there is nothing to show, and it shows
 // nothing.
 func New(w io.Writer, total int, what string, opts ...Option) *Reporter {
-	cfg := config{line: strings.ReplaceAll(what, "%", "%%") + " %d/%d", step: defaultStep, interval: defaultInterval, isTerminal: IsTerminal, now: time.Now}
+	cfg := config{
+		line: strings.ReplaceAll(what, "%", "%%") + " %d/%d",
+		step: defaultStep, interval: defaultInterval,
+		isTerminal: IsTerminal, now: time.Now,
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
