@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"booty/internal/config"
+	"booty/internal/progress"
 	"booty/internal/store"
 	"booty/internal/store/dburl"
 )
@@ -23,7 +24,8 @@ on SQLite, River's leader on PostgreSQL). The source is only read, and must be
 at this booty's schema (booty migrate). The target is created (an SQLite file,
 in a directory that exists; a PostgreSQL database must exist) or migrated,
 must hold nothing, and gets everything in one transaction: after a failure it
-is still empty, and running again is safe. Progress goes to stderr, the summary to stdout. Then point
+is still empty, and running again is safe. Progress goes to stderr (a bar on
+a terminal, a line now and then otherwise), the summary to stdout. Then point
 BOOTY_DATABASE_URL at the target and start booty.
 `
 
@@ -62,11 +64,16 @@ func migrateStore(ctx context.Context, args []string, _ func(string) string, std
 	defer to.Close()
 
 	fmt.Fprintf(stderr, "booty: copying %s to %s\n", storeName(from), storeName(to))
+	var rows *progress.Reporter
 	stats, err := store.Copy(ctx, from, to, func(done, total int) {
-		if done > 0 {
-			fmt.Fprintf(stderr, "booty: copied %d/%d rows\n", done, total)
+		if rows == nil { // the first call, at the start, gives the total
+			rows = progress.New(stderr, total, "copying rows", progress.Line("booty: copied %d/%d rows"))
 		}
+		rows.Set(done)
 	})
+	if rows != nil {
+		rows.Done()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return 1

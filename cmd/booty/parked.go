@@ -13,6 +13,7 @@ import (
 
 	"github.com/riverqueue/river/rivertype"
 
+	"booty/internal/progress"
 	"booty/internal/worker"
 )
 
@@ -115,13 +116,17 @@ func parkedRetryAll(ctx context.Context, sp *worker.Spool, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return 1
 	}
+	retried := progress.New(stderr, len(list), "retrying parked jobs", progress.Line("booty: retried %d/%d parked jobs"))
 	failed := 0
 	for _, p := range list {
 		if err := sp.Retry(ctx, p.ID); err != nil {
-			fmt.Fprintf(stderr, "booty: %v\n", err)
+			retried.Printf("booty: %v", err)
 			failed++
+			continue
 		}
+		retried.Add(1)
 	}
+	retried.Done()
 	fmt.Fprintf(stdout, "retrying %d parked jobs\n", len(list)-failed)
 	if failed > 0 {
 		return 1

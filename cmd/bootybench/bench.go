@@ -30,6 +30,7 @@ const (
 type bench struct {
 	o       options
 	out     io.Writer
+	stderr  io.Writer // for progress, beside the report on out
 	dir     string
 	booty   string
 	self    string
@@ -42,12 +43,12 @@ type bench struct {
 	throughputs map[string]throughputFigures
 }
 
-func newBench(ctx context.Context, o options, out io.Writer) (*bench, error) {
+func newBench(ctx context.Context, o options, out, stderr io.Writer) (*bench, error) {
 	dir, err := os.MkdirTemp("", "bootybench-")
 	if err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
-	b := &bench{o: o, out: out, dir: dir, booty: o.booty, throughputs: map[string]throughputFigures{},
+	b := &bench{o: o, out: out, stderr: stderr, dir: dir, booty: o.booty, throughputs: map[string]throughputFigures{},
 		client: &http.Client{Timeout: 30 * time.Second,
 			Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency * 2, DisableCompression: true}}}
 	if b.self, err = os.Executable(); err != nil {

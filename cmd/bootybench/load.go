@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"booty/internal/progress"
 	"booty/internal/sentry"
 )
 
@@ -109,14 +110,17 @@ func warm(ctx context.Context, c *http.Client, url string, rs []request) {
 	}
 }
 
-func closedLoop(ctx context.Context, c *http.Client, url string, rs []request, conc int) result {
-	return closedLoopStatus(ctx, c, func(int) string { return url }, rs, conc, make([]int, len(rs)), func() {})
+// closedLoop is closedLoopStatus to one url.
+func closedLoop(ctx context.Context, c *http.Client, url string, rs []request, conc int, sent *progress.Reporter) result {
+	return closedLoopStatus(ctx, c, func(int) string { return url }, rs, conc, make([]int, len(rs)), func() {}, sent)
 }
 
 // closedLoopStatus sends rs from conc connections, each sending its next
 // request as soon as the last is answered, rs[i] to url(i), recording each
-// status in statuses; after runs after each request.
-func closedLoopStatus(ctx context.Context, c *http.Client, url func(i int) string, rs []request, conc int, statuses []int, after func()) result {
+// status in statuses; after runs after each request. sent counts the
+// requests sent, answered or not, and is done when the loop ends.
+func closedLoopStatus(ctx context.Context, c *http.Client, url func(i int) string, rs []request, conc int, statuses []int, after func(), sent *progress.Reporter) result {
+	defer sent.Done()
 	lat := make([]time.Duration, len(rs))
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -131,6 +135,7 @@ func closedLoopStatus(ctx context.Context, c *http.Client, url func(i int) strin
 				t := time.Now()
 				statuses[i] = send(ctx, c, url(i), rs[i])
 				lat[i] = time.Since(t)
+				sent.Add(1)
 				after()
 			}
 		})
@@ -140,8 +145,10 @@ func closedLoopStatus(ctx context.Context, c *http.Client, url func(i int) strin
 }
 
 // openLoop sends rs at rate per second whatever the answers, so a slow
-// answer cannot hide by slowing the load down.
-func openLoop(ctx context.Context, c *http.Client, url string, rs []request, rate int) result {
+// answer cannot hide by slowing the load down. sent counts the requests
+// sent, answered or not, and is done when the loop ends.
+func openLoop(ctx context.Context, c *http.Client, url string, rs []request, rate int, sent *progress.Reporter) result {
+	defer sent.Done()
 	lat := make([]time.Duration, len(rs))
 	statuses := make([]int, len(rs))
 	var wg sync.WaitGroup
@@ -163,10 +170,18 @@ func openLoop(ctx context.Context, c *http.Client, url string, rs []request, rat
 			t := time.Now()
 			statuses[i] = send(ctx, c, url, rs[i])
 			lat[i] = time.Since(t)
+			sent.Add(1)
 		})
 	}
 	wg.Wait()
 	return summarize(time.Since(start), lat, statuses)
+}
+
+// sends returns the progress of n requests of the run named what, shown on
+// stderr (stdout is the report) and cleared from a terminal when done.
+func (b *bench) sends(what string, n int) *progress.Reporter {
+	return progress.New(b.stderr, n, "sending: "+what, progress.Transient(),
+		progress.Line("bootybench: "+strings.ReplaceAll(what, "%", "%%")+": sent %d/%d requests"))
 }
 
 func summarize(elapsed time.Duration, lat []time.Duration, statuses []int) result {

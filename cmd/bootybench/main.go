@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return exitUsage
 	}
-	b, err := newBench(ctx, o, stdout)
+	b, err := newBench(ctx, o, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "bootybench:", err)
 		return exitBroken

@@ -151,7 +151,7 @@ func (b *bench) twoReplicas(ctx context.Context, store, name string, kill bool) 
 		}
 	}
 	statuses := make([]int, len(many))
-	r.res = closedLoopStatus(ctx, b.client, url, many, b.o.concurrency, statuses, after)
+	r.res = closedLoopStatus(ctx, b.client, url, many, b.o.concurrency, statuses, after, b.sends(name+" ["+store+"]", len(many)))
 	if kill {
 		killOnce.Do(doKill) // a run too small to reach half-way
 		if killErr != nil {

@@ -18,7 +18,7 @@ func (b *bench) throughput(ctx context.Context, store string) ([]verdict, error)
 		return nil, err
 	}
 	warm(ctx, b.client, base.URL, same)
-	baseRes := closedLoop(ctx, b.client, base.URL, same, b.o.concurrency)
+	baseRes := closedLoop(ctx, b.client, base.URL, same, b.o.concurrency, b.sends("throughput ["+store+"], baseline", len(same)))
 	_ = base.Kill()
 
 	gh, p, stop, err := b.bootyOnStandIn(ctx, store, "throughput", nil)
@@ -27,7 +27,7 @@ func (b *bench) throughput(ctx context.Context, store string) ([]verdict, error)
 	}
 	defer stop()
 	warm(ctx, b.client, p.URL, same)
-	bootyRes := closedLoop(ctx, b.client, p.URL, same, b.o.concurrency)
+	bootyRes := closedLoop(ctx, b.client, p.URL, same, b.o.concurrency, b.sends("throughput ["+store+"], booty", len(same)))
 	printResult(b.out, "baseline (HMAC + typed decode)", baseRes)
 	printResult(b.out, "booty", bootyRes)
 	if _, err := waitJobsDone(ctx, p, time.Minute); err != nil {
@@ -57,7 +57,7 @@ func (b *bench) rate(ctx context.Context, store string) ([]verdict, error) {
 	defer stop()
 	paced := b.sameProblem(b.o.n, int(float64(b.o.rate)*b.o.rateFor.Seconds()))
 	warm(ctx, b.client, p.URL, paced)
-	res := openLoop(ctx, b.client, p.URL, paced, b.o.rate)
+	res := openLoop(ctx, b.client, p.URL, paced, b.o.rate, b.sends("rate ["+store+"]", len(paced)))
 	printResult(b.out, "booty", res)
 	if _, err := waitJobsDone(ctx, p, time.Minute); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (b *bench) many(ctx context.Context, store string) ([]verdict, error) {
 		return nil, err
 	}
 	defer stop()
-	res := closedLoop(ctx, b.client, p.URL, many, b.o.concurrency)
+	res := closedLoop(ctx, b.client, p.URL, many, b.o.concurrency, b.sends("many ["+store+"]", len(many)))
 	printResult(b.out, "booty", res)
 	start := time.Now()
 	if _, err := waitJobsDone(ctx, p, 10*time.Minute); err != nil {
@@ -140,7 +140,7 @@ func (b *bench) crash(ctx context.Context, store string) ([]verdict, error) {
 				issuesAtKill = len(gh.Issues())
 			})
 		}
-	})
+	}, b.sends("crash ["+store+"]", len(many)))
 	killOnce.Do(func() { _ = p.Kill() }) // a run too small to reach half-way
 	lost := 0
 	for _, s := range statuses {

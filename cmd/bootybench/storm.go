@@ -111,7 +111,7 @@ func (b *bench) stormRun(ctx context.Context, store, name, routes string, repos 
 		reqs[i] = signed(benchSecret, body, fmt.Sprintf("%032x", i))
 	}
 	start := time.Now()
-	sent := closedLoop(ctx, b.client, p.URL, reqs, b.o.concurrency)
+	sent := closedLoop(ctx, b.client, p.URL, reqs, b.o.concurrency, b.sends(name+" ["+store+"]", len(reqs)))
 	printResult(b.out, "booty", sent)
 	if sent.answered2xx() != sent.total {
 		return res, fmt.Errorf("%s: deliveries not all answered 2xx: %s", name, sent.answers())
