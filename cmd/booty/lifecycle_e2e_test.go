@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"booty/internal/githubtest"
+	"booty/internal/sentrytest"
 )
 
 // sentryIssueID is the Sentry issue of the issue.* fixtures.
@@ -96,5 +97,44 @@ func TestSentryResolvedCloses(t *testing.T) {
 	other := strings.ReplaceAll(string(fixture(t, "issue.resolved.json")), sentryIssueID, "999")
 	if got := deliver(t, p.url, "issue", []byte(other), testSecret); got.Reason != "no_issue" {
 		t.Errorf("resolve of an unknown problem: %s, want no_issue", got.RawBody)
+	}
+}
+
+// TestGitHubCloseSyncsSentry: with SENTRY_API_TOKEN and SENTRY_ORG set, a
+// person's close as completed resolves the Sentry issue in the next
+// release, exactly once though GitHub delivers the close twice; the
+// GitHub issue gets no comment for it.
+func TestGitHubCloseSyncsSentry(t *testing.T) {
+	t.Parallel()
+	sn := sentrytest.New(t, sentrytest.Options{Org: "acme", Token: "sntrys_test_token", Issues: []string{sentryIssueID}})
+	p, gh, n := lifecycleBooty(t, "SENTRY_API_TOKEN=sntrys_test_token", "SENTRY_ORG=acme", "SENTRY_API_URL="+sn.URL)
+	defer p.stop(t)
+	if err := gh.CloseIssueAs(n, "completed"); err != nil {
+		t.Fatal(err)
+	}
+	gh.WaitWebhooks()
+	var closeID string
+	for _, d := range gh.Deliveries() {
+		if d.Action == "closed" {
+			closeID = d.ID
+		}
+	}
+	if _, err := gh.Redeliver(closeID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the Sentry issue resolved", func() bool {
+		is, _ := sn.Issue(sentryIssueID)
+		return is.Status == "resolved"
+	})
+	waitJobsDone(t, p, 30*time.Second)
+	if got := sn.Count(http.MethodPut, sn.IssuePath(sentryIssueID)); got != 1 {
+		t.Errorf("Sentry got %d updates of the issue, want 1", got)
+	}
+	is, _ := sn.Issue(sentryIssueID)
+	if next, _ := is.StatusDetails["inNextRelease"].(bool); !next {
+		t.Errorf("Sentry issue %+v, want resolved in the next release", is)
+	}
+	if is, _ := gh.Issue(n); len(is.Comments) != 0 {
+		t.Errorf("the GitHub issue got comments %q, want none for a sync", is.Comments)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"booty/internal/intake"
 	"booty/internal/metrics"
 	"booty/internal/redact"
+	"booty/internal/sentryapi"
 	"booty/internal/server"
 	"booty/internal/store"
 	"booty/internal/worker"
@@ -347,6 +348,15 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	// The write budget lives in the store, on either backend: replicas
 	// sharing a database share it, and a rate limit pause stops them all.
 	budget := a.store.WriteBudget(store.NewWritePolicy(cfg.WritesPerMinute, cfg.WritesPerHour, cfg.WriteInterval))
+	var sentryAPI worker.Sentry
+	if cfg.Lifecycle.SyncSentry {
+		c, err := sentryapi.New(sentryapi.Config{BaseURL: cfg.SentryAPIURL, Org: cfg.SentryOrg, Token: cfg.SentryAPIToken,
+			UserAgent: "booty/" + a.version})
+		if err != nil {
+			return nil, err
+		}
+		sentryAPI = c
+	}
 	w := worker.New(worker.Config{
 		Issues:      issues,
 		DefaultRepo: cfg.Repo(),
@@ -359,6 +369,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Failures:    jobFailures{a.apm},
 		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
 		Hold:        a.holdJobs,
+		Sentry:      sentryAPI,
 		DigestEvery: cfg.Routes.DigestEvery,
 		StormQuiet:  cfg.Routes.StormQuiet,
 	})
@@ -394,7 +405,12 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		}); ok {
 			a.creator = c
 		}
-		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now)
+		var syncs intake.SyncFunc
+		if cfg.Lifecycle.SyncSentry {
+			syncs = worker.SentrySyncEnqueuer(a.jobs)
+		}
+		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now).
+			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg))
 		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
 	}
 	a.handler = server.New(server.Options{
@@ -441,6 +457,22 @@ func (a *app) start(ctx context.Context) error {
 		a.housekeepingDone.Go(func() { a.learnIdentity(hkCtx) })
 	}
 	return nil
+}
+
+// routedRepo says whether booty's routes file into repository "OWNER/NAME":
+// an issue transferred there is followed.
+func routedRepo(cfg *config.Config) func(repo string) bool {
+	return func(repo string) bool {
+		if strings.EqualFold(repo, cfg.Repo()) {
+			return true
+		}
+		for _, r := range cfg.Routes.Routes {
+			if !r.Drop && strings.EqualFold(r.Repo.String(), repo) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // learnIdentity asks GitHub for booty's own login until it answers, so

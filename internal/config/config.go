@@ -30,6 +30,12 @@ type Config struct {
 	// issue changed: OBSV_ON_RESOLVE, OBSV_ON_ARCHIVE, OBSV_ON_REGRESSION,
 	// OBSV_REOPEN_WINDOW_DAYS, OBSV_ON_REPEAT.
 	Lifecycle alert.Policy
+	// SentryAPIToken, SentryOrg and SentryAPIURL (SENTRY_API_TOKEN or
+	// its _FILE, SENTRY_ORG, SENTRY_API_URL) turn on the sync back to
+	// Sentry: set together, or not at all.
+	SentryAPIToken string
+	SentryOrg      string
+	SentryAPIURL   string
 	// GitHubWebhookSecret is GITHUB_WEBHOOK_SECRET: set, booty serves POST
 	// /webhooks/github, GitHub's issues webhooks signed with it.
 	GitHubWebhookSecret string
@@ -132,6 +138,8 @@ func (c *Config) Settings() []Setting {
 		{"BOOTY_ROUTES_FILE", c.routesSetting()},
 		{"OBSV_ON_RESOLVE", string(c.Lifecycle.OnResolve)},
 		{"OBSV_ON_ARCHIVE", string(c.Lifecycle.OnArchive)},
+		{"SENTRY_API_TOKEN", strings.Replace(secret(c.SentryAPIToken), "(not set)", "(not set: no sync back to Sentry)", 1)},
+		{"SENTRY_ORG", or(c.SentryOrg, "(not set)")},
 		{"BOOTY_DATABASE_URL", RedactDatabaseURL(c.DatabaseURL)},
 		{"BOOTY_LISTEN", c.Listen},
 		{"BOOTY_DRY_RUN", strconv.FormatBool(c.DryRun)},
@@ -276,6 +284,16 @@ func Load(getenv func(string) string) (*Config, error) {
 
 	c.WriteInterval = r.duration("GITHUB_WRITE_INTERVAL", time.Second, 0, time.Hour)
 	c.Lifecycle = r.policy()
+	c.SentryAPIToken, c.SentryOrg = r.secret("SENTRY_API_TOKEN"), strings.TrimSpace(r.str("SENTRY_ORG", ""))
+	c.SentryAPIURL = r.str("SENTRY_API_URL", "https://sentry.io/")
+	switch {
+	case c.SentryAPIToken != "" && c.SentryOrg == "":
+		r.bad("SENTRY_ORG", "required with SENTRY_API_TOKEN: the organisation slug whose issues booty syncs")
+	case c.SentryAPIToken == "" && c.SentryOrg != "":
+		r.bad("SENTRY_API_TOKEN", "required with SENTRY_ORG: a token that may update the organisation's issues (event:write)")
+	}
+	// The sync is on exactly when Sentry can be reached.
+	c.Lifecycle.SyncSentry = c.SentryAPIToken != "" && c.SentryOrg != ""
 
 	if len(r.errs) > 0 {
 		return c, r.errs

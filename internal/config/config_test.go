@@ -93,6 +93,7 @@ func TestLoadDefaults(t *testing.T) {
 		SentrySampleRate:  1,
 		WriteInterval:     time.Second,
 		Lifecycle:         alert.DefaultPolicy(),
+		SentryAPIURL:      "https://sentry.io/",
 	}
 	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load defaults (-want +got):\n%s", diff)
@@ -176,6 +177,7 @@ func TestLoadAllSet(t *testing.T) {
 		WriteInterval:     0,
 		Lifecycle: alert.Policy{OnResolve: alert.ChoiceClose, OnArchive: alert.ChoiceIgnore, OnRegression: alert.RegressionReopen,
 			ReopenWindow: 7 * 24 * time.Hour, OnRepeat: alert.RepeatComment},
+		SentryAPIURL: "https://sentry.io/",
 	}
 	if diff := cmp.Diff(want, c, ignoreRoutes); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
@@ -234,6 +236,8 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "GITHUB_WRITE_INTERVAL", value: "-1s"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "2h"},
 		{name: "OBSV_ON_RESOLVE", value: "reopen"},
+		{name: "SENTRY_API_TOKEN", value: "sntrys_x", wantVar: "SENTRY_ORG"},
+		{name: "SENTRY_ORG", value: "acme", wantVar: "SENTRY_API_TOKEN"},
 		{name: "OBSV_ON_ARCHIVE", value: "delete"},
 		{name: "OBSV_REOPEN_WINDOW_DAYS", value: "0"},
 		{name: "BOOTY_ROUTE_BUDGET", value: "10"},

@@ -94,3 +94,18 @@ func (d *DryRun) Close(_ context.Context, number int, reason string) error {
 	d.log.Info("dry run: would close issue", "number", number, "reason", reason)
 	return nil
 }
+
+// AddLabel puts label on issue number (GitHub creates a label it does not
+// know).
+func (c *Client) AddLabel(ctx context.Context, number int, label string) error {
+	if _, _, err := c.gh.Issues.AddLabelsToIssue(ctx, c.owner, c.repo, number, []string{label}); err != nil {
+		return fmt.Errorf("label issue %d: %w", number, c.gone(ctx, err))
+	}
+	return nil
+}
+
+// AddLabel logs the label.
+func (d *DryRun) AddLabel(_ context.Context, number int, label string) error {
+	d.log.Info("dry run: would label issue", "number", number, "label", label)
+	return nil
+}

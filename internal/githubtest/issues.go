@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -33,6 +34,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}", s.repoRoute(docsGetIssue, s.getIssue))
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/{number}", s.repoRoute(docsUpdateIssue, s.writeRoute(docsUpdateIssue, s.updateIssue)))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}/comments", s.repoRoute(docsListComments, s.listComments))
+	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/labels", s.repoRoute(docsAddLabels, s.writeRoute(docsAddLabels, s.addLabels)))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.repoRoute(docsCreateComment, s.writeRoute(docsCreateComment, s.createComment)))
 	// {name...} because go-github puts a label name into the path unescaped,
 	// so a name such as "area/github" arrives as two segments.
@@ -690,4 +692,56 @@ func isHexColor(c string) bool {
 		}
 	}
 	return true
+}
+
+// addLabels is POST /repos/{owner}/{repo}/issues/{number}/labels, whose
+// body is a list of names (as go-github sends it) or {"labels": [...]}:
+// the issue's labels after.
+func (s *Server) addLabels(w http.ResponseWriter, r *http.Request) {
+	var req addLabelsRequest
+	if !decodeBody(w, r, docsAddLabels, &req) {
+		return
+	}
+	if s.issuesOff(w, docsAddLabels) {
+		return
+	}
+	base := apiBase(r)
+	s.mu.Lock()
+	is := s.issueLocked(issueNumber(r))
+	if is == nil || is.deleted {
+		s.mu.Unlock()
+		if is == nil {
+			notFound(w, docsAddLabels)
+		} else {
+			issueGone(w, docsAddLabels)
+		}
+		return
+	}
+	was := before(is)
+	for _, name := range req.Labels {
+		if name == "" {
+			continue
+		}
+		if l := s.labelLocked(string(name), "", ""); !slices.Contains(is.labels, l) {
+			is.labels = append(is.labels, l)
+		}
+	}
+	is.updated = s.now()
+	out := s.wireIssueLocked(base, is).Labels
+	s.updateHooksLocked(base, is, was, s.author(base, callerOf(r).login))
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// addLabelsRequest is the body of addLabels, in either of GitHub's forms.
+type addLabelsRequest struct {
+	Labels []labelName `json:"labels"`
+}
+
+func (a *addLabelsRequest) UnmarshalJSON(b []byte) error {
+	if len(bytes.TrimSpace(b)) > 0 && bytes.TrimSpace(b)[0] == '[' {
+		return json.Unmarshal(b, &a.Labels)
+	}
+	type plain addLabelsRequest
+	return json.Unmarshal(b, (*plain)(a))
 }

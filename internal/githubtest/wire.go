@@ -23,6 +23,7 @@ const (
 	docsUpdateIssue    = "https://docs.github.com/rest/issues/issues#update-an-issue"
 	docsListIssues     = "https://docs.github.com/rest/issues/issues#list-repository-issues"
 	docsCreateComment  = "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
+	docsAddLabels      = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue"
 	docsListComments   = "https://docs.github.com/rest/issues/comments#list-issue-comments"
 	docsGetLabel       = "https://docs.github.com/rest/issues/labels#get-a-label"
 	docsCreateLabel    = "https://docs.github.com/rest/issues/labels#create-a-label"

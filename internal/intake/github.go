@@ -26,6 +26,9 @@ const (
 	GitHubClosed    GitHubOutcome = "closed"
 	GitHubReopened  GitHubOutcome = "reopened"
 	GitHubForgotten GitHubOutcome = "forgotten"
+	// GitHubFollowed is an issue transferred to a repository booty
+	// routes to: the problem follows it there.
+	GitHubFollowed GitHubOutcome = "followed"
 	// GitHubPing answers GitHub's ping when a webhook is set up.
 	GitHubPing GitHubOutcome = "ping"
 	// GitHubDuplicate is a delivery id booty took before: a redelivery.
@@ -65,6 +68,24 @@ type GitHub struct {
 	sameRepo func(problemRepo, eventRepo string) bool
 	log      *slog.Logger
 	now      func() time.Time
+	// policy, notes, syncs and routed come with WithLifecycle.
+	policy alert.Policy
+	notes  NoteFunc
+	syncs  SyncFunc
+	routed func(repo string) bool
+}
+
+// SyncFunc adds, inside tx, the job that makes Sentry follow effect e (a
+// resolve, archive or unresolve) of problem p, and returns its id.
+type SyncFunc func(ctx context.Context, tx *store.Tx, p alert.Problem, e alert.Effect) (jobID int64, err error)
+
+// WithLifecycle makes g take each issues event as a step of the problem's
+// lifecycle under policy p: notes write its comments and labels (a
+// flapping issue's), syncs its calls to Sentry (nil: no sync), and routed
+// says which repositories a transferred issue is followed into.
+func (g *GitHub) WithLifecycle(p alert.Policy, notes NoteFunc, syncs SyncFunc, routed func(repo string) bool) *GitHub {
+	g.policy, g.notes, g.syncs, g.routed = p, notes, syncs, routed
+	return g
 }
 
 // NewGitHub returns the intake of GitHub webhooks. own returns booty's own
@@ -164,33 +185,96 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 	if p.IssueNumber != is.Number || !g.sameRepo(p.Repo, e.Repo) {
 		return GitHubOtherIssue, nil
 	}
-	now := g.now()
-	next := p
-	var (
-		outcome GitHubOutcome
-		input   alert.InputKind
-		cause   alert.Cause
-	)
-	switch e.Action {
-	case "closed":
-		next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = true, cmp.Or(is.ClosedAt, now), is.StateReason
-		outcome, input, cause = GitHubClosed, alert.InputGitHubClosed, alert.CauseClosed
-	case "reopened":
-		next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = false, time.Time{}, ""
-		outcome, input, cause = GitHubReopened, alert.InputGitHubReopened, alert.CauseReopenedBy
-	case "deleted", "transferred":
-		// The next alert files a new issue in the problem's repository.
-		next.IssueNumber, next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = 0, false, time.Time{}, ""
-		outcome, input, cause = GitHubForgotten, alert.InputGitHubDeleted, alert.CauseDeleted
-		if e.Action == "transferred" {
-			input, cause = alert.InputGitHubTransferred, alert.CauseMovedAway
-		}
-	default:
+	input, ok := githubInput(e, g.routed)
+	if !ok {
 		return GitHubIgnored, nil
 	}
-	if err := tx.SetIssueState(ctx, key, next.IssueNumber, next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason); err != nil {
+	lc, err := tx.Lifecycle(ctx, key)
+	if err != nil {
 		return "", err
 	}
-	t := alert.Transition{From: mirror(alert.Lifecycle{}, p).State, To: mirror(alert.Lifecycle{}, next).State, Input: input, Reason: cause, At: now}
-	return outcome, tx.RecordTransition(ctx, key, t)
+	lc = mirror(lc, p)
+	now := g.now()
+	next, effects, t := alert.Step(lc, input, g.policy, now)
+	if err := tx.SaveLifecycle(ctx, key, next); err != nil {
+		return "", err
+	}
+	if err := tx.RecordTransition(ctx, key, t); err != nil {
+		return "", err
+	}
+	outcome := GitHubIgnored
+	for _, ef := range effects {
+		switch ef.Kind {
+		case alert.EffectForgetIssue:
+			outcome = GitHubForgotten
+		case alert.EffectFollowIssue:
+			if err := tx.MoveIssue(ctx, key, ef.Repo, ef.Issue); err != nil {
+				return "", err
+			}
+			p.Repo, p.IssueNumber = ef.Repo, ef.Issue
+			outcome = GitHubFollowed
+		case alert.EffectComment, alert.EffectAddLabel, alert.EffectReopen, alert.EffectClose:
+			if g.notes != nil {
+				if _, err := g.notes(ctx, tx, p, ef); err != nil {
+					return "", fmt.Errorf("enqueue note: %w", err)
+				}
+			}
+		case alert.EffectSentryResolve, alert.EffectSentryArchive, alert.EffectSentryUnresolve:
+			if g.syncs != nil {
+				if _, err := g.syncs(ctx, tx, p, ef); err != nil {
+					return "", fmt.Errorf("enqueue sentry sync: %w", err)
+				}
+			}
+		}
+	}
+	if outcome == GitHubIgnored {
+		switch {
+		case next.State.Closed() && lc.State != next.State:
+			outcome = GitHubClosed
+		case next.State == alert.StateOpen && lc.State.Closed():
+			outcome = GitHubReopened
+		}
+	}
+	closed := next.State.Closed()
+	closedAt := next.ClosedAt
+	if closed && closedAt.IsZero() {
+		closedAt = cmp.Or(e.Issue.ClosedAt, now)
+	}
+	if err := tx.SetIssueState(ctx, key, next.Issue, closed, closedAt, string(closeReasonOf(next.State))); err != nil {
+		return "", err
+	}
+	return outcome, nil
+}
+
+// githubInput maps an issues event onto the lifecycle's input; routed says
+// whether booty's routes file into a repository.
+func githubInput(e *ghhook.Event, routed func(repo string) bool) (alert.Input, bool) {
+	is := e.Issue
+	in := alert.Input{At: is.ClosedAt}
+	switch e.Action {
+	case "closed":
+		in.Kind, in.CloseReason = alert.InputGitHubClosed, alert.CloseReason(is.StateReason)
+	case "reopened":
+		in.Kind, in.At = alert.InputGitHubReopened, time.Time{}
+	case "deleted":
+		in.Kind = alert.InputGitHubDeleted
+	case "transferred":
+		in.Kind, in.Repo, in.Issue = alert.InputGitHubTransferred, is.NewRepo, is.NewNumber
+		in.RepoRouted = is.NewRepo != "" && routed != nil && routed(is.NewRepo)
+	case "edited":
+		if !is.MarkerRemoved {
+			return in, false
+		}
+		in.Kind = alert.InputGitHubMarkerRemoved
+	case "labeled":
+		in.Kind = alert.InputGitHubLabeled
+	case "unlabeled":
+		in.Kind = alert.InputGitHubUnlabeled
+	default:
+		return in, false
+	}
+	if in.Kind != alert.InputGitHubClosed {
+		in.At = time.Time{}
+	}
+	return in, true
 }

@@ -47,16 +47,20 @@ func TestGitHubIssuesEvents(t *testing.T) {
 		number                       int
 		body                         string
 		want                         want
+		// closed closes the issue, as not planned, before the event.
+		closed bool
 	}{
-		{"closed completed", "closed", "completed", "alice", 12, marker, want{intake.GitHubClosed, 12, true, "completed"}},
-		{"closed not planned", "closed", "not_planned", "alice", 12, marker, want{intake.GitHubClosed, 12, true, "not_planned"}},
-		{"reopened", "reopened", "", "alice", 12, marker, want{intake.GitHubReopened, 12, false, ""}},
-		{"deleted", "deleted", "", "alice", 12, marker, want{intake.GitHubForgotten, 0, false, ""}},
-		{"transferred", "transferred", "", "alice", 12, marker, want{intake.GitHubForgotten, 0, false, ""}},
-		{"labeled", "labeled", "", "alice", 12, marker, want{intake.GitHubIgnored, 12, false, ""}},
-		{"another issue", "closed", "completed", "alice", 13, marker, want{intake.GitHubOtherIssue, 12, false, ""}},
-		{"no marker", "closed", "completed", "alice", 12, "a person's issue", want{intake.GitHubNotBooty, 12, false, ""}},
-		{"booty's own", "closed", "duplicate", "booty-bot", 12, marker, want{intake.GitHubOwnAction, 12, false, ""}},
+		{"closed completed", "closed", "completed", "alice", 12, marker, want{intake.GitHubClosed, 12, true, "completed"}, false},
+		{"closed not planned", "closed", "not_planned", "alice", 12, marker, want{intake.GitHubClosed, 12, true, "not_planned"}, false},
+		{"reopened", "reopened", "", "alice", 12, marker, want{intake.GitHubReopened, 12, false, ""}, true},
+		{"reopened when open", "reopened", "", "alice", 12, marker, want{intake.GitHubIgnored, 12, false, ""}, false},
+		{"closed again with another reason", "closed", "completed", "alice", 12, marker, want{intake.GitHubClosed, 12, true, "completed"}, true},
+		{"deleted", "deleted", "", "alice", 12, marker, want{intake.GitHubForgotten, 0, false, ""}, false},
+		{"transferred", "transferred", "", "alice", 12, marker, want{intake.GitHubForgotten, 0, false, ""}, false},
+		{"labeled", "labeled", "", "alice", 12, marker, want{intake.GitHubIgnored, 12, false, ""}, false},
+		{"another issue", "closed", "completed", "alice", 13, marker, want{intake.GitHubOtherIssue, 12, false, ""}, false},
+		{"no marker", "closed", "completed", "alice", 12, "a person's issue", want{intake.GitHubNotBooty, 12, false, ""}, false},
+		{"booty's own", "closed", "duplicate", "booty-bot", 12, marker, want{intake.GitHubOwnAction, 12, false, ""}, false},
 	}
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
@@ -79,6 +83,14 @@ func TestGitHubIssuesEvents(t *testing.T) {
 					if err := st.SetIssue(t.Context(), "sentry:7", 12, false, time.Time{}); err != nil {
 						t.Fatal(err)
 					}
+					if tt.closed {
+						err := st.Transact(t.Context(), func(tx *store.Tx) error {
+							return tx.SetIssueState(t.Context(), "sentry:7", 12, true, now.Add(-time.Hour), "not_planned")
+						})
+						if err != nil {
+							t.Fatal(err)
+						}
+					}
 					g := intake.NewGitHub(st, func() string { return "booty-bot" }, "acme/shop", slog.New(slog.DiscardHandler), func() time.Time { return now })
 					body := issuesEvent(t, tt.action, tt.reason, tt.sender, tt.number, tt.body)
 					res, err := g.Receive(t.Context(), "d-1", "issues", body)
@@ -94,7 +106,7 @@ func TestGitHubIssuesEvents(t *testing.T) {
 						t.Errorf("got %+v, want %+v", got, tt.want)
 					}
 					// The same delivery again changes nothing.
-					if tt.action != "reopened" {
+					if tt.action != "reopened" && !tt.closed {
 						again, err := g.Receive(t.Context(), "d-1", "issues", issuesEvent(t, "reopened", "", "alice", 12, marker))
 						if err != nil {
 							t.Fatal(err)

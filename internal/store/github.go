@@ -48,3 +48,12 @@ func (tx *Tx) SetIssueState(ctx context.Context, key string, number int, closed 
 	}
 	return nil
 }
+
+// MoveIssue records that the problem's issue moved to repository repo
+// ("OWNER/NAME") as number: a transfer into a repository booty routes to.
+func (tx *Tx) MoveIssue(ctx context.Context, key, repo string, number int) error {
+	if _, err := tx.exec(ctx, `UPDATE booty_problems SET repo = $1, issue_number = $2 WHERE key = $3`, repo, number, key); err != nil {
+		return fmt.Errorf("move issue of %s: %w", key, err)
+	}
+	return nil
+}

@@ -124,6 +124,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &sweeper{w: w})
 		river.AddWorker(workers, &digester{w: w})
 		river.AddWorker(workers, &noter{w: w})
+		river.AddWorker(workers, &syncer{w: w})
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, &river.InsertOpts{MaxAttempts: 1} }, nil)}
@@ -132,6 +133,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &sweeper{})
 		river.AddWorker(workers, &digester{})
 		river.AddWorker(workers, &noter{})
+		river.AddWorker(workers, &syncer{})
 	}
 	cfg.Workers = workers
 	for _, o := range opts {

@@ -30,7 +30,9 @@ type NoteArgs struct {
 	// close as CloseReason).
 	Do          string `json:"do"`
 	CloseReason string `json:"close_reason,omitempty"`
-	Comment     Note   `json:"comment"`
+	// Label is the label an "add_label" note puts on the issue.
+	Label   string `json:"label,omitempty"`
+	Comment Note   `json:"comment"`
 }
 
 // Note is what the comment says (alert.Comment, as the job stores it).
@@ -48,10 +50,10 @@ func (NoteArgs) Kind() string { return "github_note" }
 // c.
 func NoteEnqueuer(c *Client) intake.NoteFunc {
 	return func(ctx context.Context, tx *store.Tx, p alert.Problem, e alert.Effect) (int64, error) {
-		args := NoteArgs{ProblemKey: p.Key, Repo: p.Repo, Issue: p.IssueNumber, Do: string(e.Kind), CloseReason: string(e.CloseReason),
+		args := NoteArgs{ProblemKey: p.Key, Repo: p.Repo, Issue: p.IssueNumber, Do: string(e.Kind), CloseReason: string(e.CloseReason), Label: e.Label,
 			Comment: Note{Kind: string(e.Comment.Kind), Release: e.Comment.Release, Resolution: e.Comment.Resolution, Assignee: e.Comment.Assignee}}
 		switch e.Kind {
-		case alert.EffectComment, alert.EffectReopen, alert.EffectClose:
+		case alert.EffectComment, alert.EffectReopen, alert.EffectClose, alert.EffectAddLabel:
 		default:
 			return 0, fmt.Errorf("no note for effect %q", e.Kind)
 		}
@@ -125,6 +127,14 @@ func (w *Worker) note(ctx context.Context, log *slog.Logger, job *river.Job[Note
 		return gh.Comment(ctx, a.Issue, w.cfg.Render.NoteBody(c, action)+"\n\n"+marker)
 	}
 	switch a.Do {
+	case string(alert.EffectAddLabel):
+		if err := w.pace(ctx); err != nil {
+			return err
+		}
+		if err := gh.AddLabel(ctx, a.Issue, a.Label); err != nil {
+			return err
+		}
+		log.Info("issue labelled", "issue", a.Issue, "label", a.Label)
 	case string(alert.EffectReopen):
 		if is.Closed {
 			if err := w.pace(ctx); err != nil {

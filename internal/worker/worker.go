@@ -36,6 +36,7 @@ type Issues interface {
 	Reopen(ctx context.Context, number int) error
 	EditIssue(ctx context.Context, number int, title, body string) error
 	Close(ctx context.Context, number int, reason string) error
+	AddLabel(ctx context.Context, number int, label string) error
 	CloseDuplicate(ctx context.Context, number, of int) error
 	EnsureLabel(ctx context.Context, name string) error
 }
@@ -138,6 +139,8 @@ type Config struct {
 	// route.DefaultStormQuiet.
 	DigestEvery time.Duration
 	StormQuiet  time.Duration
+	// Sentry is where the lifecycle's syncs go; nil turns them off.
+	Sentry Sentry
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
