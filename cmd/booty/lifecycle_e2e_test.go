@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -136,5 +138,109 @@ func TestGitHubCloseSyncsSentry(t *testing.T) {
 	}
 	if is, _ := gh.Issue(n); len(is.Comments) != 0 {
 		t.Errorf("the GitHub issue got comments %q, want none for a sync", is.Comments)
+	}
+}
+
+// withRelease returns payload with data.event's release set.
+func withRelease(t *testing.T, payload []byte, release string) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["data"].(map[string]any)["event"].(map[string]any)["release"] = release
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPreFixTailThenRegression: after a close as completed, an event of a
+// release booty saw before the close is a pre-fix tail, commented once and
+// left closed; an event of a release first seen after it reopens the issue.
+func TestPreFixTailThenRegression(t *testing.T) {
+	t.Parallel()
+	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+	env := append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
+		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "OBSV_COOLDOWN_HOURS=0")
+	p := startBooty(t, env, "")
+	defer p.stop(t)
+	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
+	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	event := func(id, release string, at time.Time) answer {
+		t.Helper()
+		return deliver(t, p.url, "event_alert", withRelease(t, withEventAt(t, base, "5150", id, at), release), testSecret)
+	}
+	if got := event("ev-1", "web@1.0", time.Now().Add(-time.Hour)); got.Decision != "create" {
+		t.Fatalf("first alert: %s", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	n := gh.Issues()[0].Number
+	if err := gh.CloseIssueAs(n, "completed"); err != nil {
+		t.Fatal(err)
+	}
+	gh.WaitWebhooks()
+	waitFor(t, 10*time.Second, "booty's log of the close", func() bool {
+		return strings.Contains(p.logs.String(), `"outcome":"closed"`)
+	})
+
+	for i, want := range []string{"pre_fix_tail", "pre_fix_tail"} {
+		if got := event(fmt.Sprintf("tail-%d", i), "web@1.0", time.Now()); got.Reason != want {
+			t.Errorf("event %d of the old release: %s, want %s", i+1, got.RawBody, want)
+		}
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	is, _ := gh.Issue(n)
+	if is.State != "closed" || len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "**Still seen** on `web@1.0`") {
+		t.Errorf("after the tail: %s with comments %q, want closed with one pre-fix comment", is.State, is.Comments)
+	}
+
+	if got := event("new-1", "web@2.0", time.Now()); got.Decision != "reopen" {
+		t.Errorf("event of a new release: %s, want reopen", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	if is, _ := gh.Issue(n); is.State != "open" || len(is.Comments) != 2 {
+		t.Errorf("after the regression: %s with %d comments, want reopened with a second comment", is.State, len(is.Comments))
+	}
+	if len(gh.Issues()) != 1 {
+		t.Errorf("%d issues, want 1", len(gh.Issues()))
+	}
+}
+
+// TestRegressionAsNewIssue: with OBSV_ON_REGRESSION=new_issue, the problem
+// back after a close files a new issue that links the closed one.
+func TestRegressionAsNewIssue(t *testing.T) {
+	t.Parallel()
+	p, gh, n := lifecycleBooty(t, "OBSV_ON_REGRESSION=new_issue", "OBSV_COOLDOWN_HOURS=0")
+	defer p.stop(t)
+	if err := gh.CloseIssueAs(n, "completed"); err != nil {
+		t.Fatal(err)
+	}
+	gh.WaitWebhooks()
+	waitFor(t, 10*time.Second, "booty's log of the close", func() bool {
+		return strings.Contains(p.logs.String(), `"outcome":"closed"`)
+	})
+	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	got := deliver(t, p.url, "event_alert", withRelease(t, withEventAt(t, base, sentryIssueID, "ev-2", time.Now()), "web@9"), testSecret)
+	if got.Decision != "create" {
+		t.Fatalf("regression: %s, want create", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	issues := gh.Issues()
+	if len(issues) != 2 {
+		t.Fatalf("%d issues, want the closed one and its regression", len(issues))
+	}
+	var fresh githubtest.Issue
+	for _, is := range issues {
+		if is.Number != n {
+			fresh = is
+		}
+	}
+	if !strings.HasPrefix(fresh.Body, fmt.Sprintf("**Regression of #%d:**", n)) {
+		t.Errorf("new issue does not link #%d:\n%s", n, fresh.Body)
+	}
+	if old, _ := gh.Issue(n); old.State != "closed" {
+		t.Errorf("old issue is %s, want left closed", old.State)
 	}
 }

@@ -60,6 +60,9 @@ type Decision struct {
 	// Digest is the storm digest an ActionFold lists the problem in, and
 	// the one whose count a ReasonFolded changes.
 	Digest int64
+	// RegressionOf is the closed issue an ActionCreate files a regression
+	// of: the new issue links it.
+	RegressionOf int
 }
 
 // Target is the repository an issue goes to and what it is filed with.

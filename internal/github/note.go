@@ -59,6 +59,17 @@ func (r *Renderer) NoteBody(c alert.Comment, action string) string {
 	return b.String()
 }
 
+// RegressionNote is the line that opens the issue of a regression filed
+// anew: the problem came back after its issue, old, was closed (long ago,
+// or OBSV_ON_REGRESSION=new_issue). release is untrusted, in a code span.
+func RegressionNote(old int, release string) string {
+	in := ""
+	if r := code(release, maxShortRunes); r != "" {
+		in = " in " + r
+	}
+	return fmt.Sprintf("**Regression of #%d:** this problem came back%s after that issue was closed.\n\n", old, in)
+}
+
 // resolutionWords says how Sentry resolved a problem (sentry.IssueChange's
 // Resolution) in words.
 func resolutionWords(res string) string {

@@ -164,8 +164,19 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 				return err
 			}
 		}
+		var step *lifeStep
+		if in.notes != nil && res.Decision.Reason != alert.ReasonDuplicate {
+			if step, err = in.live(ctx, tx, a, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
+				return err
+			}
+		}
 		if err := tx.SaveProblem(ctx, prev, next); err != nil {
 			return err
+		}
+		if step != nil {
+			if err := step.save(ctx, tx, in.notes, next); err != nil {
+				return err
+			}
 		}
 		if next.EventCounted && !prev.EventCounted && a.EventID != "" {
 			if err := tx.CountEvent(ctx, a.ProblemKey, a.EventID, rec.ReceivedAt); err != nil {

@@ -134,6 +134,10 @@ func (in *Intake) receiveIssue(ctx context.Context, rec store.Delivery, c *sentr
 // knows of the issue now.
 func mirror(lc alert.Lifecycle, p alert.Problem) alert.Lifecycle {
 	lc.Issue, lc.ClosedAt = p.IssueNumber, time.Time{}
+	if p.IssueNumber != 0 {
+		// A regression being filed has landed.
+		lc.RegressionOf = 0
+	}
 	switch {
 	case p.IssueNumber == 0:
 		lc.State = alert.StateNone
@@ -164,4 +168,97 @@ func closeReasonOf(s alert.IssueState) alert.CloseReason {
 		return alert.CloseCompleted
 	}
 	return ""
+}
+
+// lifeStep is an event's lifecycle step, decided before the problem is
+// saved and stored after.
+type lifeStep struct {
+	next    alert.Lifecycle
+	effects []alert.Effect
+	t       alert.Transition
+	// record is whether the transition is worth a row: a held event that
+	// changes nothing is not.
+	record bool
+	// forget clears the problem's issue: a regression filed anew.
+	forget bool
+}
+
+// ReasonPreFixTail is an event of a release booty saw before the issue
+// was closed as completed: the fix may not have reached it. Counted, and
+// commented once per close; the issue stays closed.
+const ReasonPreFixTail alert.Reason = "pre_fix_tail"
+
+// live takes an event the pipeline decided (d, with next the problem's
+// state after it) as a step of the problem's lifecycle, which may change
+// the decision: a reopen becomes a pre-fix tail's comment, a new issue
+// ("Regression of #N"), or nothing while the issue flaps.
+func (in *Intake) live(ctx context.Context, tx *store.Tx, a *alert.Alert, prev alert.Problem, d *alert.Decision,
+	next *alert.Problem, now time.Time) (*lifeStep, error) {
+	var lc alert.Lifecycle
+	if prev.Known() {
+		var err error
+		if lc, err = tx.Lifecycle(ctx, prev.Key); err != nil {
+			return nil, err
+		}
+	}
+	lc = mirror(lc, prev)
+	kind := alert.InputEventHeld
+	if d.Accepted() && d.Action != alert.ActionFold {
+		kind = alert.InputEvent
+	}
+	st := &lifeStep{}
+	st.next, st.effects, st.t = alert.Step(lc, alert.Input{Kind: kind, Release: a.Release, At: a.Timestamp}, in.policy, now)
+	st.record = kind == alert.InputEvent || st.t.From != st.t.To
+	if d.Action != alert.ActionReopen {
+		// Creates, comments and the rest stay the pipeline's.
+		st.effects = nil
+		return st, nil
+	}
+	for _, e := range st.effects {
+		switch e.Kind {
+		case alert.EffectReopen:
+			st.effects = nil
+			return st, nil
+		case alert.EffectFile:
+			// A regression filed anew: the problem forgets the closed
+			// issue, and the create links it.
+			d.Action, d.RegressionOf = alert.ActionCreate, e.RegressionOf
+			st.effects, st.forget = nil, true
+			return st, nil
+		}
+	}
+	// Not reopened: the issue keeps its close.
+	next.IssueClosed, next.IssueClosedAt, next.IssueCloseReason = prev.IssueClosed, prev.IssueClosedAt, prev.IssueCloseReason
+	*d = alert.Decision{Reason: alert.Reason(reasonLifecyclePrefix + string(st.t.Reason))}
+	if st.t.Reason == alert.CausePreFixTail || st.t.Reason == alert.CauseTailCounted {
+		d.Reason = ReasonPreFixTail
+	}
+	return st, nil
+}
+
+// save stores the step of problem p (saved as p): its lifecycle, its
+// transition and the notes of its effects.
+func (st *lifeStep) save(ctx context.Context, tx *store.Tx, notes NoteFunc, p alert.Problem) error {
+	if err := tx.SaveLifecycle(ctx, p.Key, st.next); err != nil {
+		return err
+	}
+	if st.record {
+		if err := tx.RecordTransition(ctx, p.Key, st.t); err != nil {
+			return err
+		}
+	}
+	if st.forget {
+		if err := tx.SetIssueState(ctx, p.Key, 0, false, time.Time{}, ""); err != nil {
+			return err
+		}
+	}
+	for _, e := range st.effects {
+		switch e.Kind {
+		case alert.EffectComment, alert.EffectAddLabel:
+			if _, err := notes(ctx, tx, p, e); err != nil {
+				return fmt.Errorf("enqueue note: %w", err)
+			}
+		}
+	}
+	return nil
 }

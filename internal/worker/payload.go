@@ -40,6 +40,9 @@ type IssueArgs struct {
 	Labels []string `json:"labels,omitempty"`
 	// Assignees are who a new issue is assigned to.
 	Assignees []string `json:"assignees,omitempty"`
+	// RegressionOf is the closed issue a create files a regression of;
+	// the new issue links it.
+	RegressionOf int `json:"regression_of,omitempty"`
 }
 
 // PayloadVersion is the version of the IssueArgs booty writes. Version 2
@@ -59,6 +62,7 @@ func NewIssueArgs(a *alert.Alert, action alert.Action) IssueArgs {
 // where d's target says (the default repository when it has none).
 func NewTargetedIssueArgs(a *alert.Alert, d alert.Decision) IssueArgs {
 	args := NewIssueArgs(a, d.Action)
+	args.RegressionOf = d.RegressionOf
 	if t := d.Target; t != nil {
 		args.Repo = t.Repo
 		args.Labels = slices.Clone(t.Labels)

@@ -322,6 +322,9 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 	if digest := w.promotedFrom(ctx, p); digest > 0 {
 		body = github.PromotedNote(digest) + body
 	}
+	if old := job.Args.RegressionOf; old > 0 {
+		body = github.RegressionNote(old, a.Release) + body
+	}
 	is, err := gh.CreateAssignedIssue(ctx, title, body, labels, job.Args.Assignees)
 	if errors.Is(err, github.ErrAssigneesRefused) {
 		// An assignee who left, or a typo in the routes file, must not
