@@ -244,3 +244,20 @@ func TestRegressionAsNewIssue(t *testing.T) {
 		t.Errorf("old issue is %s, want left closed", old.State)
 	}
 }
+
+// TestQuietRepeats: with OBSV_ON_REPEAT=update, a problem seen again after
+// its cooldown rewrites its issue's Occurrences instead of commenting.
+func TestQuietRepeats(t *testing.T) {
+	t.Parallel()
+	p, gh, n := lifecycleBooty(t, "OBSV_ON_REPEAT=update", "OBSV_COOLDOWN_HOURS=0")
+	defer p.stop(t)
+	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	if got := deliver(t, p.url, "event_alert", withEventAt(t, base, sentryIssueID, "ev-2", time.Now()), testSecret); got.Decision != "update" {
+		t.Fatalf("repeat: %s, want update", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	is, _ := gh.Issue(n)
+	if len(is.Comments) != 0 || !strings.Contains(is.Body, "- **Count:** 2") {
+		t.Errorf("issue #%d: %d comments, body:\n%s\nwant no comment and a count of 2", n, len(is.Comments), is.Body)
+	}
+}

@@ -13,6 +13,9 @@ const (
 	// ActionFold lists a new problem in its route's storm digest instead
 	// of filing its own issue: the route is over its budget of new issues.
 	ActionFold Action = "fold"
+	// ActionUpdate rewrites the Occurrences section of the open issue's
+	// body instead of commenting (OBSV_ON_REPEAT=update).
+	ActionUpdate Action = "update"
 )
 
 // Reason says why an alert was not acted on.

@@ -27,6 +27,8 @@ type Issue struct {
 	// ProblemKey is the key in the issue's hidden marker, or "" when it
 	// has none.
 	ProblemKey string
+	// Body is the issue's body as GitHub has it (read by Issue only).
+	Body string
 }
 
 // Client files and updates issues in one repository.
@@ -237,7 +239,17 @@ func (c *Client) Issue(ctx context.Context, number int) (Issue, error) {
 	if err != nil {
 		return Issue{}, fmt.Errorf("get issue %d: %w", number, c.gone(ctx, err))
 	}
-	return toIssue(is), nil
+	out := toIssue(is)
+	out.Body = is.GetBody()
+	return out, nil
+}
+
+// EditBody replaces the body of issue number, leaving its title.
+func (c *Client) EditBody(ctx context.Context, number int, body string) error {
+	if _, _, err := c.gh.Issues.Update(ctx, c.owner, c.repo, number, gh.UpdateIssueRequest{Body: &body}); err != nil {
+		return fmt.Errorf("edit issue %d: %w", number, c.gone(ctx, err))
+	}
+	return nil
 }
 
 // Comment adds a comment to issue number.

@@ -113,6 +113,14 @@ func (d *DryRun) EditIssue(_ context.Context, number int, title, body string) er
 	return nil
 }
 
+// EditBody logs the edit.
+func (d *DryRun) EditBody(_ context.Context, number int, body string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.write("dry run: would edit issue body", []any{"number", number}, "body", body)
+	return nil
+}
+
 // CloseDuplicate logs the close.
 func (d *DryRun) CloseDuplicate(_ context.Context, number, of int) error {
 	d.log.Info("dry run: would close duplicate issue", "number", number, "of", of)

@@ -356,16 +356,49 @@ func (v *issueView) render(lim bodyLimits) string {
 	b.WriteString("\n### Breadcrumbs\n\n")
 	v.renderCrumbs(&b, lim)
 
-	b.WriteString("\n### Occurrences\n\n")
-	fmt.Fprintf(&b, "- **First alert to booty:** %s\n", v.firstSeen)
-	fmt.Fprintf(&b, "- **Last seen:** %s\n", v.lastSeen)
-	fmt.Fprintf(&b, "- **Count:** %s\n", v.count)
-	fmt.Fprintf(&b, "- **Latest event:** %s\n", v.latestEvent)
-
-	b.WriteString("\n---\n\n")
+	b.WriteString(occurrencesHead)
+	v.renderOccurrences(&b)
+	b.WriteString(occurrencesEnd)
 	b.WriteString("Filed by booty from a Sentry issue alert. booty finds this issue again by the hidden marker below: keep it when you edit this body.\n\n")
 	b.WriteString(v.marker)
 	return b.String()
+}
+
+// The Occurrences section of an issue body lies between these, so that a
+// quiet repeat (OBSV_ON_REPEAT=update) can rewrite it alone.
+const (
+	occurrencesHead = "\n### Occurrences\n\n"
+	occurrencesEnd  = "\n---\n\n"
+)
+
+func (v *issueView) renderOccurrences(b *strings.Builder) {
+	fmt.Fprintf(b, "- **First alert to booty:** %s\n", v.firstSeen)
+	fmt.Fprintf(b, "- **Last seen:** %s\n", v.lastSeen)
+	fmt.Fprintf(b, "- **Count:** %s\n", v.count)
+	fmt.Fprintf(b, "- **Latest event:** %s\n", v.latestEvent)
+}
+
+// UpdateOccurrences returns body, booty's issue body as GitHub has it, with
+// its Occurrences section rewritten for problem p and its latest alert a,
+// and the rest as people may have edited it. ok is false when the section
+// is gone (someone rewrote the body): then booty comments instead.
+func (r *Renderer) UpdateOccurrences(body string, a *alert.Alert, p alert.Problem) (string, bool) {
+	start := strings.Index(body, occurrencesHead)
+	if start < 0 {
+		return body, false
+	}
+	from := start + len(occurrencesHead)
+	end := strings.Index(body[from:], occurrencesEnd)
+	if end < 0 {
+		return body, false
+	}
+	var b strings.Builder
+	r.newIssueView(a, p).renderOccurrences(&b)
+	out := body[:from] + b.String() + body[from+end:]
+	if len(out) > maxBodyBytes {
+		return body, false
+	}
+	return out, true
 }
 
 func (v *issueView) renderFrames(b *strings.Builder, lim bodyLimits) {

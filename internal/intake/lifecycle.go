@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"booty/internal/alert"
@@ -209,6 +210,10 @@ func (in *Intake) live(ctx context.Context, tx *store.Tx, a *alert.Alert, prev a
 	st := &lifeStep{}
 	st.next, st.effects, st.t = alert.Step(lc, alert.Input{Kind: kind, Release: a.Release, At: a.Timestamp}, in.policy, now)
 	st.record = kind == alert.InputEvent || st.t.From != st.t.To
+	if d.Action == alert.ActionComment && slices.ContainsFunc(st.effects, func(e alert.Effect) bool { return e.Kind == alert.EffectUpdateBody }) {
+		// A quiet repeat: the body says the new count.
+		d.Action = alert.ActionUpdate
+	}
 	if d.Action != alert.ActionReopen {
 		// Creates, comments and the rest stay the pipeline's.
 		st.effects = nil

@@ -36,6 +36,7 @@ type Issues interface {
 	Reopen(ctx context.Context, number int) error
 	EditIssue(ctx context.Context, number int, title, body string) error
 	Close(ctx context.Context, number int, reason string) error
+	EditBody(ctx context.Context, number int, body string) error
 	AddLabel(ctx context.Context, number int, label string) error
 	CloseDuplicate(ctx context.Context, number, of int) error
 	EnsureLabel(ctx context.Context, name string) error
@@ -266,6 +267,8 @@ func (w *Worker) work(ctx context.Context, log *slog.Logger, job *river.Job[Issu
 		return w.create(ctx, log, gh, job, a, p)
 	case alert.ActionComment, alert.ActionReopen:
 		return w.update(ctx, log, gh, job, a, p)
+	case alert.ActionUpdate:
+		return w.updateBody(ctx, log, gh, job, a, p)
 	}
 	return &errBadJob{fmt.Errorf("unknown action %q", job.Args.Action)}
 }
@@ -455,6 +458,34 @@ func (w *Worker) update(ctx context.Context, log *slog.Logger, gh Issues, job *r
 		return err
 	}
 	w.heal(ctx, log, gh, job.Args.ProblemKey, n, w.cfg.Now().Add(-healWindow))
+	return nil
+}
+
+// updateBody rewrites the Occurrences section of the problem's open issue
+// (a quiet repeat). An issue closed meanwhile, or whose body lost the
+// section, gets what a repeat got before: the comment (or the reopen).
+func (w *Worker) updateBody(ctx context.Context, log *slog.Logger, gh Issues, job *river.Job[IssueArgs], a *alert.Alert, p alert.Problem) error {
+	n := p.IssueNumber
+	if !w.filed(n) {
+		return w.update(ctx, log, gh, job, a, p)
+	}
+	is, err := gh.Issue(ctx, n)
+	if err != nil {
+		// Gone, or GitHub failing: update knows what to do with both.
+		return w.update(ctx, log, gh, job, a, p)
+	}
+	body, ok := w.cfg.Render.UpdateOccurrences(is.Body, a, p)
+	if is.Closed || !ok {
+		log.Info("cannot rewrite the issue's occurrences; commenting", "issue", n, "closed", is.Closed)
+		return w.update(ctx, log, gh, job, a, p)
+	}
+	if err := w.pace(ctx); err != nil {
+		return err
+	}
+	if err := gh.EditBody(ctx, n, body); err != nil {
+		return err
+	}
+	log.Info("issue occurrences updated", "issue", n, "count", p.Count, "url", is.URL)
 	return nil
 }
 
