@@ -184,13 +184,9 @@ type problemJSON struct {
 }
 
 func newProblemJSON(p alert.Problem, links issueLinks) problemJSON {
-	repo := links.repo(p.Repo)
-	if repo == defaultRepoName {
-		repo = ""
-	}
 	return problemJSON{
 		Key: p.Key, State: string(store.StateOf(p)), Title: p.Title,
-		Repo: repo, DefaultRepo: p.Repo == "", Route: p.Route,
+		Repo: links.jsonRepo(p.Repo), DefaultRepo: p.Repo == "", Route: p.Route,
 		Issue: p.IssueNumber, IssueRef: links.ref(p.Repo, p.IssueNumber), IssueURL: links.url(p.Repo, p.IssueNumber),
 		ClosedAt: jsonTime(p.IssueClosedAt), CloseReason: p.IssueCloseReason, DigestID: p.DigestID,
 		Events: p.Count, FirstSeen: jsonTime(p.FirstSeen), LastSeen: jsonTime(p.LastSeen), LastEventID: p.LastEventID,

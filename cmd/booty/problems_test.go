@@ -353,3 +353,25 @@ func TestDeliveriesCommand(t *testing.T) {
 		}
 	})
 }
+
+// TestReadCommandsHelp asks each read-only command for its usage, which
+// goes to stdout and opens no store.
+func TestReadCommandsHelp(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"BOOTY_DATABASE_URL": "sqlite:" + t.TempDir() + "/missing.db"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"problems", "--help"}, "usage: booty problems list [FLAGS] | show KEY|OWNER/REPO#N"},
+		{[]string{"problems", "list", "--help"}, "-search string"},
+		{[]string{"problems", "show", "-h"}, "usage: booty problems show KEY | OWNER/REPO#N [--json]"},
+		{[]string{"problems", "show", "sentry:1", "--help"}, "usage: booty problems show"},
+		{[]string{"deliveries", "--help"}, "BOOTY_DELIVERY_RETENTION"},
+		{[]string{"help"}, "deliveries [--since 1h] [--json]"},
+	} {
+		if code, out, errOut := runBooty(t, env, tc.args...); code != 0 || !strings.Contains(out, tc.want) || errOut != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 0 and %q on stdout", strings.Join(tc.args, " "), code, out, errOut, tc.want)
+		}
+	}
+}

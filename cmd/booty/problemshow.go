@@ -378,7 +378,7 @@ type jobJSON struct {
 func (v *problemView) json(links issueLinks) problemShowJSON {
 	out := problemShowJSON{Problem: newProblemJSON(v.p, links), Timeline: []eventJSON{}, Jobs: []jobJSON{}}
 	if d := v.digest; d != nil {
-		out.Digest = &digestJSON{ID: d.ID, Route: d.Route, Repo: links.repo(d.Repo), Issue: d.IssueNumber,
+		out.Digest = &digestJSON{ID: d.ID, Route: d.Route, Repo: links.jsonRepo(d.Repo), Issue: d.IssueNumber,
 			IssueRef: links.ref(d.Repo, d.IssueNumber), IssueURL: links.url(d.Repo, d.IssueNumber)}
 	}
 	for _, e := range v.timeline() {

@@ -64,6 +64,15 @@ func (l issueLinks) repo(stored string) string {
 	return defaultRepoName
 }
 
+// jsonRepo is repo for --json: OWNER/REPO, "" when it is the default
+// repository and TARGET_REPO_URL does not say which that is.
+func (l issueLinks) jsonRepo(stored string) string {
+	if r := l.repo(stored); r != defaultRepoName {
+		return r
+	}
+	return ""
+}
+
 // ref is issue number of repo as OWNER/REPO#N; "" without an issue.
 func (l issueLinks) ref(stored string, number int) string {
 	if number <= 0 {

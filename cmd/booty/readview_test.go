@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"booty/internal/alert"
+	"booty/internal/store"
+	"booty/internal/storm"
 )
 
 func TestParseIssueRef(t *testing.T) {
@@ -119,6 +121,9 @@ func TestIssueLinks(t *testing.T) {
 		if ref, url := l.ref(tc.stored, 3), l.url(tc.stored, 3); ref != tc.wantRef || url != tc.wantURL {
 			t.Errorf("%q %q, issue 3 of %q: %q %q; want %q %q", tc.repoURL, tc.apiURL, tc.stored, ref, url, tc.wantRef, tc.wantURL)
 		}
+		if want := strings.TrimSuffix(tc.wantRef, "#3"); l.jsonRepo(tc.stored) != strings.TrimPrefix(want, defaultRepoName) {
+			t.Errorf("jsonRepo(%q) = %q, want %q", tc.stored, l.jsonRepo(tc.stored), want)
+		}
 		if ref, url := l.ref(tc.stored, 0), l.url(tc.stored, 0); ref != "" || url != "" {
 			t.Errorf("no issue: %q %q, want none", ref, url)
 		}
@@ -185,5 +190,47 @@ func TestPrintProblems(t *testing.T) {
 	printProblems(&b, false, nil, links)
 	if b.String() != "KEY\tSTATE\tISSUE\tEVENTS\tLAST SEEN\tROUTE\tTITLE\tURL\n" {
 		t.Errorf("no problems for a script: %q, want the header alone", b.String())
+	}
+}
+
+// TestProblemViewPrint prints problems in the states the end-to-end tests
+// do not reach: folded into a digest with an issue, and closed without a
+// known time or reason.
+func TestProblemViewPrint(t *testing.T) {
+	t.Parallel()
+	links := issueLinks{defaultRepo: "acme/shop", web: "https://github.com"}
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		v    problemView
+		want [][]string // words each of some line holds, in order
+	}{
+		{"folded", problemView{
+			p:      alert.Problem{Key: "sentry:9", DigestID: 4, Repo: "acme/web", Route: "web", Count: 2, FirstSeen: at, LastSeen: at, Release: "web@2"},
+			digest: &storm.Digest{ID: 4, Route: "web", Repo: "acme/web", IssueNumber: 31},
+			deliveries: []store.DeliveryRecord{{ReceivedAt: at, Source: store.SourceSentry, Resource: "event_alert", Action: "triggered",
+				ProblemKey: "sentry:9", Outcome: "fold", Route: "web"}},
+		}, [][]string{{"state", "folded"}, {"issue", "none yet"}, {"folded", "digest 4 of route web, issue acme/web#31", "https://github.com/acme/web/issues/31"},
+			{"repository", "acme/web"}, {"release", "web@2 (latest)"}, {"2026-05-01T12:00:00.000Z", "sentry", "fold", "route web"},
+			{"none kept: finished jobs are deleted after a day"}}},
+		{"closed, when and why unknown", problemView{
+			p: alert.Problem{Key: "sentry:8", IssueNumber: 5, IssueClosed: true},
+		}, [][]string{{"state", "closed"}, {"issue", "acme/shop#5", "https://github.com/acme/shop/issues/5"},
+			{"closed", "yes (booty does not know when or why)"}, {"repository", "acme/shop (the default repository)"},
+			{"nothing kept: deliveries are pruned after BOOTY_DELIVERY_RETENTION"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tc.v.print(&b, true, links)
+			for _, words := range tc.want {
+				if !regexpLine(b.String(), words...) {
+					t.Errorf("no line with %q:\n%s", words, b.String())
+				}
+			}
+			js := tc.v.json(links)
+			if js.Problem.Key != tc.v.p.Key || (tc.v.digest != nil) != (js.Digest != nil) || js.Jobs == nil || js.Timeline == nil {
+				t.Errorf("as JSON: %+v", js)
+			}
+		})
 	}
 }
