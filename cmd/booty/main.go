@@ -46,6 +46,8 @@ func commands() []command {
 		{"routes", "test --fixture FILE [--routes FILE]", "show which route a Sentry payload takes, and why", routesCommand},
 		{"send-test-alert", "--url URL [--fixture FILE] [--new]", "sign and post an event alert to a booty server", sendTestAlert},
 		{"health", "[--url URL] [--deep]", "ask a running booty's /health; exit 0 when it is ok", health},
+		{"problems", "list [FLAGS] | show KEY|OWNER/REPO#N", "list problems, or show one with its issue and timeline", problems},
+		{"deliveries", "[--since 1h] [--json]", "list the recorded deliveries: the audit trail", deliveriesCommand},
 		{"parked", "list | retry ID|--all | drop ID", "list, run again or drop parked GitHub writes", parked},
 		{"recover", "", "rebuild the problem → issue map from GitHub", recoverCommand},
 		{"migrate", "[--status]", "apply the store's schema migrations, or show what is pending", migrate},

@@ -232,8 +232,8 @@ func TestMigrateStore(t *testing.T) {
 			lines := progressLine.FindAllStringSubmatch(errOut, -1)
 			// Rows: 3 problems, 3 events, 3 deliveries, the 2 budgets of new
 			// issues the creates took from (the route's and the global
-			// one), and the jobs.
-			if total := strconv.Itoa(9 + 2 + jobs); len(lines) == 0 || lines[len(lines)-1][1] != total || lines[len(lines)-1][2] != total {
+			// one), the 3 creates' lifecycle transitions, and the jobs.
+			if total := strconv.Itoa(9 + 2 + 3 + jobs); len(lines) == 0 || lines[len(lines)-1][1] != total || lines[len(lines)-1][2] != total {
 				t.Errorf("progress on stderr: %q, want it to end at %s/%s rows", lines, total, total)
 			}
 

@@ -146,6 +146,8 @@ func TestOperatorCommandsNeverCreate(t *testing.T) {
 	for _, args := range [][]string{
 		{"parked", "list"}, {"parked", "retry", "--all"}, {"parked", "retry", "1"}, {"parked", "drop", "1"},
 		{"spool", "list"}, {"recover"}, {"migrate"}, {"migrate", "--status"},
+		{"problems", "list"}, {"problems", "list", "--json"}, {"problems", "show", "sentry:1"}, {"problems", "show", "acme/shop#1"},
+		{"deliveries"}, {"deliveries", "--since", "1h", "--json"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			t.Parallel()
@@ -157,7 +159,7 @@ func TestOperatorCommandsNeverCreate(t *testing.T) {
 			if code != 1 || !strings.Contains(errOut, missing) || !strings.Contains(errOut, "BOOTY_DATABASE_URL") {
 				t.Errorf("exit %d, stderr %q; want 1 naming %s and BOOTY_DATABASE_URL", code, errOut, missing)
 			}
-			if strings.Contains(out, "no parked jobs") {
+			if out != "" {
 				t.Errorf("stdout %q reports on a store that does not exist", out)
 			}
 			if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {

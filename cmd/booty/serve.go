@@ -30,9 +30,6 @@ import (
 	"booty/internal/worker"
 )
 
-// Delivery records older than this are pruned; problems are kept for good.
-const deliveryRetention = 30 * 24 * time.Hour
-
 // shutdownTimeout bounds the drain of requests and jobs in flight; the
 // unit's TimeoutStopSec leaves room above it.
 const shutdownTimeout = 10 * time.Second
@@ -449,7 +446,7 @@ func (a *app) start(ctx context.Context) error {
 			recoverThenRelease(hkCtx, a.store, a.recoverFrom, a.log, func() { a.recovered.Store(true) })
 		})
 	}
-	a.housekeepingDone.Go(func() { pruneDeliveries(hkCtx, a.store, a.log) })
+	a.housekeepingDone.Go(func() { pruneDeliveries(hkCtx, a.store, a.cfg.DeliveryRetention, a.log) })
 	if a.access != nil {
 		a.housekeepingDone.Go(func() { checkAccessAtStart(hkCtx, a.access, a.cfg, a.log) })
 	}
@@ -656,18 +653,21 @@ func secrets(cfg *config.Config) []string {
 	return s
 }
 
-func pruneDeliveries(ctx context.Context, st *store.Store, log *slog.Logger) {
+// pruneDeliveries deletes, every hour, the delivery records and counted
+// events older than retention (BOOTY_DELIVERY_RETENTION); problems are
+// kept for good.
+func pruneDeliveries(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := st.PruneDeliveries(ctx, time.Now().Add(-deliveryRetention))
+		n, err := st.PruneDeliveries(ctx, time.Now().Add(-retention))
 		if err != nil && ctx.Err() == nil {
 			log.Warn("pruning old delivery records failed", "err", err)
 		} else if n > 0 {
 			log.Info("pruned old delivery records", "count", n)
 		}
 		// Dedup remembers counted events as long as their deliveries.
-		if _, err := st.PruneEvents(ctx, time.Now().Add(-deliveryRetention)); err != nil && ctx.Err() == nil {
+		if _, err := st.PruneEvents(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
 			log.Warn("pruning old counted events failed", "err", err)
 		}
 		select {

@@ -76,6 +76,10 @@ type Config struct {
 	InternalTestToken string // INTERNAL_TEST_TOKEN
 
 	WriteInterval time.Duration // GITHUB_WRITE_INTERVAL
+
+	// DeliveryRetention is BOOTY_DELIVERY_RETENTION: how long delivery
+	// records, and the counted events dedup remembers, are kept.
+	DeliveryRetention time.Duration
 }
 
 // GitHubApp is a GitHub App's credentials.
@@ -144,6 +148,7 @@ func (c *Config) Settings() []Setting {
 		{"BOOTY_LISTEN", c.Listen},
 		{"BOOTY_DRY_RUN", strconv.FormatBool(c.DryRun)},
 		{"BOOTY_MAX_BODY_BYTES", strconv.FormatInt(c.MaxBody, 10)},
+		{"BOOTY_DELIVERY_RETENTION", c.DeliveryRetention.String()},
 		{"BOOTY_LOG_FORMAT", or(c.LogFormat, "json, text on a terminal")},
 		{"GITHUB_WRITES_PER_MINUTE", strconv.Itoa(c.WritesPerMinute)},
 		{"GITHUB_WRITES_PER_HOUR", strconv.Itoa(c.WritesPerHour)},
@@ -294,6 +299,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	// The sync is on exactly when Sentry can be reached.
 	c.Lifecycle.SyncSentry = c.SentryAPIToken != "" && c.SentryOrg != ""
+	c.DeliveryRetention = r.duration("BOOTY_DELIVERY_RETENTION", 30*24*time.Hour, time.Hour, 365*24*time.Hour)
 
 	if len(r.errs) > 0 {
 		return c, r.errs
@@ -518,7 +524,7 @@ func (r *reader) duration(name string, def, min, max time.Duration) time.Duratio
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < min || d > max {
-		r.bad(name, fmt.Sprintf("%q is not a duration from %s to %s, such as 1s or 500ms", v, min, max))
+		r.bad(name, fmt.Sprintf("%q is not a Go duration (such as 500ms, 1s or 720h) from %s to %s", v, min, max))
 		return def
 	}
 	return d

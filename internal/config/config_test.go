@@ -84,6 +84,7 @@ func TestLoadDefaults(t *testing.T) {
 		Listen:            "127.0.0.1:8000",
 		DryRun:            false,
 		MaxBody:           1 << 20,
+		DeliveryRetention: 30 * 24 * time.Hour,
 		LogFormat:         "",
 		WritesPerMinute:   80,
 		WritesPerHour:     500,
@@ -129,6 +130,7 @@ func TestLoadAllSet(t *testing.T) {
 		"BOOTY_LISTEN":             ":9000",
 		"BOOTY_DRY_RUN":            "TRUE",
 		"BOOTY_MAX_BODY_BYTES":     "2048",
+		"BOOTY_DELIVERY_RETENTION": "48h",
 		"BOOTY_LOG_FORMAT":         "JSON",
 		"GITHUB_WRITES_PER_MINUTE": "10",
 		"GITHUB_WRITES_PER_HOUR":   "100",
@@ -166,6 +168,7 @@ func TestLoadAllSet(t *testing.T) {
 		Listen:            ":9000",
 		DryRun:            true,
 		MaxBody:           2048,
+		DeliveryRetention: 48 * time.Hour,
 		LogFormat:         "json",
 		WritesPerMinute:   10,
 		WritesPerHour:     100,
@@ -227,6 +230,11 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "BOOTY_MAX_BODY_BYTES", value: "67108865"},
 		{name: "BOOTY_MAX_BODY_BYTES", value: "1MiB"},
 		{name: "BOOTY_LOG_FORMAT", value: "xml"},
+		{name: "BOOTY_DELIVERY_RETENTION", value: "30d"},
+		{name: "BOOTY_DELIVERY_RETENTION", value: "720"},
+		{name: "BOOTY_DELIVERY_RETENTION", value: "59m"},
+		{name: "BOOTY_DELIVERY_RETENTION", value: "-720h"},
+		{name: "BOOTY_DELIVERY_RETENTION", value: "8761h"},
 		{name: "GITHUB_WRITES_PER_MINUTE", value: "0"},
 		{name: "GITHUB_WRITES_PER_MINUTE", value: "-5"},
 		{name: "GITHUB_WRITES_PER_MINUTE", value: "many"},
@@ -759,6 +767,9 @@ func TestSettingsMaskSecrets(t *testing.T) {
 	}
 	if got["TARGET_REPO_URL"] != "acme/shop" || got["OBSV_MIN_SEVERITY"] != "error" || got["OBSV_COOLDOWN_HOURS"] != "6 (6h0m0s)" {
 		t.Errorf("settings = %v", got)
+	}
+	if got["BOOTY_DELIVERY_RETENTION"] != "720h0m0s" {
+		t.Errorf("BOOTY_DELIVERY_RETENTION shows %q, want 720h0m0s", got["BOOTY_DELIVERY_RETENTION"])
 	}
 	if got["BOOTY_DATABASE_URL"] != "sqlite:booty.db" {
 		t.Errorf("BOOTY_DATABASE_URL shows %q", got["BOOTY_DATABASE_URL"])

@@ -30,25 +30,13 @@ func (s *Store) Problem(ctx context.Context, key string) (alert.Problem, error) 
 }
 
 func problem(ctx context.Context, q conn, key, lock string) (alert.Problem, error) {
-	var (
-		p                                alert.Problem
-		first, last, closedAt, lastWrite int64
-		closed                           int
-	)
-	err := q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key).
-		Scan(&p.Key, &first, &last, &p.Count, &p.LastEventID, &p.IssueNumber, &closed, &closedAt, &lastWrite, &p.Route, &p.Repo,
-			&p.Title, &p.Level, &p.Project, &p.Environment, &p.Release, &p.Link, &p.DigestID, &p.IssueCloseReason)
+	p, err := scanProblem(q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems WHERE key = $1`+lock, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound
 	}
 	if err != nil {
 		return alert.Problem{}, fmt.Errorf("read problem: %w", err)
 	}
-	p.FirstSeen = fromMillis(first)
-	p.LastSeen = fromMillis(last)
-	p.IssueClosedAt = fromMillis(closedAt)
-	p.LastWriteAt = fromMillis(lastWrite)
-	p.IssueClosed = closed != 0
 	return p, nil
 }
 

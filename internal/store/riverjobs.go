@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -369,4 +370,86 @@ func (s *Store) riverLeader(ctx context.Context) (leader string, until time.Time
 		return "", time.Time{}, fmt.Errorf("read river's leader: %w", err)
 	}
 	return leader, until.UTC(), nil
+}
+
+// ProblemJob is one of a problem's GitHub jobs, as the operator sees it.
+type ProblemJob struct {
+	ID    int64
+	Kind  string
+	State rivertype.JobState
+	// Action is the job's alert.Action ("" when its args name none).
+	Action               string
+	Attempt, MaxAttempts int
+	CreatedAt            time.Time
+	// FinalizedAt is when the job finished or parked; zero while it has
+	// not.
+	FinalizedAt time.Time
+	// LastError is the error of its last failed attempt ("" when none
+	// failed).
+	LastError string
+}
+
+// ProblemJobs returns the jobs in River's table whose args name the
+// problem with key, oldest first: what booty still has of the GitHub
+// writes it decided for it (River deletes completed jobs after a day).
+func (s *Store) ProblemJobs(ctx context.Context, key string) ([]ProblemJob, error) {
+	// The columns as text on both backends: SQLite keeps args and errors
+	// as JSONB blobs and times in River's own format.
+	query := `SELECT id, kind, state, attempt, max_attempts,
+		strftime('%Y-%m-%d %H:%M:%f', created_at), strftime('%Y-%m-%d %H:%M:%f', finalized_at),
+		coalesce(json_extract(json(args), '$.action'), ''), json(errors)
+		FROM river_job WHERE json_extract(json(args), '$.problem_key') = $1 ORDER BY id`
+	if s.backend == Postgres {
+		query = `SELECT id, kind, state::text, attempt, max_attempts,
+		to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'),
+		to_char(finalized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS'),
+		coalesce(args->>'action', ''), to_jsonb(errors)::text
+		FROM river_job WHERE args->>'problem_key' = $1 ORDER BY id`
+	}
+	rs, err := s.db.query(ctx, query, key)
+	if err != nil {
+		return nil, fmt.Errorf("read jobs of %s: %w", key, err)
+	}
+	defer rs.Close()
+	var out []ProblemJob
+	for rs.Next() {
+		var (
+			j               ProblemJob
+			state, created  string
+			finalized, errs *string
+		)
+		if err := rs.Scan(&j.ID, &j.Kind, &state, &j.Attempt, &j.MaxAttempts, &created, &finalized, &j.Action, &errs); err != nil {
+			return nil, fmt.Errorf("read jobs of %s: %w", key, err)
+		}
+		j.State = rivertype.JobState(state)
+		if j.CreatedAt, err = time.Parse(sqliteTime, created); err != nil {
+			return nil, fmt.Errorf("read jobs of %s: job %d: created_at: %w", key, j.ID, err)
+		}
+		if f, err := parseSQLiteTime(finalized); err != nil {
+			return nil, fmt.Errorf("read jobs of %s: job %d: finalized_at: %w", key, j.ID, err)
+		} else if f != nil {
+			j.FinalizedAt = *f
+		}
+		j.LastError = lastAttemptError(errs)
+		out = append(out, j)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("read jobs of %s: %w", key, err)
+	}
+	return out, nil
+}
+
+// lastAttemptError returns the message of the last of River's attempt
+// errors, a JSON array; "" when there is none or it cannot be read.
+func lastAttemptError(errs *string) string {
+	if errs == nil {
+		return ""
+	}
+	var list []struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal([]byte(*errs), &list) != nil || len(list) == 0 {
+		return ""
+	}
+	return list[len(list)-1].Error
 }

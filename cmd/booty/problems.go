@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"booty/internal/alert"
+	"booty/internal/config"
+	"booty/internal/store"
+)
+
+const problemsAbout = `What booty knows of each problem (a Sentry issue): list shows them, with
+their GitHub issue as OWNER/REPO#N and its URL; show tells one problem's
+story: its issue, counts and state, every delivery booty kept of it, its
+GitHub writes and any parked job with the command that retries it.
+
+Both only read the store BOOTY_DATABASE_URL names, beside a running booty,
+on either backend; they never create a database. On a terminal they print
+aligned tables, else tab-separated lines; --json prints JSON for scripts.
+`
+
+// problems lists and shows booty's problems.
+func problems(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("problems", "list [FLAGS] | show KEY|OWNER/REPO#N", problemsAbout)
+	if code, stop := parseArgs(fs, args, -1, stdout, stderr); stop {
+		return code
+	}
+	if fs.NArg() == 0 {
+		return usageError(fs, stderr, errors.New("missing command: list or show"))
+	}
+	switch sub, rest := fs.Arg(0), fs.Args()[1:]; sub {
+	case "list":
+		return problemsList(ctx, rest, getenv, stdout, stderr)
+	case "show":
+		return problemsShow(ctx, rest, getenv, stdout, stderr)
+	default:
+		return usageError(fs, stderr, fmt.Errorf("unexpected argument %q: want list or show", sub))
+	}
+}
+
+const problemsListAbout = `Lists the problems booty knows, the most recently seen first, with their
+state: pending (no issue yet), open, closed, or folded (into a storm's
+digest). The issue is shown as OWNER/REPO#N with its URL.`
+
+// defaultListLimit is how many problems list shows unless --limit says.
+const defaultListLimit = 100
+
+func problemsList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("problems list", "[--state S] [--repo OWNER/REPO] [--route NAME] [--since D|TIME] [--search TEXT] [--json]",
+		problemsListAbout)
+	state := fs.String("state", "", "only problems in this state: pending, open, closed or folded")
+	repo := fs.String("repo", "", "only problems filed in this repository, OWNER/REPO")
+	route := fs.String("route", "", "only problems that took this route")
+	since := fs.String("since", "", "only problems seen since: a duration back from now (1h, 30m) or an RFC 3339 time")
+	search := fs.String("search", "", "only problems whose key or title holds this text (any case)")
+	limit := fs.Int("limit", defaultListLimit, "show at most this many problems; 0 shows all")
+	asJSON := fs.Bool("json", false, "print a JSON array for scripts")
+	if code, stop := parseArgs(fs, args, 0, stdout, stderr); stop {
+		return code
+	}
+	links := newIssueLinks(getenv)
+	filter, err := listFilter(*state, *repo, *route, *since, *search, *limit, links, time.Now())
+	if err != nil {
+		return usageError(fs, stderr, err)
+	}
+	st, err := openOperatorStore(ctx, getenv, stderr)
+	if err != nil {
+		return 1
+	}
+	defer st.Close()
+	if filter.Limit > 0 {
+		filter.Limit++ // one more, to tell whether there are more
+	}
+	list, err := st.ListProblems(ctx, filter)
+	if err != nil {
+		fmt.Fprintf(stderr, "booty: %v\n", err)
+		return 1
+	}
+	if *limit > 0 && len(list) > *limit {
+		list = list[:*limit]
+		fmt.Fprintf(stderr, "booty: showing the %d most recently seen; --limit 0 shows all\n", *limit)
+	}
+	if *asJSON {
+		out := make([]problemJSON, 0, len(list))
+		for _, p := range list {
+			out = append(out, newProblemJSON(p, links))
+		}
+		if err := writeJSON(stdout, out); err != nil {
+			fmt.Fprintf(stderr, "booty: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	printProblems(stdout, isTerminal(stdout), list, links)
+	return 0
+}
+
+// listFilter turns list's flags into the store's filter. A repository
+// that is the default one also matches the problems stored without one.
+func listFilter(state, repo, route, since, search string, limit int, links issueLinks, now time.Time) (store.ProblemFilter, error) {
+	f := store.ProblemFilter{Route: strings.TrimSpace(route), Search: search, Limit: max(limit, 0)}
+	if state = strings.ToLower(strings.TrimSpace(state)); state != "" {
+		f.State = store.ProblemState(state)
+		if state == "none" {
+			f.State = store.StatePending
+		}
+		if !validState(f.State) {
+			return f, fmt.Errorf("--state %q: want pending, open, closed or folded", state)
+		}
+	}
+	if repo = strings.TrimSpace(repo); repo != "" {
+		owner, name, err := config.ParseRepo(repo)
+		if err != nil {
+			return f, fmt.Errorf("--repo %q: want OWNER/REPO", repo)
+		}
+		r := owner + "/" + name
+		f.Repos = []string{r}
+		if strings.EqualFold(r, links.defaultRepo) {
+			f.Repos = append(f.Repos, "")
+		}
+	}
+	var err error
+	f.Since, err = parseSince(since, now)
+	return f, err
+}
+
+func validState(s store.ProblemState) bool {
+	for _, v := range store.ProblemStates() {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// printProblems prints list as a table, aligned for a terminal.
+func printProblems(w io.Writer, aligned bool, list []alert.Problem, links issueLinks) {
+	if len(list) == 0 && aligned {
+		fmt.Fprintln(w, "no problems")
+		return
+	}
+	t := newTable(w, aligned, []string{"KEY", "STATE", "ISSUE", "EVENTS", "LAST SEEN", "ROUTE", "TITLE", "URL"},
+		40, 0, 40, 0, 0, 20, 60)
+	for _, p := range list {
+		t.row(p.Key, string(store.StateOf(p)), links.ref(p.Repo, p.IssueNumber), strconv.FormatInt(p.Count, 10),
+			formatTime(p.LastSeen), p.Route, p.Title, links.url(p.Repo, p.IssueNumber))
+	}
+	t.flush()
+}
+
+// problemJSON is a problem as --json prints it. Its field names are part
+// of booty's interface for scripts: add, never rename.
+type problemJSON struct {
+	Key   string `json:"key"`
+	State string `json:"state"`
+	Title string `json:"title"`
+	// Repo is OWNER/REPO, the default repository's when the problem
+	// names none ("" when TARGET_REPO_URL is not set); DefaultRepo says
+	// it named none.
+	Repo        string  `json:"repo"`
+	DefaultRepo bool    `json:"default_repo"`
+	Route       string  `json:"route"`
+	Issue       int     `json:"issue"`
+	IssueRef    string  `json:"issue_ref"`
+	IssueURL    string  `json:"issue_url"`
+	ClosedAt    *string `json:"closed_at"`
+	CloseReason string  `json:"close_reason"`
+	DigestID    int64   `json:"digest_id"`
+	Events      int64   `json:"events"`
+	FirstSeen   *string `json:"first_seen"`
+	LastSeen    *string `json:"last_seen"`
+	LastEventID string  `json:"last_event_id"`
+	LastWrite   *string `json:"last_write"`
+	Level       string  `json:"level"`
+	Project     string  `json:"project"`
+	Environment string  `json:"environment"`
+	Release     string  `json:"release"`
+	SentryURL   string  `json:"sentry_url"`
+}
+
+func newProblemJSON(p alert.Problem, links issueLinks) problemJSON {
+	return problemJSON{
+		Key: p.Key, State: string(store.StateOf(p)), Title: p.Title,
+		Repo: links.jsonRepo(p.Repo), DefaultRepo: p.Repo == "", Route: p.Route,
+		Issue: p.IssueNumber, IssueRef: links.ref(p.Repo, p.IssueNumber), IssueURL: links.url(p.Repo, p.IssueNumber),
+		ClosedAt: jsonTime(p.IssueClosedAt), CloseReason: p.IssueCloseReason, DigestID: p.DigestID,
+		Events: p.Count, FirstSeen: jsonTime(p.FirstSeen), LastSeen: jsonTime(p.LastSeen), LastEventID: p.LastEventID,
+		LastWrite: jsonTime(p.LastWriteAt), Level: p.Level, Project: p.Project, Environment: p.Environment,
+		Release: p.Release, SentryURL: p.Link,
+	}
+}
