@@ -229,7 +229,8 @@ func TestProblemsCommands(t *testing.T) {
 
 		code, out, errOut = runBooty(t, k.env, "problems", "show", k.closed)
 		if code != 0 || !regexpLine(out, "closed", "Z, as completed") ||
-			!strings.Contains(out, "issues") || !regexpLine(out, "github", "closed") {
+			!strings.Contains(out, "issues") || !regexpLine(out, "github", "closed") ||
+			!regexpLine(out, "lifecycle", "github_closed", "closed_completed", "closed", "from open") {
 			t.Errorf("show %s: exit %d, want its close and GitHub's delivery of it\n%s%s", k.closed, code, out, errOut)
 		}
 		code, out, errOut = runBooty(t, k.env, "problems", "show", k.pending)

@@ -23,7 +23,8 @@ const problemsShowAbout = `Shows one problem, named by its key (sentry:ID) or by
 #N in the default repository, or the issue's URL. It prints the problem's
 title, route, issue, counts, latest release and state, then its timeline:
 every delivery booty kept of it (time, resource, action, decision, reason),
-the GitHub deliveries about its issue with their outcome, and its GitHub
+the GitHub deliveries about its issue with their outcome, every step of its
+lifecycle (the issue's state after it, and why), and its GitHub
 jobs, queued and finished; last, its jobs with any parked one and the command
 that retries it.
 
@@ -126,6 +127,7 @@ type problemView struct {
 	deliveries     []store.DeliveryRecord
 	moreDeliveries bool // deliveries holds only the newest showDeliveries
 	jobs           []store.ProblemJob
+	transitions    []alert.Transition
 }
 
 func readProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*problemView, error) {
@@ -138,6 +140,9 @@ func readProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*pr
 		v.deliveries, v.moreDeliveries = v.deliveries[1:], true
 	}
 	if v.jobs, err = st.ProblemJobs(ctx, p.Key); err != nil {
+		return nil, err
+	}
+	if v.transitions, err = st.Transitions(ctx, p.Key, showDeliveries); err != nil {
 		return nil, err
 	}
 	if p.DigestID != 0 {
@@ -155,7 +160,7 @@ func readProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*pr
 // event is one line of a problem's timeline.
 type event struct {
 	At       time.Time
-	Source   string // sentry, github or job
+	Source   string // sentry, github, lifecycle or job
 	Resource string // Sentry's hook resource, GitHub's event, or "job N"
 	Action   string
 	Decision string
@@ -184,6 +189,13 @@ func (v *problemView) timeline() []event {
 			}
 			out = append(out, e)
 		}
+	}
+	for _, t := range v.transitions {
+		e := event{At: t.At, Source: "lifecycle", Resource: string(t.Input), Decision: string(t.To), Reason: string(t.Reason)}
+		if t.From != t.To {
+			e.Detail = "from " + string(t.From)
+		}
+		out = append(out, e)
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].At.Before(out[b].At) })
 	return out

@@ -45,3 +45,30 @@ func (tx *Tx) RecordTransition(ctx context.Context, key string, t alert.Transiti
 	}
 	return nil
 }
+
+// Transitions returns the problem's recorded lifecycle steps, oldest
+// first: at most limit, the newest.
+func (s *Store) Transitions(ctx context.Context, key string, limit int) ([]alert.Transition, error) {
+	rs, err := s.db.query(ctx, `SELECT at_ms, from_state, to_state, input, cause FROM (
+		SELECT id, at_ms, from_state, to_state, input, cause FROM booty_transitions WHERE problem_key = $1
+		ORDER BY at_ms DESC, id DESC LIMIT $2) AS newest ORDER BY at_ms, id`, key, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read transitions of %s: %w", key, err)
+	}
+	defer rs.Close()
+	var out []alert.Transition
+	for rs.Next() {
+		var t alert.Transition
+		var at int64
+		var from, to, input, cause string
+		if err := rs.Scan(&at, &from, &to, &input, &cause); err != nil {
+			return nil, fmt.Errorf("read transitions of %s: %w", key, err)
+		}
+		t.At, t.From, t.To, t.Input, t.Reason = fromMillis(at), alert.IssueState(from), alert.IssueState(to), alert.InputKind(input), alert.Cause(cause)
+		out = append(out, t)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("read transitions of %s: %w", key, err)
+	}
+	return out, nil
+}
