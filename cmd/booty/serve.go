@@ -367,6 +367,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
 		Hold:        a.holdJobs,
 		Sentry:      sentryAPI,
+		Policy:      cfg.Lifecycle,
 		DigestEvery: cfg.Routes.DigestEvery,
 		StormQuiet:  cfg.Routes.StormQuiet,
 	})
@@ -392,7 +393,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		return nil, err
 	}
 	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now).
-		WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs))
+		WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs)).WithTicks(worker.TickScheduler(a.jobs))
 	var githubHooks server.GitHubReceiver
 	var githubSecrets [][]byte
 	if cfg.GitHubWebhookSecret != "" {
@@ -407,7 +408,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 			syncs = worker.SentrySyncEnqueuer(a.jobs)
 		}
 		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now).
-			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg))
+			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg)).WithTicks(worker.TickScheduler(a.jobs))
 		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
 	}
 	a.handler = server.New(server.Options{

@@ -72,6 +72,7 @@ type GitHub struct {
 	policy alert.Policy
 	notes  NoteFunc
 	syncs  SyncFunc
+	ticks  TickFunc
 	routed func(repo string) bool
 }
 
@@ -85,6 +86,12 @@ type SyncFunc func(ctx context.Context, tx *store.Tx, p alert.Problem, e alert.E
 // says which repositories a transferred issue is followed into.
 func (g *GitHub) WithLifecycle(p alert.Policy, notes NoteFunc, syncs SyncFunc, routed func(repo string) bool) *GitHub {
 	g.policy, g.notes, g.syncs, g.routed = p, notes, syncs, routed
+	return g
+}
+
+// WithTicks makes g schedule the settling of a flapping issue with ticks.
+func (g *GitHub) WithTicks(ticks TickFunc) *GitHub {
+	g.ticks = ticks
 	return g
 }
 
@@ -213,19 +220,13 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 			}
 			p.Repo, p.IssueNumber = ef.Repo, ef.Issue
 			outcome = GitHubFollowed
-		case alert.EffectComment, alert.EffectAddLabel, alert.EffectReopen, alert.EffectClose:
-			if g.notes != nil {
-				if _, err := g.notes(ctx, tx, p, ef); err != nil {
-					return "", fmt.Errorf("enqueue note: %w", err)
-				}
-			}
-		case alert.EffectSentryResolve, alert.EffectSentryArchive, alert.EffectSentryUnresolve:
-			if g.syncs != nil {
-				if _, err := g.syncs(ctx, tx, p, ef); err != nil {
-					return "", fmt.Errorf("enqueue sentry sync: %w", err)
-				}
-			}
 		}
+	}
+	if err := applyEffects(ctx, tx, p, effects, g.notes, g.syncs); err != nil {
+		return "", err
+	}
+	if err := scheduleSettle(ctx, tx, key, next, g.ticks); err != nil {
+		return "", err
 	}
 	if outcome == GitHubIgnored {
 		switch {

@@ -45,6 +45,7 @@ type Intake struct {
 	// nil notes ignore them.
 	policy alert.Policy
 	notes  NoteFunc
+	ticks  TickFunc
 }
 
 // New returns an Intake. redact rewrites a string from the payload without
@@ -174,7 +175,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			return err
 		}
 		if step != nil {
-			if err := step.save(ctx, tx, in.notes, next); err != nil {
+			if err := step.save(ctx, tx, in.notes, in.ticks, next); err != nil {
 				return err
 			}
 		}

@@ -24,6 +24,12 @@ func (in *Intake) WithLifecycle(p alert.Policy, notes NoteFunc) *Intake {
 	return in
 }
 
+// WithTicks makes in schedule the settling of a flapping issue with ticks.
+func (in *Intake) WithTicks(ticks TickFunc) *Intake {
+	in.ticks = ticks
+	return in
+}
+
 // The reasons of a Sentry issue webhook's decision.
 const (
 	// ReasonNoIssue is a Sentry issue change of a problem booty has not
@@ -101,7 +107,7 @@ func (in *Intake) receiveIssue(ctx context.Context, rec store.Delivery, c *sentr
 		wrote := false
 		for _, e := range effects {
 			switch e.Kind {
-			case alert.EffectComment, alert.EffectReopen, alert.EffectClose:
+			case alert.EffectComment, alert.EffectReopen, alert.EffectClose, alert.EffectAddLabel:
 			default:
 				continue // Sentry's changes file nothing and sync nothing back
 			}
@@ -109,6 +115,9 @@ func (in *Intake) receiveIssue(ctx context.Context, rec store.Delivery, c *sentr
 				return fmt.Errorf("enqueue note: %w", err)
 			}
 			wrote = true
+		}
+		if err := scheduleSettle(ctx, tx, p.Key, next, in.ticks); err != nil {
+			return err
 		}
 		if next.State != lc.State {
 			closed := next.State.Closed()
@@ -243,7 +252,7 @@ func (in *Intake) live(ctx context.Context, tx *store.Tx, a *alert.Alert, prev a
 
 // save stores the step of problem p (saved as p): its lifecycle, its
 // transition and the notes of its effects.
-func (st *lifeStep) save(ctx context.Context, tx *store.Tx, notes NoteFunc, p alert.Problem) error {
+func (st *lifeStep) save(ctx context.Context, tx *store.Tx, notes NoteFunc, ticks TickFunc, p alert.Problem) error {
 	if err := tx.SaveLifecycle(ctx, p.Key, st.next); err != nil {
 		return err
 	}
@@ -257,13 +266,88 @@ func (st *lifeStep) save(ctx context.Context, tx *store.Tx, notes NoteFunc, p al
 			return err
 		}
 	}
-	for _, e := range st.effects {
+	if err := applyEffects(ctx, tx, p, st.effects, notes, nil); err != nil {
+		return err
+	}
+	return scheduleSettle(ctx, tx, p.Key, st.next, ticks)
+}
+
+// TickFunc schedules, inside tx, the lifecycle's tick of problem key at at:
+// the moment a flapping issue may settle.
+type TickFunc func(ctx context.Context, tx *store.Tx, key string, at time.Time) error
+
+// applyEffects turns a step's writes into jobs: comments, labels, reopens
+// and closes through notes, calls to Sentry through syncs (nil: the sync is
+// off). Effects on the store (forget, follow) are the caller's.
+func applyEffects(ctx context.Context, tx *store.Tx, p alert.Problem, effects []alert.Effect, notes NoteFunc, syncs SyncFunc) error {
+	for _, e := range effects {
 		switch e.Kind {
-		case alert.EffectComment, alert.EffectAddLabel:
+		case alert.EffectComment, alert.EffectAddLabel, alert.EffectReopen, alert.EffectClose:
+			if notes == nil {
+				continue
+			}
 			if _, err := notes(ctx, tx, p, e); err != nil {
 				return fmt.Errorf("enqueue note: %w", err)
+			}
+		case alert.EffectSentryResolve, alert.EffectSentryArchive, alert.EffectSentryUnresolve:
+			if syncs == nil {
+				continue
+			}
+			if _, err := syncs(ctx, tx, p, e); err != nil {
+				return fmt.Errorf("enqueue sentry sync: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// scheduleSettle schedules the tick that settles a flapping issue.
+func scheduleSettle(ctx context.Context, tx *store.Tx, key string, lc alert.Lifecycle, ticks TickFunc) error {
+	at, ok := lc.SettleAt()
+	if !ok || ticks == nil {
+		return nil
+	}
+	return ticks(ctx, tx, key, at)
+}
+
+// Tick takes the clock's step of problem key at now, inside tx: a flapping
+// issue quiet for an hour settles to the state it was last asked to be in,
+// with at most one write. It returns how long to wait when the issue is not
+// due yet (its quiet began again), 0 otherwise.
+func Tick(ctx context.Context, tx *store.Tx, key string, p alert.Policy, notes NoteFunc, syncs SyncFunc, now time.Time) (time.Duration, error) {
+	prob, err := tx.Problem(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	lc, err := tx.Lifecycle(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	lc = mirror(lc, prob)
+	at, ok := lc.SettleAt()
+	if !ok {
+		return 0, nil
+	}
+	if now.Before(at) {
+		return at.Sub(now), nil
+	}
+	next, effects, t := alert.Step(lc, alert.Input{Kind: alert.InputTick}, p, now)
+	if err := tx.SaveLifecycle(ctx, key, next); err != nil {
+		return 0, err
+	}
+	if err := tx.RecordTransition(ctx, key, t); err != nil {
+		return 0, err
+	}
+	if err := applyEffects(ctx, tx, prob, effects, notes, syncs); err != nil {
+		return 0, err
+	}
+	if next.State != lc.State {
+		if err := tx.SetIssueState(ctx, key, prob.IssueNumber, next.State.Closed(), now, string(closeReasonOf(next.State))); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
 }

@@ -125,6 +125,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &digester{w: w})
 		river.AddWorker(workers, &noter{w: w})
 		river.AddWorker(workers, &syncer{w: w})
+		river.AddWorker(workers, &ticker{w: w})
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, &river.InsertOpts{MaxAttempts: 1} }, nil)}
@@ -134,6 +135,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &digester{})
 		river.AddWorker(workers, &noter{})
 		river.AddWorker(workers, &syncer{})
+		river.AddWorker(workers, &ticker{})
 	}
 	cfg.Workers = workers
 	for _, o := range opts {
@@ -156,6 +158,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		w.finishDigest = func(ctx context.Context, job *river.Job[DigestArgs]) (bool, error) {
 			return c.finishDigest(ctx, st, job)
 		}
+		w.tick = func(ctx context.Context, key string) (time.Duration, error) { return c.tick(ctx, st, w, key) }
 	}
 	return c, nil
 }

@@ -142,6 +142,9 @@ type Config struct {
 	StormQuiet  time.Duration
 	// Sentry is where the lifecycle's syncs go; nil turns them off.
 	Sentry Sentry
+	// Policy is the lifecycle's, for the tick that settles a flapping
+	// issue.
+	Policy alert.Policy
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
@@ -176,6 +179,9 @@ type Worker struct {
 	// finishDigest completes a digest job unless the digest changed since
 	// it was shown; NewClient sets it.
 	finishDigest func(ctx context.Context, job *river.Job[DigestArgs]) (stale bool, err error)
+	// tick takes the lifecycle's clock step of a problem; NewClient sets
+	// it.
+	tick func(ctx context.Context, key string) (time.Duration, error)
 
 	labelMu sync.Mutex
 	// labelOK holds the repository and label pairs known to exist.
