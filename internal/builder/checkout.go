@@ -1,0 +1,63 @@
+package builder
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Checkout is a fresh clone of a repository for one build.
+type Checkout struct {
+	// URL is the repository's clone URL, without credentials.
+	URL string
+	// Token, when set, authenticates the clone. It goes to git through
+	// its environment (GIT_CONFIG_*), never into argv or .git/config.
+	Token string
+	// Base is the branch cloned, SHA the commit the build starts from,
+	// and Branch the branch created for the build (booty/issue-N).
+	Base, SHA, Branch string
+	// Dir is where it goes: a new, empty directory.
+	Dir string
+}
+
+// Clone makes the checkout: base cloned, the build's branch at SHA, and an
+// origin with no credentials, so that nothing in the tree can push.
+func Clone(ctx context.Context, c Checkout) error {
+	u, err := url.Parse(c.URL)
+	if err != nil || u.User != nil {
+		return fmt.Errorf("clone URL must carry no credentials")
+	}
+	if entries, err := os.ReadDir(c.Dir); err != nil || len(entries) > 0 {
+		return fmt.Errorf("checkout directory %s must exist and be empty", c.Dir)
+	}
+	var auth []string
+	if c.Token != "" {
+		basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + c.Token))
+		auth = []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader", "GIT_CONFIG_VALUE_0=Authorization: Basic " + basic}
+	}
+	if _, err := gitEnv(ctx, c.Dir, auth, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", c.Base, "--", c.URL, "."); err != nil {
+		return fmt.Errorf("clone %s: %w", c.URL, scrub(err, c.Token))
+	}
+	if _, err := git(ctx, c.Dir, "switch", "--quiet", "--create", c.Branch, c.SHA); err != nil {
+		return err
+	}
+	cfg, err := os.ReadFile(c.Dir + "/.git/config")
+	if err != nil {
+		return err
+	}
+	if c.Token != "" && strings.Contains(string(cfg), c.Token) {
+		return fmt.Errorf("the checkout's git config holds the token")
+	}
+	return nil
+}
+
+// scrub takes token out of err's text.
+func scrub(err error, token string) error {
+	if token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "[token]"))
+}
