@@ -56,7 +56,11 @@ func (r *Renderer) DigestBody(d storm.Digest, es []storm.Entry, quiet string) st
 		shown++
 	}
 	if more := len(es) - shown; more > 0 {
-		fmt.Fprintf(&b, "\n…and %s more.\n", plural(more, "problem"))
+		noun := "problems"
+		if more == 1 {
+			noun = "problem"
+		}
+		fmt.Fprintf(&b, "\n…and %d more %s.\n", more, noun)
 	}
 	b.WriteString(end)
 	return b.String()

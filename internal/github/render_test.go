@@ -111,6 +111,10 @@ var (
 	invisibleOwn = strings.NewReplacer("@\u200b", "@", "#\u200b", "#", "-\u200b", "-", "\u200b.", ".", "<!-\u200b-", "<!--")
 	// A link in booty's prose is only ever the alert's Sentry link.
 	linkLineRE = regexp.MustCompile(`^\*\*(Sentry|Latest event):\*\* https?://|^- \*\*Latest event:\*\* https?://`)
+	// digestLineRE is a digest's checklist line: its box, and its Sentry
+	// link after the last dash.
+	digestLineRE = regexp.MustCompile(`^- \[[ x]\] `)
+	digestLinkRE = regexp.MustCompile(` — https?://[^ ]+( — filed as it)?\n?$`)
 )
 
 // checkRendered asserts what holds for every text booty renders, whatever
@@ -138,9 +142,20 @@ func checkRendered(t testing.TB, kind, s string) {
 			t.Errorf("title %q spans lines", s)
 		}
 		return
-	case "body":
+	case "body", "digest":
+		// booty's own data markers, each on a line of its own, once;
+		// a digest has none.
+		for _, m := range []string{dataBegin, dataEnd} {
+			if kind == "digest" {
+				break
+			}
+			if n := strings.Count(s, "\n"+m+"\n"); n != 1 {
+				t.Errorf("body has %d lines %q, want 1", n, m)
+			}
+			s = strings.Replace(s, "\n"+m+"\n", "\n", 1)
+		}
 		if n := strings.Count(s, "<!--"); n != 1 {
-			t.Errorf("body has %d comment openers, want 1 (the marker)", n)
+			t.Errorf("%s has %d comment openers besides the data markers, want 1 (the marker)", kind, n)
 		}
 		if len(s) > maxBodyBytes {
 			t.Errorf("body has %d bytes, want ≤ %d", len(s), maxBodyBytes)
@@ -163,6 +178,17 @@ func checkRendered(t testing.TB, kind, s string) {
 	// what is outside code is booty's own text and must render nothing
 	// either.
 	prose := outsideCode(s)
+	if kind == "digest" {
+		// A checklist box and a line's trailing Sentry link are booty's.
+		var b strings.Builder
+		for line := range strings.Lines(prose) {
+			if digestLineRE.MatchString(line) {
+				line = digestLinkRE.ReplaceAllString(digestLineRE.ReplaceAllString(line, "- "), "\n")
+			}
+			b.WriteString(line)
+		}
+		prose = b.String()
+	}
 	for _, re := range append(live, mathRE, emphasisRE, emojiRE, bareBracketRE) {
 		if loc := re.FindStringIndex(prose); loc != nil {
 			t.Errorf("%s renders %q outside code (matches %s): ...%q...", kind, prose[loc[0]:loc[1]], re,
