@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"booty/internal/alert"
-	"booty/internal/config"
 	"booty/internal/store"
 	"booty/internal/web"
 )
@@ -101,42 +99,10 @@ func problemsList(ctx context.Context, args []string, getenv func(string) string
 	return 0
 }
 
-// listFilter turns list's flags into the store's filter. A repository
-// that is the default one also matches the problems stored without one.
+// listFilter turns list's flags into the store's filter (web.Filter).
 func listFilter(state, repo, route, since, search string, limit int, links issueLinks, now time.Time) (store.ProblemFilter, error) {
-	f := store.ProblemFilter{Route: strings.TrimSpace(route), Search: search, Limit: max(limit, 0)}
-	if state = strings.ToLower(strings.TrimSpace(state)); state != "" {
-		f.State = store.ProblemState(state)
-		if state == "none" {
-			f.State = store.StatePending
-		}
-		if !validState(f.State) {
-			return f, fmt.Errorf("--state %q: want pending, open, closed or folded", state)
-		}
-	}
-	if repo = strings.TrimSpace(repo); repo != "" {
-		owner, name, err := config.ParseRepo(repo)
-		if err != nil {
-			return f, fmt.Errorf("--repo %q: want OWNER/REPO", repo)
-		}
-		r := owner + "/" + name
-		f.Repos = []string{r}
-		if strings.EqualFold(r, links.DefaultRepo) {
-			f.Repos = append(f.Repos, "")
-		}
-	}
-	var err error
-	f.Since, err = parseSince(since, now)
-	return f, err
-}
-
-func validState(s store.ProblemState) bool {
-	for _, v := range store.ProblemStates() {
-		if s == v {
-			return true
-		}
-	}
-	return false
+	f, err := web.Filter{State: state, Repo: repo, Route: route, Since: since, Search: search, Limit: limit}.StoreFilter(links, now)
+	return f, asFlag(err)
 }
 
 // printProblems prints list as a table, aligned for a terminal.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,23 +56,19 @@ func parseIssueRef(s string) (repo string, number int, ok bool) {
 	return owner + "/" + name, n, true
 }
 
-// parseSince reads --since: a Go duration back from now ("1h", "30m") or
-// an RFC 3339 time. "" is no bound (the zero time).
+// parseSince reads --since: web.ParseSince, its mistakes named as the flag.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := web.ParseSince(s, now)
+	return t, asFlag(err)
+}
+
+// asFlag names a web.FilterError as the flag it came from.
+func asFlag(err error) error {
+	var fe *web.FilterError
+	if errors.As(err, &fe) {
+		fe.Prefix = "--"
 	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return time.Time{}, fmt.Errorf("--since %q: want a positive duration", s)
-		}
-		return now.Add(-d), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want a duration such as 1h or 30m, or an RFC 3339 time such as 2026-01-02T15:04:05Z", s)
+	return err
 }
 
 // isTerminal reports whether w is a terminal, where the read-only commands
