@@ -20,8 +20,8 @@ type ParkedJob struct {
 	ID         int64
 	ProblemKey string
 	Action     string
-	// State is River's state: cancelled (refused) or discarded (out of
-	// attempts).
+	// State says why it parked: the worker's refused or gave-up, or
+	// River's cancelled or discarded (ParkedWhy words those).
 	State     string
 	StoppedAt time.Time
 	LastError string

@@ -15,14 +15,17 @@ type Status struct {
 	Storms []string
 	// LastWebhook is when the newest delivery was recorded (zero: never).
 	LastWebhook time.Time
-	// ParkedCount is how many jobs are parked; Parked lists them when
-	// booty can.
+	// ParkedCount is how many jobs are parked; Parked lists the first
+	// maxParkedShown when booty can.
 	ParkedCount int
 	Parked      []ParkedJob
 	// Problems is the errors met reading any of it, so that one failed
 	// read costs its own line, not the page.
 	Problems []string
 }
+
+// maxParkedShown bounds the parked jobs the page lists; the CLI lists all.
+const maxParkedShown = 100
 
 // readStatus reads the header. A read that fails is noted, not fatal.
 func (h *handler) readStatus(ctx context.Context) Status {
@@ -48,6 +51,7 @@ func (h *handler) readStatus(ctx context.Context) Status {
 	if o.Parked != nil {
 		s.Parked, err = o.Parked(ctx)
 		s.ParkedCount = len(s.Parked)
+		s.Parked = s.Parked[:min(len(s.Parked), maxParkedShown)]
 	} else {
 		s.ParkedCount, err = o.Store.ParkedJobs(ctx)
 	}
