@@ -52,8 +52,26 @@ var namedProblems = []alert.Problem{
 // the status handler over it.
 func seed(t *testing.T) seeded {
 	t.Helper()
+	return seedOn(t, storetest.SQLiteURL(t))
+}
+
+// eachBackend runs test over a seeded store of each backend, in parallel
+// subtests.
+func eachBackend(t *testing.T, test func(t *testing.T, s seeded)) {
+	t.Helper()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			test(t, seedOn(t, b.URL(t)))
+		})
+	}
+}
+
+// seedOn is seed on the database dbURL names.
+func seedOn(t *testing.T, dbURL string) seeded {
+	t.Helper()
 	ctx := t.Context()
-	st, err := store.Open(ctx, storetest.SQLiteURL(t))
+	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}

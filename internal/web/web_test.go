@@ -92,44 +92,45 @@ func TestOff(t *testing.T) {
 
 func TestAPIProblemsFilters(t *testing.T) {
 	t.Parallel()
-	s := seed(t)
-	for _, tc := range []struct {
-		query    string
-		wantKeys []string // the first keys, in order
-		wantN    int
-		wantMore bool
-	}{
-		{"", []string{"sentry:1", "sentry:2", "sentry:3", "sentry:100"}, 58, false},
-		{"?state=open", []string{"sentry:1"}, 1, false},
-		{"?state=closed", []string{"sentry:2"}, 1, false},
-		{"?state=folded", nil, 0, false},
-		{"?repo=acme/web", []string{"sentry:2"}, 1, false},
-		{"?repo=acme/shop&state=pending&limit=1", []string{"sentry:3"}, 1, true},
-		{"?route=web", []string{"sentry:2"}, 1, false},
-		{"?search=OCTOCAT", []string{"sentry:1"}, 1, false},
-		{"?since=90m", []string{"sentry:1", "sentry:2", "sentry:3"}, 3, false},
-		{"?limit=2&offset=1", []string{"sentry:2", "sentry:3"}, 2, true},
-		{"?offset=57", []string{"sentry:154"}, 1, false},
-	} {
-		code, body := s.get(t, "/api/v1/problems"+tc.query)
-		if code != http.StatusOK {
-			t.Errorf("%s: %d %s", tc.query, code, body)
-			continue
-		}
-		var got web.ProblemListJSON
-		if err := json.Unmarshal([]byte(body), &got); err != nil {
-			t.Fatalf("%s: %v", tc.query, err)
-		}
-		if len(got.Problems) != tc.wantN || got.More != tc.wantMore {
-			t.Errorf("%s: %d problems, more %v; want %d, %v", tc.query, len(got.Problems), got.More, tc.wantN, tc.wantMore)
-			continue
-		}
-		for i, k := range tc.wantKeys {
-			if got.Problems[i].Key != k {
-				t.Errorf("%s: problem %d is %s, want %s", tc.query, i, got.Problems[i].Key, k)
+	eachBackend(t, func(t *testing.T, s seeded) {
+		for _, tc := range []struct {
+			query    string
+			wantKeys []string // the first keys, in order
+			wantN    int
+			wantMore bool
+		}{
+			{"", []string{"sentry:1", "sentry:2", "sentry:3", "sentry:100"}, 58, false},
+			{"?state=open", []string{"sentry:1"}, 1, false},
+			{"?state=closed", []string{"sentry:2"}, 1, false},
+			{"?state=folded", nil, 0, false},
+			{"?repo=acme/web", []string{"sentry:2"}, 1, false},
+			{"?repo=acme/shop&state=pending&limit=1", []string{"sentry:3"}, 1, true},
+			{"?route=web", []string{"sentry:2"}, 1, false},
+			{"?search=OCTOCAT", []string{"sentry:1"}, 1, false},
+			{"?since=90m", []string{"sentry:1", "sentry:2", "sentry:3"}, 3, false},
+			{"?limit=2&offset=1", []string{"sentry:2", "sentry:3"}, 2, true},
+			{"?offset=57", []string{"sentry:154"}, 1, false},
+		} {
+			code, body := s.get(t, "/api/v1/problems"+tc.query)
+			if code != http.StatusOK {
+				t.Errorf("%s: %d %s", tc.query, code, body)
+				continue
+			}
+			var got web.ProblemListJSON
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("%s: %v", tc.query, err)
+			}
+			if len(got.Problems) != tc.wantN || got.More != tc.wantMore {
+				t.Errorf("%s: %d problems, more %v; want %d, %v", tc.query, len(got.Problems), got.More, tc.wantN, tc.wantMore)
+				continue
+			}
+			for i, k := range tc.wantKeys {
+				if got.Problems[i].Key != k {
+					t.Errorf("%s: problem %d is %s, want %s", tc.query, i, got.Problems[i].Key, k)
+				}
 			}
 		}
-	}
+	})
 }
 
 func TestAPIBadRequests(t *testing.T) {
@@ -187,37 +188,38 @@ func TestAPIProblemShape(t *testing.T) {
 
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	s := seed(t)
-	for _, tc := range []struct {
-		path               string
-		wantRows           int
-		wantPrev, wantNext bool
-	}{
-		{"/", 50, false, true},
-		{"/?page=2", 8, true, false},
-		{"/?page=3", 0, true, false},
-		{"/?state=pending&page=1", 50, false, true},
-		{"/?state=pending&page=2", 6, true, false},
-	} {
-		code, body := s.get(t, tc.path)
-		if code != http.StatusOK {
-			t.Errorf("%s: %d", tc.path, code)
-			continue
+	eachBackend(t, func(t *testing.T, s seeded) {
+		for _, tc := range []struct {
+			path               string
+			wantRows           int
+			wantPrev, wantNext bool
+		}{
+			{"/", 50, false, true},
+			{"/?page=2", 8, true, false},
+			{"/?page=3", 0, true, false},
+			{"/?state=pending&page=1", 50, false, true},
+			{"/?state=pending&page=2", 6, true, false},
+		} {
+			code, body := s.get(t, tc.path)
+			if code != http.StatusOK {
+				t.Errorf("%s: %d", tc.path, code)
+				continue
+			}
+			if got := rows(body); got != tc.wantRows {
+				t.Errorf("%s: %d rows, want %d", tc.path, got, tc.wantRows)
+			}
+			if got := strings.Contains(body, `rel="prev"`); got != tc.wantPrev {
+				t.Errorf("%s: a link to the previous page: %v, want %v", tc.path, got, tc.wantPrev)
+			}
+			if got := strings.Contains(body, `rel="next"`); got != tc.wantNext {
+				t.Errorf("%s: a link to the next page: %v, want %v", tc.path, got, tc.wantNext)
+			}
 		}
-		if got := rows(body); got != tc.wantRows {
-			t.Errorf("%s: %d rows, want %d", tc.path, got, tc.wantRows)
+		_, body := s.get(t, "/?state=pending")
+		if !strings.Contains(body, `href="/?page=2&amp;state=pending"`) {
+			t.Errorf("the next page keeps the filter: %s", body)
 		}
-		if got := strings.Contains(body, `rel="prev"`); got != tc.wantPrev {
-			t.Errorf("%s: a link to the previous page: %v, want %v", tc.path, got, tc.wantPrev)
-		}
-		if got := strings.Contains(body, `rel="next"`); got != tc.wantNext {
-			t.Errorf("%s: a link to the next page: %v, want %v", tc.path, got, tc.wantNext)
-		}
-	}
-	_, body := s.get(t, "/?state=pending")
-	if !strings.Contains(body, `href="/?page=2&amp;state=pending"`) {
-		t.Errorf("the next page keeps the filter: %s", body)
-	}
+	})
 }
 
 func TestPageContents(t *testing.T) {
