@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"booty/internal/store"
+	"booty/internal/web"
 )
 
 const deliveriesAbout = `Lists the audit trail: every webhook booty verified and recorded, Sentry's
@@ -81,7 +82,7 @@ func printDeliveries(w io.Writer, aligned bool, recs []store.DeliveryRecord) {
 	t := newTable(w, aligned, []string{"TIME", "SOURCE", "RESOURCE", "ACTION", "PROBLEM", "DECISION", "REASON", "ROUTE", "JOB", "ISSUE"},
 		0, 0, 0, 0, 40, 0, 0, 20)
 	for _, r := range recs {
-		decision, reason := decisionOf(r)
+		decision, reason := web.DecisionOf(r)
 		t.row(formatInstant(r.ReceivedAt), r.Source, r.Resource, r.Action, r.ProblemKey, decision, reason, r.Route,
 			nonZero(r.JobID), nonZero(int64(r.Issue)))
 	}
@@ -114,8 +115,8 @@ type deliveryJSON struct {
 }
 
 func newDeliveryJSON(r store.DeliveryRecord) deliveryJSON {
-	decision, reason := decisionOf(r)
-	return deliveryJSON{Time: jsonTime(r.ReceivedAt), Source: r.Source, ID: r.ID, Resource: r.Resource, Action: r.Action,
+	decision, reason := web.DecisionOf(r)
+	return deliveryJSON{Time: web.JSONTime(r.ReceivedAt), Source: r.Source, ID: r.ID, Resource: r.Resource, Action: r.Action,
 		ProblemKey: r.ProblemKey, EventID: r.EventID, Decision: decision, Reason: reason, Route: r.Route,
 		JobID: r.JobID, Issue: r.Issue}
 }

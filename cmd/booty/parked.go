@@ -11,9 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"booty/internal/progress"
+	"booty/internal/web"
 	"booty/internal/worker"
 )
 
@@ -92,22 +91,11 @@ func parkedList(ctx context.Context, sp *worker.Spool, stdout, stderr io.Writer)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tWHY\tACTION\tPROBLEM\tATTEMPTS\tSTOPPED\tLAST ERROR")
 	for _, p := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", p.ID, parkedWhy(p.State), p.Action, p.ProblemKey, p.Attempt,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", p.ID, web.ParkedWhy(p.State), p.Action, p.ProblemKey, p.Attempt,
 			p.StoppedAt.UTC().Format(time.RFC3339), oneLine(p.LastError, 120))
 	}
 	tw.Flush()
 	return 0
-}
-
-// parkedWhy says in plain words why a job parked, from its River state.
-func parkedWhy(state string) string {
-	switch rivertype.JobState(state) {
-	case rivertype.JobStateCancelled:
-		return "refused"
-	case rivertype.JobStateDiscarded:
-		return "out of attempts"
-	}
-	return state
 }
 
 func parkedRetryAll(ctx context.Context, sp *worker.Spool, stdout, stderr io.Writer) int {

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"booty/internal/alert"
-	"booty/internal/config"
 	"booty/internal/store"
+	"booty/internal/web"
 )
 
 const problemsAbout = `What booty knows of each problem (a Sentry issue): list shows them, with
@@ -86,9 +85,9 @@ func problemsList(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "booty: showing the %d most recently seen; --limit 0 shows all\n", *limit)
 	}
 	if *asJSON {
-		out := make([]problemJSON, 0, len(list))
+		out := make([]web.ProblemJSON, 0, len(list))
 		for _, p := range list {
-			out = append(out, newProblemJSON(p, links))
+			out = append(out, web.NewProblemJSON(p, links))
 		}
 		if err := writeJSON(stdout, out); err != nil {
 			fmt.Fprintf(stderr, "booty: %v\n", err)
@@ -100,42 +99,10 @@ func problemsList(ctx context.Context, args []string, getenv func(string) string
 	return 0
 }
 
-// listFilter turns list's flags into the store's filter. A repository
-// that is the default one also matches the problems stored without one.
+// listFilter turns list's flags into the store's filter (web.Filter).
 func listFilter(state, repo, route, since, search string, limit int, links issueLinks, now time.Time) (store.ProblemFilter, error) {
-	f := store.ProblemFilter{Route: strings.TrimSpace(route), Search: search, Limit: max(limit, 0)}
-	if state = strings.ToLower(strings.TrimSpace(state)); state != "" {
-		f.State = store.ProblemState(state)
-		if state == "none" {
-			f.State = store.StatePending
-		}
-		if !validState(f.State) {
-			return f, fmt.Errorf("--state %q: want pending, open, closed or folded", state)
-		}
-	}
-	if repo = strings.TrimSpace(repo); repo != "" {
-		owner, name, err := config.ParseRepo(repo)
-		if err != nil {
-			return f, fmt.Errorf("--repo %q: want OWNER/REPO", repo)
-		}
-		r := owner + "/" + name
-		f.Repos = []string{r}
-		if strings.EqualFold(r, links.defaultRepo) {
-			f.Repos = append(f.Repos, "")
-		}
-	}
-	var err error
-	f.Since, err = parseSince(since, now)
-	return f, err
-}
-
-func validState(s store.ProblemState) bool {
-	for _, v := range store.ProblemStates() {
-		if s == v {
-			return true
-		}
-	}
-	return false
+	f, err := web.Filter{State: state, Repo: repo, Route: route, Since: since, Search: search, Limit: limit}.StoreFilter(links, now)
+	return f, asFlag(err)
 }
 
 // printProblems prints list as a table, aligned for a terminal.
@@ -147,50 +114,8 @@ func printProblems(w io.Writer, aligned bool, list []alert.Problem, links issueL
 	t := newTable(w, aligned, []string{"KEY", "STATE", "ISSUE", "EVENTS", "LAST SEEN", "ROUTE", "TITLE", "URL"},
 		40, 0, 40, 0, 0, 20, 60)
 	for _, p := range list {
-		t.row(p.Key, string(store.StateOf(p)), links.ref(p.Repo, p.IssueNumber), strconv.FormatInt(p.Count, 10),
-			formatTime(p.LastSeen), p.Route, p.Title, links.url(p.Repo, p.IssueNumber))
+		t.row(p.Key, string(store.StateOf(p)), links.Ref(p.Repo, p.IssueNumber), strconv.FormatInt(p.Count, 10),
+			formatTime(p.LastSeen), p.Route, p.Title, links.URL(p.Repo, p.IssueNumber))
 	}
 	t.flush()
-}
-
-// problemJSON is a problem as --json prints it. Its field names are part
-// of booty's interface for scripts: add, never rename.
-type problemJSON struct {
-	Key   string `json:"key"`
-	State string `json:"state"`
-	Title string `json:"title"`
-	// Repo is OWNER/REPO, the default repository's when the problem
-	// names none ("" when TARGET_REPO_URL is not set); DefaultRepo says
-	// it named none.
-	Repo        string  `json:"repo"`
-	DefaultRepo bool    `json:"default_repo"`
-	Route       string  `json:"route"`
-	Issue       int     `json:"issue"`
-	IssueRef    string  `json:"issue_ref"`
-	IssueURL    string  `json:"issue_url"`
-	ClosedAt    *string `json:"closed_at"`
-	CloseReason string  `json:"close_reason"`
-	DigestID    int64   `json:"digest_id"`
-	Events      int64   `json:"events"`
-	FirstSeen   *string `json:"first_seen"`
-	LastSeen    *string `json:"last_seen"`
-	LastEventID string  `json:"last_event_id"`
-	LastWrite   *string `json:"last_write"`
-	Level       string  `json:"level"`
-	Project     string  `json:"project"`
-	Environment string  `json:"environment"`
-	Release     string  `json:"release"`
-	SentryURL   string  `json:"sentry_url"`
-}
-
-func newProblemJSON(p alert.Problem, links issueLinks) problemJSON {
-	return problemJSON{
-		Key: p.Key, State: string(store.StateOf(p)), Title: p.Title,
-		Repo: links.jsonRepo(p.Repo), DefaultRepo: p.Repo == "", Route: p.Route,
-		Issue: p.IssueNumber, IssueRef: links.ref(p.Repo, p.IssueNumber), IssueURL: links.url(p.Repo, p.IssueNumber),
-		ClosedAt: jsonTime(p.IssueClosedAt), CloseReason: p.IssueCloseReason, DigestID: p.DigestID,
-		Events: p.Count, FirstSeen: jsonTime(p.FirstSeen), LastSeen: jsonTime(p.LastSeen), LastEventID: p.LastEventID,
-		LastWrite: jsonTime(p.LastWriteAt), Level: p.Level, Project: p.Project, Environment: p.Environment,
-		Release: p.Release, SentryURL: p.Link,
-	}
 }

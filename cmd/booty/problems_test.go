@@ -10,6 +10,7 @@ import (
 
 	"booty/internal/githubtest"
 	"booty/internal/store"
+	"booty/internal/web"
 )
 
 // known is a store a real booty filled, for the read-only commands to read.
@@ -153,11 +154,11 @@ func TestProblemsCommands(t *testing.T) {
 		}
 
 		code, out, errOut = runBooty(t, k.env, "problems", "list", "--json")
-		var list []problemJSON
+		var list []web.ProblemJSON
 		if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 3 {
 			t.Fatalf("problems list --json: exit %d, %v\n%s%s", code, err, out, errOut)
 		}
-		var open problemJSON
+		var open web.ProblemJSON
 		for _, p := range list {
 			if p.Key == k.open {
 				open = p
@@ -241,7 +242,7 @@ func TestProblemsCommands(t *testing.T) {
 		}
 
 		code, out, errOut = runBooty(t, k.env, "problems", "show", "--json", k.pending)
-		var shown problemShowJSON
+		var shown web.ProblemShowJSON
 		if err := json.Unmarshal([]byte(out), &shown); code != 0 || err != nil {
 			t.Fatalf("show --json: exit %d, %v\n%s%s", code, err, out, errOut)
 		}

@@ -2,9 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -13,82 +13,19 @@ import (
 	"unicode"
 
 	"booty/internal/config"
+	"booty/internal/web"
 )
 
 // This file holds what the read-only commands (problems, deliveries) share:
 // how they name repositories and issues, read --since, and print tables.
 
-// defaultRepoName is how a problem filed in the default repository is shown
-// when TARGET_REPO_URL does not say which one that is.
-const defaultRepoName = "(default repository)"
+// issueLinks names issues for the operator: web.IssueLinks.
+type issueLinks = web.IssueLinks
 
-// issueLinks names issues for the operator: OWNER/REPO#N and the issue's
-// web URL.
-type issueLinks struct {
-	// defaultRepo is TARGET_REPO_URL as OWNER/REPO, "" when unset or bad.
-	defaultRepo string
-	// web is the GitHub web host issues are on, such as https://github.com.
-	web string
-}
-
-// newIssueLinks reads TARGET_REPO_URL for the default repository and
-// GITHUB_API_URL for the web host: github.com for api.github.com (or when
-// unset); HOST for an api.HOST API (GitHub Enterprise Cloud); else the
-// API's own scheme and host (GitHub Enterprise Server, https://HOST/api/v3/).
+// newIssueLinks reads TARGET_REPO_URL and GITHUB_API_URL for the issue
+// links (web.NewIssueLinks).
 func newIssueLinks(getenv func(string) string) issueLinks {
-	var l issueLinks
-	if owner, name, err := config.ParseRepo(getenv("TARGET_REPO_URL")); err == nil {
-		l.defaultRepo = owner + "/" + name
-	}
-	l.web = "https://github.com"
-	if u, err := url.Parse(strings.TrimSpace(getenv("GITHUB_API_URL"))); err == nil && u.Host != "" &&
-		(u.Scheme == "https" || u.Scheme == "http") && !strings.EqualFold(u.Hostname(), "api.github.com") {
-		host := u.Host
-		if h, ok := strings.CutPrefix(strings.ToLower(host), "api."); ok {
-			host = h
-		}
-		l.web = u.Scheme + "://" + host
-	}
-	return l
-}
-
-// repo is the repository a problem stored with repo is filed in, as
-// OWNER/REPO ("" is the default repository).
-func (l issueLinks) repo(stored string) string {
-	switch {
-	case stored != "":
-		return stored
-	case l.defaultRepo != "":
-		return l.defaultRepo
-	}
-	return defaultRepoName
-}
-
-// jsonRepo is repo for --json: OWNER/REPO, "" when it is the default
-// repository and TARGET_REPO_URL does not say which that is.
-func (l issueLinks) jsonRepo(stored string) string {
-	if r := l.repo(stored); r != defaultRepoName {
-		return r
-	}
-	return ""
-}
-
-// ref is issue number of repo as OWNER/REPO#N; "" without an issue.
-func (l issueLinks) ref(stored string, number int) string {
-	if number <= 0 {
-		return ""
-	}
-	return l.repo(stored) + "#" + strconv.Itoa(number)
-}
-
-// url is the web URL of issue number of repo; "" without an issue or when
-// the repository is not known.
-func (l issueLinks) url(stored string, number int) string {
-	repo := l.repo(stored)
-	if number <= 0 || repo == defaultRepoName {
-		return ""
-	}
-	return l.web + "/" + repo + "/issues/" + strconv.Itoa(number)
+	return web.NewIssueLinks(getenv("TARGET_REPO_URL"), getenv("GITHUB_API_URL"))
 }
 
 // parseIssueRef reads an issue as the operator names it: OWNER/REPO#N,
@@ -119,23 +56,19 @@ func parseIssueRef(s string) (repo string, number int, ok bool) {
 	return owner + "/" + name, n, true
 }
 
-// parseSince reads --since: a Go duration back from now ("1h", "30m") or
-// an RFC 3339 time. "" is no bound (the zero time).
+// parseSince reads --since: web.ParseSince, its mistakes named as the flag.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+	t, err := web.ParseSince(s, now)
+	return t, asFlag(err)
+}
+
+// asFlag names a web.FilterError as the flag it came from.
+func asFlag(err error) error {
+	var fe *web.FilterError
+	if errors.As(err, &fe) {
+		fe.Prefix = "--"
 	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return time.Time{}, fmt.Errorf("--since %q: want a positive duration", s)
-		}
-		return now.Add(-d), nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want a duration such as 1h or 30m, or an RFC 3339 time such as 2026-01-02T15:04:05Z", s)
+	return err
 }
 
 // isTerminal reports whether w is a terminal, where the read-only commands
@@ -236,15 +169,6 @@ func formatInstant(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(rfc3339Milli)
-}
-
-// jsonTime is t for --json: RFC 3339 in UTC, null when zero.
-func jsonTime(t time.Time) *string {
-	if t.IsZero() {
-		return nil
-	}
-	s := t.UTC().Format(time.RFC3339Nano)
-	return &s
 }
 
 // writeJSON prints v as indented JSON.

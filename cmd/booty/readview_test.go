@@ -10,6 +10,7 @@ import (
 	"booty/internal/alert"
 	"booty/internal/store"
 	"booty/internal/storm"
+	"booty/internal/web"
 )
 
 func TestParseIssueRef(t *testing.T) {
@@ -118,13 +119,13 @@ func TestIssueLinks(t *testing.T) {
 	} {
 		env := map[string]string{"TARGET_REPO_URL": tc.repoURL, "GITHUB_API_URL": tc.apiURL}
 		l := newIssueLinks(func(k string) string { return env[k] })
-		if ref, url := l.ref(tc.stored, 3), l.url(tc.stored, 3); ref != tc.wantRef || url != tc.wantURL {
+		if ref, url := l.Ref(tc.stored, 3), l.URL(tc.stored, 3); ref != tc.wantRef || url != tc.wantURL {
 			t.Errorf("%q %q, issue 3 of %q: %q %q; want %q %q", tc.repoURL, tc.apiURL, tc.stored, ref, url, tc.wantRef, tc.wantURL)
 		}
-		if want := strings.TrimSuffix(tc.wantRef, "#3"); l.jsonRepo(tc.stored) != strings.TrimPrefix(want, defaultRepoName) {
-			t.Errorf("jsonRepo(%q) = %q, want %q", tc.stored, l.jsonRepo(tc.stored), want)
+		if want := strings.TrimSuffix(tc.wantRef, "#3"); l.JSONRepo(tc.stored) != strings.TrimPrefix(want, web.DefaultRepoName) {
+			t.Errorf("jsonRepo(%q) = %q, want %q", tc.stored, l.JSONRepo(tc.stored), want)
 		}
-		if ref, url := l.ref(tc.stored, 0), l.url(tc.stored, 0); ref != "" || url != "" {
+		if ref, url := l.Ref(tc.stored, 0), l.URL(tc.stored, 0); ref != "" || url != "" {
 			t.Errorf("no issue: %q %q, want none", ref, url)
 		}
 	}
@@ -151,7 +152,7 @@ func TestCleanField(t *testing.T) {
 
 func TestPrintProblems(t *testing.T) {
 	t.Parallel()
-	links := issueLinks{defaultRepo: "acme/shop", web: "https://github.com"}
+	links := issueLinks{DefaultRepo: "acme/shop", Web: "https://github.com"}
 	list := []alert.Problem{
 		{Key: "sentry:1", IssueNumber: 4, Count: 2, LastSeen: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), Route: "default",
 			Title: "Long\ttitle " + strings.Repeat("x", 100)},
@@ -198,37 +199,37 @@ func TestPrintProblems(t *testing.T) {
 // known time or reason.
 func TestProblemViewPrint(t *testing.T) {
 	t.Parallel()
-	links := issueLinks{defaultRepo: "acme/shop", web: "https://github.com"}
+	links := issueLinks{DefaultRepo: "acme/shop", Web: "https://github.com"}
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
-		v    problemView
+		v    web.ProblemView
 		want [][]string // words each of some line holds, in order
 	}{
-		{"folded", problemView{
-			p:      alert.Problem{Key: "sentry:9", DigestID: 4, Repo: "acme/web", Route: "web", Count: 2, FirstSeen: at, LastSeen: at, Release: "web@2"},
-			digest: &storm.Digest{ID: 4, Route: "web", Repo: "acme/web", IssueNumber: 31},
-			deliveries: []store.DeliveryRecord{{ReceivedAt: at, Source: store.SourceSentry, Resource: "event_alert", Action: "triggered",
+		{"folded", web.ProblemView{
+			Problem: alert.Problem{Key: "sentry:9", DigestID: 4, Repo: "acme/web", Route: "web", Count: 2, FirstSeen: at, LastSeen: at, Release: "web@2"},
+			Digest:  &storm.Digest{ID: 4, Route: "web", Repo: "acme/web", IssueNumber: 31},
+			Deliveries: []store.DeliveryRecord{{ReceivedAt: at, Source: store.SourceSentry, Resource: "event_alert", Action: "triggered",
 				ProblemKey: "sentry:9", Outcome: "fold", Route: "web"}},
 		}, [][]string{{"state", "folded"}, {"issue", "none yet"}, {"folded", "digest 4 of route web, issue acme/web#31", "https://github.com/acme/web/issues/31"},
 			{"repository", "acme/web"}, {"release", "web@2 (latest)"}, {"2026-05-01T12:00:00.000Z", "sentry", "fold", "route web"},
 			{"none kept: finished jobs are deleted after a day"}}},
-		{"closed, when and why unknown", problemView{
-			p: alert.Problem{Key: "sentry:8", IssueNumber: 5, IssueClosed: true},
+		{"closed, when and why unknown", web.ProblemView{
+			Problem: alert.Problem{Key: "sentry:8", IssueNumber: 5, IssueClosed: true},
 		}, [][]string{{"state", "closed"}, {"issue", "acme/shop#5", "https://github.com/acme/shop/issues/5"},
 			{"closed", "yes (booty does not know when or why)"}, {"repository", "acme/shop (the default repository)"},
 			{"nothing kept: deliveries are pruned after BOOTY_DELIVERY_RETENTION"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			tc.v.print(&b, true, links)
+			printProblemView(&b, true, &tc.v, links)
 			for _, words := range tc.want {
 				if !regexpLine(b.String(), words...) {
 					t.Errorf("no line with %q:\n%s", words, b.String())
 				}
 			}
-			js := tc.v.json(links)
-			if js.Problem.Key != tc.v.p.Key || (tc.v.digest != nil) != (js.Digest != nil) || js.Jobs == nil || js.Timeline == nil {
+			js := tc.v.JSON(links)
+			if js.Problem.Key != tc.v.Problem.Key || (tc.v.Digest != nil) != (js.Digest != nil) || js.Jobs == nil || js.Timeline == nil {
 				t.Errorf("as JSON: %+v", js)
 			}
 		})

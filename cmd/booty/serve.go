@@ -27,6 +27,7 @@ import (
 	"booty/internal/sentryapi"
 	"booty/internal/server"
 	"booty/internal/store"
+	"booty/internal/web"
 	"booty/internal/worker"
 )
 
@@ -430,6 +431,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Sentry:            a.apm.Hub(),
 		InternalTestToken: cfg.InternalTestToken,
 		Production:        cfg.Production(),
+		Status:            statusPage(cfg, a, log),
 	}, in, a.store, m, a.registry, log).Handler()
 	return a, nil
 }
@@ -696,4 +698,30 @@ func replicaID() string {
 	}
 	// River's client id takes at most 100 characters.
 	return fmt.Sprintf("%.80s-%d", host, os.Getpid())
+}
+
+// statusPage is the status page and JSON API when BOOTY_STATUS_TOKEN is
+// set; nil (off) when not.
+func statusPage(cfg *config.Config, a *app, log *slog.Logger) http.Handler {
+	if cfg.StatusToken == "" {
+		return nil
+	}
+	links := web.NewIssueLinks(cfg.Repo(), cfg.GitHubAPIURL)
+	spool := worker.NewSpool(a.jobs)
+	return web.New(web.Options{
+		Store: a.store, Token: cfg.StatusToken,
+		Version: a.version, Release: a.release, Environment: cfg.SentryEnvironment, Backend: string(a.store.Backend()),
+		DefaultRepo: links.DefaultRepo, WebHost: links.Web,
+		Storms: storms{a.store, cfg.Routes, time.Now}.Routes,
+		Parked: func(ctx context.Context) ([]web.ParkedJob, error) {
+			list, err := spool.List(ctx)
+			out := make([]web.ParkedJob, 0, len(list))
+			for _, p := range list {
+				out = append(out, web.ParkedJob{ID: p.ID, ProblemKey: p.ProblemKey, Action: string(p.Action), State: p.State,
+					StoppedAt: p.StoppedAt, LastError: p.LastError})
+			}
+			return out, err
+		},
+		Log: log.With("component", "status"),
+	})
 }

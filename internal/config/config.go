@@ -75,6 +75,10 @@ type Config struct {
 
 	InternalTestToken string // INTERNAL_TEST_TOKEN
 
+	// StatusToken is BOOTY_STATUS_TOKEN: the Basic auth password of the
+	// status page and JSON API, which are off while it is empty.
+	StatusToken string
+
 	WriteInterval time.Duration // GITHUB_WRITE_INTERVAL
 
 	// DeliveryRetention is BOOTY_DELIVERY_RETENTION: how long delivery
@@ -158,6 +162,7 @@ func (c *Config) Settings() []Setting {
 		{"SENTRY_ENVIRONMENT", c.SentryEnvironment},
 		{"SENTRY_SAMPLE_RATE", strconv.FormatFloat(c.SentrySampleRate, 'g', -1, 64)},
 		{"INTERNAL_TEST_TOKEN", secret(c.InternalTestToken)},
+		{"BOOTY_STATUS_TOKEN", strings.Replace(secret(c.StatusToken), "(not set)", "(not set: the status page is off)", 1)},
 	}
 }
 
@@ -229,6 +234,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		SentryEnvironment:   r.str("SENTRY_ENVIRONMENT", "development"),
 		SentrySampleRate:    r.float("SENTRY_SAMPLE_RATE", 1.0, 0, 1),
 		InternalTestToken:   r.secret("INTERNAL_TEST_TOKEN"),
+		StatusToken:         r.secret("BOOTY_STATUS_TOKEN"),
 	}
 
 	if c.WebhookSecret == "" {

@@ -362,6 +362,7 @@ func TestLoadSecretFiles(t *testing.T) {
 		{"GITHUB_TOKEN", func(c *Config) string { return c.GitHubToken }, ""},
 		{"SENTRY_DSN", func(c *Config) string { return c.SentryDSN }, "https://from-file@o1.ingest.example.com/2"},
 		{"INTERNAL_TEST_TOKEN", func(c *Config) string { return c.InternalTestToken }, ""},
+		{"BOOTY_STATUS_TOKEN", func(c *Config) string { return c.StatusToken }, ""},
 	}
 	for _, s := range secrets {
 		t.Run(s.name, func(t *testing.T) {
@@ -746,6 +747,7 @@ func TestSettingsMaskSecrets(t *testing.T) {
 		"GITHUB_TOKEN":          "ghp_verysecrettoken",
 		"SENTRY_DSN":            "https://publickey123@o1.ingest.example.com/2",
 		"INTERNAL_TEST_TOKEN":   "itt-very-secret",
+		"BOOTY_STATUS_TOKEN":    "status-very-secret",
 	}
 	c, err := Load(env(secrets))
 	if err != nil {
@@ -773,6 +775,15 @@ func TestSettingsMaskSecrets(t *testing.T) {
 	}
 	if got["BOOTY_DATABASE_URL"] != "sqlite:booty.db" {
 		t.Errorf("BOOTY_DATABASE_URL shows %q", got["BOOTY_DATABASE_URL"])
+	}
+	off, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range off.Settings() {
+		if s.Var == "BOOTY_STATUS_TOKEN" && s.Value != "(not set: the status page is off)" {
+			t.Errorf("BOOTY_STATUS_TOKEN unset shows %q", s.Value)
+		}
 	}
 }
 

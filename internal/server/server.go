@@ -95,6 +95,10 @@ type Options struct {
 	Production bool
 	// Now is the clock (rate limits, caches, uptime); nil means time.Now.
 	Now func() time.Time
+
+	// Status, when set, serves the status page and its JSON API (web.New)
+	// at /, /problems/ and /api/v1/; nil leaves them unrouted (404).
+	Status http.Handler
 }
 
 // defaultParseWait is how long a delivery waits for room to be parsed:
@@ -175,6 +179,12 @@ func (s *Server) Handler() http.Handler {
 		ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}))
 	mux.HandleFunc("GET /internal/sentry-test", s.selfTest)
+	if s.opts.Status != nil {
+		// Any method: the status handler answers all but GET with 405.
+		mux.Handle("/{$}", s.opts.Status)
+		mux.Handle("/problems/", s.opts.Status)
+		mux.Handle("/api/v1/", s.opts.Status)
+	}
 	return s.recoverPanics(s.withSentry(mux))
 }
 
