@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,16 @@ func TestPageInChromium(t *testing.T) {
 	pwned := eval(`typeof window.__pwned`)
 	status := eval(`document.querySelector("header").innerText`)
 	firstTitle := text(`#problems tbody tr:first-child a.problem`)
+	table := text("#problems")
+	issueLink := eval(`document.querySelector('a[href="https://github.com/acme/shop/issues/5"]') ? "linked" : "missing"`)
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatalf("chromium: screenshot: %v", err)
+	}
+	// Kept with go test -artifacts, for a person to look at.
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "status-page.jpg"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	do("open a problem", chromedp.Click(chromedp.CSS(`a.problem[href="/problems/sentry:1"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#timeline")))
 	location := eval(`document.location.pathname`)
@@ -103,6 +114,14 @@ func TestPageInChromium(t *testing.T) {
 	imgPageHeading := text("#title")
 	imgPagePwned := eval(`typeof window.__pwned`)
 
+	for _, state := range []string{"open", "closed", "pending"} {
+		if !strings.Contains(table, state) {
+			t.Errorf("the table shows no %s problem:\n%s", state, table)
+		}
+	}
+	if issueLink != "linked" || len(shot) == 0 {
+		t.Errorf("the open problem's issue link is %s; screenshot %d bytes", issueLink, len(shot))
+	}
 	if rowCount != "50" {
 		t.Errorf("the first page shows %s rows, want 50", rowCount)
 	}
