@@ -329,15 +329,8 @@ func (s *Server) getIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := apiBase(r)
-	s.mu.Lock()
-	is := s.issueLocked(issueNumber(r))
-	if is == nil || is.deleted {
-		s.mu.Unlock()
-		if is == nil {
-			notFound(w, docsGetIssue)
-		} else {
-			issueGone(w, docsGetIssue)
-		}
+	is := s.lockIssue(w, r, docsGetIssue)
+	if is == nil {
 		return
 	}
 	out := s.wireIssueLocked(base, is)
@@ -365,15 +358,8 @@ func (s *Server) updateIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := apiBase(r)
-	s.mu.Lock()
-	is := s.issueLocked(issueNumber(r))
-	if is == nil || is.deleted {
-		s.mu.Unlock()
-		if is == nil {
-			notFound(w, docsUpdateIssue)
-		} else {
-			issueGone(w, docsUpdateIssue)
-		}
+	is := s.lockIssue(w, r, docsUpdateIssue)
+	if is == nil {
 		return
 	}
 	if len(errs) > 0 {
@@ -578,15 +564,8 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := apiBase(r)
-	s.mu.Lock()
-	is := s.issueLocked(issueNumber(r))
-	if is == nil || is.deleted {
-		s.mu.Unlock()
-		if is == nil {
-			notFound(w, docsCreateComment)
-		} else {
-			issueGone(w, docsCreateComment)
-		}
+	is := s.lockIssue(w, r, docsCreateComment)
+	if is == nil {
 		return
 	}
 	if len(errs) > 0 {
@@ -617,15 +596,8 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := apiBase(r)
-	s.mu.Lock()
-	is := s.issueLocked(issueNumber(r))
-	if is == nil || is.deleted {
-		s.mu.Unlock()
-		if is == nil {
-			notFound(w, docsListComments)
-		} else {
-			issueGone(w, docsListComments)
-		}
+	is := s.lockIssue(w, r, docsListComments)
+	if is == nil {
 		return
 	}
 	var matched []*comment
@@ -694,6 +666,23 @@ func isHexColor(c string) bool {
 	return true
 }
 
+// lockIssue takes s.mu and returns the request's issue, or answers 404 or
+// 410 (a deleted issue), releases the lock and returns nil.
+func (s *Server) lockIssue(w http.ResponseWriter, r *http.Request, docs string) *issue {
+	s.mu.Lock()
+	is := s.issueLocked(issueNumber(r))
+	if is != nil && !is.deleted {
+		return is
+	}
+	s.mu.Unlock()
+	if is == nil {
+		notFound(w, docs)
+	} else {
+		issueGone(w, docs)
+	}
+	return nil
+}
+
 // addLabels is POST /repos/{owner}/{repo}/issues/{number}/labels, whose
 // body is a list of names (as go-github sends it) or {"labels": [...]}:
 // the issue's labels after.
@@ -706,15 +695,8 @@ func (s *Server) addLabels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := apiBase(r)
-	s.mu.Lock()
-	is := s.issueLocked(issueNumber(r))
-	if is == nil || is.deleted {
-		s.mu.Unlock()
-		if is == nil {
-			notFound(w, docsAddLabels)
-		} else {
-			issueGone(w, docsAddLabels)
-		}
+	is := s.lockIssue(w, r, docsAddLabels)
+	if is == nil {
 		return
 	}
 	was := before(is)
