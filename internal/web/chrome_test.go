@@ -114,7 +114,7 @@ func TestPageInChromium(t *testing.T) {
 	imgPageHeading := text("#title")
 	imgPagePwned := eval(`typeof window.__pwned`)
 
-	for _, state := range []string{"open", "closed", "pending"} {
+	for _, state := range []string{"open", "closed", "pending", "folded"} {
 		if !strings.Contains(table, state) {
 			t.Errorf("the table shows no %s problem:\n%s", state, table)
 		}

@@ -46,6 +46,8 @@ var namedProblems = []alert.Problem{
 		Count: 1, IssueNumber: 7, IssueClosed: true, IssueClosedAt: base.Add(time.Minute), IssueCloseReason: "completed",
 		Link: "javascript:alert(2)"},
 	{Key: "sentry:3", Title: "Waiting for its issue", Route: "default", FirstSeen: base, LastSeen: base.Add(58 * time.Minute), Count: 1},
+	{Key: "sentry:4", Title: "Folded in a storm", Route: "web", Repo: "acme/web", FirstSeen: base, LastSeen: base.Add(57 * time.Minute),
+		Count: 2, DigestID: 1},
 }
 
 // seed fills a new SQLite store through the store's own API and serves

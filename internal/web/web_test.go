@@ -99,17 +99,17 @@ func TestAPIProblemsFilters(t *testing.T) {
 			wantN    int
 			wantMore bool
 		}{
-			{"", []string{"sentry:1", "sentry:2", "sentry:3", "sentry:100"}, 58, false},
+			{"", []string{"sentry:1", "sentry:2", "sentry:3", "sentry:4", "sentry:100"}, 59, false},
 			{"?state=open", []string{"sentry:1"}, 1, false},
 			{"?state=closed", []string{"sentry:2"}, 1, false},
-			{"?state=folded", nil, 0, false},
-			{"?repo=acme/web", []string{"sentry:2"}, 1, false},
+			{"?state=folded", []string{"sentry:4"}, 1, false},
+			{"?repo=acme/web", []string{"sentry:2", "sentry:4"}, 2, false},
 			{"?repo=acme/shop&state=pending&limit=1", []string{"sentry:3"}, 1, true},
-			{"?route=web", []string{"sentry:2"}, 1, false},
+			{"?route=web", []string{"sentry:2", "sentry:4"}, 2, false},
 			{"?search=OCTOCAT", []string{"sentry:1"}, 1, false},
-			{"?since=90m", []string{"sentry:1", "sentry:2", "sentry:3"}, 3, false},
+			{"?since=90m", []string{"sentry:1", "sentry:2", "sentry:3", "sentry:4"}, 4, false},
 			{"?limit=2&offset=1", []string{"sentry:2", "sentry:3"}, 2, true},
-			{"?offset=57", []string{"sentry:154"}, 1, false},
+			{"?offset=58", []string{"sentry:154"}, 1, false},
 		} {
 			code, body := s.get(t, "/api/v1/problems"+tc.query)
 			if code != http.StatusOK {
@@ -195,7 +195,7 @@ func TestPagination(t *testing.T) {
 			wantPrev, wantNext bool
 		}{
 			{"/", 50, false, true},
-			{"/?page=2", 8, true, false},
+			{"/?page=2", 9, true, false},
 			{"/?page=3", 0, true, false},
 			{"/?state=pending&page=1", 50, false, true},
 			{"/?state=pending&page=2", 6, true, false},
