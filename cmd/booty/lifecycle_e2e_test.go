@@ -162,8 +162,8 @@ func withRelease(t *testing.T, payload []byte, release string) []byte {
 func TestPreFixTailThenRegression(t *testing.T) {
 	t.Parallel()
 	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	env := append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
-		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "OBSV_COOLDOWN_HOURS=0")
+	db := "sqlite:" + filepath.Join(t.TempDir(), "booty.db")
+	env := append(bootyEnv(gh.URL, db), "GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "OBSV_COOLDOWN_HOURS=0")
 	p := startBooty(t, env, "")
 	defer p.stop(t)
 	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
@@ -205,6 +205,13 @@ func TestPreFixTailThenRegression(t *testing.T) {
 	}
 	if len(gh.Issues()) != 1 {
 		t.Errorf("%d issues, want 1", len(gh.Issues()))
+	}
+	// booty problems show tells the same story: both releases, and the
+	// lifecycle's steps with their reasons.
+	code, out, errOut := runBooty(t, map[string]string{"BOOTY_DATABASE_URL": db, "TARGET_REPO_URL": "acme/shop"}, "problems", "show", "sentry:5150")
+	if code != 0 || !regexpLine(out, "releases seen", "web@2.0, web@1.0") || !regexpLine(out, "lifecycle", "event", "closed_completed", "pre_fix_tail") ||
+		!regexpLine(out, "lifecycle", "event", "open", "reopened") {
+		t.Errorf("problems show: exit %d\n%s%s", code, out, errOut)
 	}
 }
 

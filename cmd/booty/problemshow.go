@@ -169,6 +169,9 @@ func printProblemView(w io.Writer, cut bool, v *web.ProblemView, links issueLink
 	if p.Release != "" {
 		fact("release", p.Release+" (latest)")
 	}
+	if names := v.ReleaseNames(); len(names) > 0 {
+		fact("releases seen", strings.Join(names, ", "))
+	}
 	fact("sentry", p.Link)
 	facts.Flush()
 

@@ -72,3 +72,17 @@ func (s *Store) Transitions(ctx context.Context, key string, limit int) ([]alert
 	}
 	return out, nil
 }
+
+// LifecycleOf returns the stored lifecycle of the problem with key, for
+// reading (the zero Lifecycle when it has none).
+func (s *Store) LifecycleOf(ctx context.Context, key string) (alert.Lifecycle, error) {
+	var raw string
+	if err := s.db.queryRow(ctx, `SELECT lifecycle FROM booty_problems WHERE key = $1`, key).Scan(&raw); err != nil {
+		return alert.Lifecycle{}, fmt.Errorf("read lifecycle of %s: %w", key, err)
+	}
+	var lc alert.Lifecycle
+	if err := json.Unmarshal([]byte(raw), &lc); err != nil {
+		return alert.Lifecycle{}, fmt.Errorf("read lifecycle of %s: %w", key, err)
+	}
+	return lc, nil
+}

@@ -55,6 +55,7 @@ func NewProblemJSON(p alert.Problem, links IssueLinks) ProblemJSON {
 // --json` and GET /api/v1/problems/KEY answer: add, never rename.
 type ProblemShowJSON struct {
 	Problem  ProblemJSON `json:"problem"`
+	Releases []string    `json:"releases"`
 	Digest   *DigestJSON `json:"digest"`
 	Timeline []EventJSON `json:"timeline"`
 	Jobs     []JobJSON   `json:"jobs"`
@@ -101,7 +102,8 @@ type JobJSON struct {
 
 // JSON is v as ProblemShowJSON; its slices are never nil.
 func (v *ProblemView) JSON(links IssueLinks) ProblemShowJSON {
-	out := ProblemShowJSON{Problem: NewProblemJSON(v.Problem, links), Timeline: []EventJSON{}, Jobs: []JobJSON{}}
+	out := ProblemShowJSON{Problem: NewProblemJSON(v.Problem, links), Releases: append([]string{}, v.ReleaseNames()...),
+		Timeline: []EventJSON{}, Jobs: []JobJSON{}}
 	if d := v.Digest; d != nil {
 		out.Digest = &DigestJSON{ID: d.ID, Route: d.Route, Repo: links.JSONRepo(d.Repo), Issue: d.IssueNumber,
 			IssueRef: links.Ref(d.Repo, d.IssueNumber), IssueURL: links.URL(d.Repo, d.IssueNumber)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,9 @@ type ProblemView struct {
 	MoreDeliveries bool
 	Jobs           []store.ProblemJob
 	Transitions    []alert.Transition
+	// Releases are the releases the problem was seen in, the most
+	// recently seen first (the lifecycle keeps the last 20).
+	Releases []alert.ReleaseSeen
 }
 
 // ReadProblemView reads p's deliveries, jobs, lifecycle and digest.
@@ -48,6 +52,12 @@ func ReadProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*Pr
 	if v.Transitions, err = st.Transitions(ctx, p.Key, MaxDeliveries); err != nil {
 		return nil, err
 	}
+	lc, err := st.LifecycleOf(ctx, p.Key)
+	if err != nil {
+		return nil, err
+	}
+	v.Releases = slices.Clone(lc.Releases)
+	slices.SortFunc(v.Releases, func(a, b alert.ReleaseSeen) int { return b.LastSeen.Compare(a.LastSeen) })
 	if p.DigestID != 0 {
 		d, err := st.Digest(ctx, p.DigestID)
 		switch {
@@ -162,3 +172,12 @@ func Attempts(j store.ProblemJob) string {
 
 // RetryCommand is how the operator runs parked job id again.
 func RetryCommand(id int64) string { return "booty parked retry " + strconv.FormatInt(id, 10) }
+
+// ReleaseNames lists the releases seen, the most recent first.
+func (v *ProblemView) ReleaseNames() []string {
+	names := make([]string, len(v.Releases))
+	for i, r := range v.Releases {
+		names[i] = r.Name
+	}
+	return names
+}
