@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"booty/internal/apm"
+	"booty/internal/builder"
 	"booty/internal/config"
 	"booty/internal/github"
 	"booty/internal/intake"
@@ -369,6 +371,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Hold:        a.holdJobs,
 		Sentry:      sentryAPI,
 		Policy:      cfg.Lifecycle,
+		Builder:     workerBuilder(cfg),
 		DigestEvery: cfg.Routes.DigestEvery,
 		StormQuiet:  cfg.Routes.StormQuiet,
 	})
@@ -410,6 +413,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		}
 		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now).
 			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg)).WithTicks(worker.TickScheduler(a.jobs))
+		if cfg.Builder != nil {
+			githubHooks.(*intake.GitHub).WithBuilds(worker.BuildEnqueuer(a.jobs), triggerLabel(cfg))
+		}
 		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
 	}
 	a.handler = server.New(server.Options{
@@ -457,6 +463,33 @@ func (a *app) start(ctx context.Context) error {
 		a.housekeepingDone.Go(func() { a.learnIdentity(hkCtx) })
 	}
 	return nil
+}
+
+// workerBuilder is the worker's builder configuration, nil unless
+// BOOTY_BUILDER=command.
+func workerBuilder(cfg *config.Config) *worker.Builder {
+	b := cfg.Builder
+	if b == nil {
+		return nil
+	}
+	return &worker.Builder{
+		Command: b.Command, Timeout: b.Timeout, Pass: b.Env, Concurrency: b.Concurrency,
+		Limits: builder.Limits{MaxFiles: b.MaxFiles, MaxLines: b.MaxLines,
+			Protected: append(slices.Clone(builder.DefaultProtected), b.Protected...)},
+		GitURL: b.GitURL, Token: cfg.GitHubToken, AnyIssue: b.AnyIssue, TestCommand: b.TestCommand,
+		Author: builder.Author{Name: "booty", Email: "booty@users.noreply.github.com"},
+		Getenv: os.Getenv,
+	}
+}
+
+// triggerLabel is the label that hands a problem of route to the builder.
+func triggerLabel(cfg *config.Config) func(route string) string {
+	return func(route string) string {
+		if r := cfg.Routes.Lookup(route); r != nil && r.TriggerLabel != "" {
+			return r.TriggerLabel
+		}
+		return cfg.TriggerLabel
+	}
 }
 
 // routedRepo says whether booty's routes file into repository "OWNER/NAME":

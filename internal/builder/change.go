@@ -108,7 +108,7 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 
 // gitEnv is git with more variables in its environment.
 func gitEnv(ctx context.Context, dir string, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd := exec.CommandContext(ctx, gitPath(), args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0", "LANG=C"}, env...)
@@ -123,4 +123,18 @@ func gitEnv(ctx context.Context, dir string, env []string, args ...string) ([]by
 		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, msg)
 	}
 	return out, nil
+}
+
+// gitPath finds the git CLI: on booty's PATH, or where Debian puts it (a
+// service may run with no PATH at all).
+func gitPath() string {
+	if p, err := exec.LookPath("git"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/bin/git", "/usr/local/bin/git"} {
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	return "git"
 }

@@ -16,8 +16,9 @@ type Checkout struct {
 	// Token, when set, authenticates the clone. It goes to git through
 	// its environment (GIT_CONFIG_*), never into argv or .git/config.
 	Token string
-	// Base is the branch cloned, SHA the commit the build starts from,
-	// and Branch the branch created for the build (booty/issue-N).
+	// Base is the branch cloned, SHA the commit the build starts from
+	// ("" for the branch's head), and Branch the branch created for the
+	// build (booty/issue-N).
 	Base, SHA, Branch string
 	// Dir is where it goes: a new, empty directory.
 	Dir string
@@ -41,7 +42,11 @@ func Clone(ctx context.Context, c Checkout) error {
 	if _, err := gitEnv(ctx, c.Dir, auth, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", c.Base, "--", c.URL, "."); err != nil {
 		return fmt.Errorf("clone %s: %w", c.URL, scrub(err, c.Token))
 	}
-	if _, err := git(ctx, c.Dir, "switch", "--quiet", "--create", c.Branch, c.SHA); err != nil {
+	args := []string{"switch", "--quiet", "--create", c.Branch}
+	if c.SHA != "" {
+		args = append(args, c.SHA)
+	}
+	if _, err := git(ctx, c.Dir, args...); err != nil {
 		return err
 	}
 	cfg, err := os.ReadFile(c.Dir + "/.git/config")
@@ -60,4 +65,13 @@ func scrub(err error, token string) error {
 		return err
 	}
 	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "[token]"))
+}
+
+// Head returns the commit dir's HEAD names.
+func Head(ctx context.Context, dir string) (string, error) {
+	out, err := git(ctx, dir, "rev-parse", "HEAD")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
 }

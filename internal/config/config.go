@@ -6,6 +6,7 @@ package config
 import (
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -75,6 +76,9 @@ type Config struct {
 
 	InternalTestToken string // INTERNAL_TEST_TOKEN
 
+	// Builder is the command-mode builder's configuration; nil when
+	// BOOTY_BUILDER is label (the default: booty's job ends at the issue).
+	Builder *Builder
 	// StatusToken is BOOTY_STATUS_TOKEN: the Basic auth password of the
 	// status page and JSON API, which are off while it is empty.
 	StatusToken string
@@ -295,6 +299,7 @@ func Load(getenv func(string) string) (*Config, error) {
 
 	c.WriteInterval = r.duration("GITHUB_WRITE_INTERVAL", time.Second, 0, time.Hour)
 	c.Lifecycle = r.policy()
+	c.Builder = r.builder()
 	c.SentryAPIToken, c.SentryOrg = r.secret("SENTRY_API_TOKEN"), strings.TrimSpace(r.str("SENTRY_ORG", ""))
 	c.SentryAPIURL = r.str("SENTRY_API_URL", "https://sentry.io/")
 	switch {
@@ -331,6 +336,83 @@ func (r *reader) routeDefaults() (trigger string, sev alert.Severity, cooldown t
 	}
 	hours := r.float("OBSV_COOLDOWN_HOURS", 6, 0, 24*365)
 	return trigger, sev, time.Duration(hours * float64(time.Hour))
+}
+
+// Builder is BOOTY_BUILDER=command's configuration.
+type Builder struct {
+	// Command is BOOTY_BUILDER_COMMAND: a JSON list, the command and its
+	// arguments, never a shell string.
+	Command []string
+	// Timeout is BOOTY_BUILDER_TIMEOUT, Concurrency
+	// BOOTY_BUILDER_CONCURRENCY.
+	Timeout     time.Duration
+	Concurrency int
+	// Env names the variables of booty's environment the command gets
+	// (BOOTY_BUILDER_ENV, comma-separated: model keys).
+	Env []string
+	// MaxFiles and MaxLines bound the change; Protected adds globs to the
+	// paths no build may touch (BOOTY_BUILDER_PROTECTED).
+	MaxFiles, MaxLines int
+	Protected          []string
+	// GitURL is BOOTY_GIT_URL, the clone URL with {owner} and {repo}.
+	GitURL string
+	// AnyIssue is BOOTY_BUILDER_ANY_ISSUE: build issues booty did not file.
+	AnyIssue bool
+	// TestCommand is BOOTY_TEST_COMMAND (a JSON list), told to the builder.
+	TestCommand []string
+}
+
+// builder reads BOOTY_BUILDER and, for command, its variables.
+func (r *reader) builder() *Builder {
+	switch mode := strings.ToLower(strings.TrimSpace(r.str("BOOTY_BUILDER", "label"))); mode {
+	case "label":
+		return nil
+	case "command":
+	default:
+		r.bad("BOOTY_BUILDER", "must be label (booty's job ends at the labelled issue) or command (booty runs BOOTY_BUILDER_COMMAND)")
+		return nil
+	}
+	b := &Builder{
+		Timeout:     r.duration("BOOTY_BUILDER_TIMEOUT", 30*time.Minute, time.Second, 24*time.Hour),
+		Concurrency: r.integer("BOOTY_BUILDER_CONCURRENCY", 1, 1, 16),
+		MaxFiles:    r.integer("BOOTY_BUILDER_MAX_FILES", 20, 1, 10_000),
+		MaxLines:    r.integer("BOOTY_BUILDER_MAX_LINES", 1000, 1, 1_000_000),
+		GitURL:      r.str("BOOTY_GIT_URL", "https://github.com/{owner}/{repo}.git"),
+		AnyIssue:    r.boolean("BOOTY_BUILDER_ANY_ISSUE", false),
+	}
+	b.Command = r.argv("BOOTY_BUILDER_COMMAND", true)
+	b.TestCommand = r.argv("BOOTY_TEST_COMMAND", false)
+	for _, name := range strings.Split(r.str("BOOTY_BUILDER_ENV", ""), ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			b.Env = append(b.Env, name)
+		}
+	}
+	for _, g := range strings.Split(r.str("BOOTY_BUILDER_PROTECTED", ""), ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			b.Protected = append(b.Protected, g)
+		}
+	}
+	if !strings.Contains(b.GitURL, "{repo}") {
+		r.bad("BOOTY_GIT_URL", "must name {repo} (and {owner} unless every repository has one owner), such as https://github.com/{owner}/{repo}.git")
+	}
+	return b
+}
+
+// argv reads a JSON list of strings: a command and its arguments.
+func (r *reader) argv(name string, required bool) []string {
+	v := strings.TrimSpace(r.str(name, ""))
+	if v == "" {
+		if required {
+			r.bad(name, `required with BOOTY_BUILDER=command: a JSON list, such as ["claude", "-p"]`)
+		}
+		return nil
+	}
+	var argv []string
+	if err := json.Unmarshal([]byte(v), &argv); err != nil || len(argv) == 0 || argv[0] == "" {
+		r.bad(name, `must be a JSON list of strings, the command first, such as ["claude", "-p"]: never a shell string`)
+		return nil
+	}
+	return argv
 }
 
 // policy reads the lifecycle's variables, each bad one its own error.

@@ -244,6 +244,8 @@ func TestLoadBadValue(t *testing.T) {
 		{name: "GITHUB_WRITE_INTERVAL", value: "-1s"},
 		{name: "GITHUB_WRITE_INTERVAL", value: "2h"},
 		{name: "OBSV_ON_RESOLVE", value: "reopen"},
+		{name: "BOOTY_BUILDER", value: "agent"},
+		{name: "BOOTY_BUILDER", value: "command", wantVar: "BOOTY_BUILDER_COMMAND"},
 		{name: "SENTRY_API_TOKEN", value: "sntrys_x", wantVar: "SENTRY_ORG"},
 		{name: "SENTRY_ORG", value: "acme", wantVar: "SENTRY_API_TOKEN"},
 		{name: "OBSV_ON_ARCHIVE", value: "delete"},

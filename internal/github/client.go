@@ -27,8 +27,11 @@ type Issue struct {
 	// ProblemKey is the key in the issue's hidden marker, or "" when it
 	// has none.
 	ProblemKey string
-	// Body is the issue's body as GitHub has it (read by Issue only).
-	Body string
+	// Body is the issue's body as GitHub has it, and Title its title
+	// (read by Issue only).
+	Body, Title string
+	// Author is the login of who opened the issue.
+	Author string
 }
 
 // Client files and updates issues in one repository.
@@ -240,7 +243,7 @@ func (c *Client) Issue(ctx context.Context, number int) (Issue, error) {
 		return Issue{}, fmt.Errorf("get issue %d: %w", number, c.gone(ctx, err))
 	}
 	out := toIssue(is)
-	out.Body = is.GetBody()
+	out.Body, out.Title = is.GetBody(), is.GetTitle()
 	return out, nil
 }
 
@@ -391,5 +394,6 @@ func toIssue(is *gh.Issue) Issue {
 		ClosedAt:   is.GetClosedAt().Time,
 		URL:        is.GetHTMLURL(),
 		ProblemKey: key,
+		Author:     is.GetUser().GetLogin(),
 	}
 }

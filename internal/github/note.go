@@ -120,3 +120,20 @@ func (d *DryRun) AddLabel(_ context.Context, number int, label string) error {
 	d.log.Info("dry run: would label issue", "number", number, "label", label)
 	return nil
 }
+
+// BuildFailed is the comment on an issue whose build ended without a pull
+// request: why, and the tail of the builder's output, which is untrusted
+// (it may echo the issue), in a fenced block.
+func (r *Renderer) BuildFailed(why, output string) string {
+	var b strings.Builder
+	b.WriteString("**No pull request:** " + cleanText(why, maxValueRunes, keepHead) + ".\n")
+	if strings.TrimSpace(output) != "" {
+		var lines []string
+		for l := range strings.Lines(output) {
+			lines = append(lines, sanitizeCodeLine(strings.TrimRight(l, "\n"), maxCodeLineRunes))
+		}
+		b.WriteString("\nThe end of the builder's output:\n\n" + codeBlock(lines, "text", ""))
+	}
+	b.WriteString("\nAdded by booty's builder.")
+	return b.String()
+}

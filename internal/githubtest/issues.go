@@ -34,6 +34,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}", s.repoRoute(docsGetIssue, s.getIssue))
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/{number}", s.repoRoute(docsUpdateIssue, s.writeRoute(docsUpdateIssue, s.updateIssue)))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}/comments", s.repoRoute(docsListComments, s.listComments))
+	mux.HandleFunc("POST /repos/{owner}/{repo}/pulls", s.repoRoute(docsCreatePull, s.writeRoute(docsCreatePull, s.createPull)))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/collaborators/{username}/permission", s.repoRoute(docsGetPermission, s.getPermission))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/labels", s.repoRoute(docsAddLabels, s.writeRoute(docsAddLabels, s.addLabels)))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.repoRoute(docsCreateComment, s.writeRoute(docsCreateComment, s.createComment)))
 	// {name...} because go-github puts a label name into the path unescaped,

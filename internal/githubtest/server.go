@@ -124,6 +124,10 @@ type Server struct {
 	down      atomic.Bool
 	writes    atomic.Int64
 
+	// pulls and permissions are guarded by mu.
+	pulls       []PullRequest
+	permissions map[string]string
+
 	dropLabels     atomic.Bool
 	issuesDisabled atomic.Bool
 	pending        sync.WaitGroup

@@ -29,6 +29,9 @@ const (
 	// GitHubFollowed is an issue transferred to a repository booty
 	// routes to: the problem follows it there.
 	GitHubFollowed GitHubOutcome = "followed"
+	// GitHubBuildQueued is the trigger label added to an open issue of a
+	// problem: its build is queued.
+	GitHubBuildQueued GitHubOutcome = "build_queued"
 	// GitHubPing answers GitHub's ping when a webhook is set up.
 	GitHubPing GitHubOutcome = "ping"
 	// GitHubDuplicate is a delivery id booty took before: a redelivery.
@@ -74,6 +77,21 @@ type GitHub struct {
 	syncs  SyncFunc
 	ticks  TickFunc
 	routed func(repo string) bool
+	// builds queues a build when a person adds trigger(route) to a
+	// problem's issue (WithBuilds); nil: no builds.
+	builds  BuildFunc
+	trigger func(route string) string
+}
+
+// BuildFunc queues, inside tx, the build of problem p's issue that sender
+// asked for by adding the trigger label, and returns its id.
+type BuildFunc func(ctx context.Context, tx *store.Tx, p alert.Problem, sender string) (jobID int64, err error)
+
+// WithBuilds makes g queue a build when a person adds a problem's trigger
+// label (trigger gives it for the problem's route) to its issue.
+func (g *GitHub) WithBuilds(builds BuildFunc, trigger func(route string) string) *GitHub {
+	g.builds, g.trigger = builds, trigger
+	return g
 }
 
 // SyncFunc adds, inside tx, the job that makes Sentry follow effect e (a
@@ -227,6 +245,13 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 	}
 	if err := scheduleSettle(ctx, tx, key, next, g.ticks); err != nil {
 		return "", err
+	}
+	if e.Action == "labeled" && g.builds != nil && next.State == alert.StateOpen &&
+		strings.EqualFold(e.Issue.Label, g.trigger(p.Route)) {
+		if _, err := g.builds(ctx, tx, p, e.Sender.Login); err != nil {
+			return "", fmt.Errorf("queue build: %w", err)
+		}
+		outcome = GitHubBuildQueued
 	}
 	if outcome == GitHubIgnored {
 		switch {

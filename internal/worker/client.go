@@ -126,7 +126,11 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &noter{w: w})
 		river.AddWorker(workers, &syncer{w: w})
 		river.AddWorker(workers, &ticker{w: w})
+		river.AddWorker(workers, &buildWorker{w: w})
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
+		if w.cfg.Builder != nil {
+			cfg.Queues[BuilderQueue] = river.QueueConfig{MaxWorkers: max(w.cfg.Builder.Concurrency, 1)}
+		}
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(SweepEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, &river.InsertOpts{MaxAttempts: 1} }, nil)}
 	} else {
@@ -136,6 +140,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &noter{})
 		river.AddWorker(workers, &syncer{})
 		river.AddWorker(workers, &ticker{})
+		river.AddWorker(workers, &buildWorker{})
 	}
 	cfg.Workers = workers
 	for _, o := range opts {

@@ -145,6 +145,8 @@ type Config struct {
 	// Policy is the lifecycle's, for the tick that settles a flapping
 	// issue.
 	Policy alert.Policy
+	// Builder runs command-mode builds; nil when BOOTY_BUILDER=label.
+	Builder *Builder
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
