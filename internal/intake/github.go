@@ -214,37 +214,21 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 	if !ok {
 		return GitHubIgnored, nil
 	}
-	lc, err := tx.Lifecycle(ctx, key)
+	now := g.now()
+	st, err := takeStep(ctx, tx, p, input, g.policy, now, cmp.Or(e.Issue.ClosedAt, now),
+		writes{notes: g.notes, syncs: g.syncs, ticks: g.ticks})
 	if err != nil {
 		return "", err
 	}
-	lc = mirror(lc, p)
-	now := g.now()
-	next, effects, t := alert.Step(lc, input, g.policy, now)
-	if err := tx.SaveLifecycle(ctx, key, next); err != nil {
-		return "", err
-	}
-	if err := tx.RecordTransition(ctx, key, t); err != nil {
-		return "", err
-	}
+	p, next := st.p, st.next
 	outcome := GitHubIgnored
-	for _, ef := range effects {
+	for _, ef := range st.effects {
 		switch ef.Kind {
 		case alert.EffectForgetIssue:
 			outcome = GitHubForgotten
 		case alert.EffectFollowIssue:
-			if err := tx.MoveIssue(ctx, key, ef.Repo, ef.Issue); err != nil {
-				return "", err
-			}
-			p.Repo, p.IssueNumber = ef.Repo, ef.Issue
 			outcome = GitHubFollowed
 		}
-	}
-	if err := applyEffects(ctx, tx, p, effects, g.notes, g.syncs); err != nil {
-		return "", err
-	}
-	if err := scheduleSettle(ctx, tx, key, next, g.ticks); err != nil {
-		return "", err
 	}
 	if e.Action == "labeled" && g.builds != nil && next.State == alert.StateOpen &&
 		strings.EqualFold(e.Issue.Label, g.trigger(p.Route)) {
@@ -255,19 +239,11 @@ func (g *GitHub) apply(ctx context.Context, tx *store.Tx, e *ghhook.Event, key s
 	}
 	if outcome == GitHubIgnored {
 		switch {
-		case next.State.Closed() && lc.State != next.State:
+		case next.State.Closed() && st.prev.State != next.State:
 			outcome = GitHubClosed
-		case next.State == alert.StateOpen && lc.State.Closed():
+		case next.State == alert.StateOpen && st.prev.State.Closed():
 			outcome = GitHubReopened
 		}
-	}
-	closed := next.State.Closed()
-	closedAt := next.ClosedAt
-	if closed && closedAt.IsZero() {
-		closedAt = cmp.Or(e.Issue.ClosedAt, now)
-	}
-	if err := tx.SetIssueState(ctx, key, next.Issue, closed, closedAt, string(closeReasonOf(next.State))); err != nil {
-		return "", err
 	}
 	return outcome, nil
 }

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,46 +92,17 @@ func (in *Intake) receiveIssue(ctx context.Context, rec store.Delivery, c *sentr
 		if err != nil {
 			return err
 		}
-		lc, err := tx.Lifecycle(ctx, p.Key)
+		// Sentry's changes file nothing and sync nothing back: no syncs.
+		st, err := takeStep(ctx, tx, p, input, in.policy, now, now, writes{notes: in.notes, ticks: in.ticks})
 		if err != nil {
 			return err
 		}
-		lc = mirror(lc, p)
-		next, effects, t := alert.Step(lc, input, in.policy, now)
-		if err := tx.SaveLifecycle(ctx, p.Key, next); err != nil {
-			return err
-		}
-		if err := tx.RecordTransition(ctx, p.Key, t); err != nil {
-			return err
-		}
-		var jobID int64
-		wrote := false
-		for _, e := range effects {
-			switch e.Kind {
-			case alert.EffectComment, alert.EffectReopen, alert.EffectClose, alert.EffectAddLabel:
-			default:
-				continue // Sentry's changes file nothing and sync nothing back
-			}
-			if jobID, err = in.notes(ctx, tx, p, e); err != nil {
-				return fmt.Errorf("enqueue note: %w", err)
-			}
-			wrote = true
-		}
-		if err := scheduleSettle(ctx, tx, p.Key, next, in.ticks); err != nil {
-			return err
-		}
-		if next.State != lc.State {
-			closed := next.State.Closed()
-			if err := tx.SetIssueState(ctx, p.Key, p.IssueNumber, closed, now, string(closeReasonOf(next.State))); err != nil {
-				return err
-			}
-		}
-		if wrote {
+		if st.jobs > 0 {
 			res.Decision.Action = alert.Action(input.Kind)
 		} else {
-			res.Decision.Reason = alert.Reason(reasonLifecyclePrefix + string(t.Reason))
+			res.Decision.Reason = alert.Reason(reasonLifecyclePrefix + string(st.t.Reason))
 		}
-		return tx.RecordDelivery(ctx, rec, res.Decision.String(), jobID)
+		return tx.RecordDelivery(ctx, rec, res.Decision.String(), st.jobID)
 	})
 	if err != nil {
 		res.Decision = alert.Decision{}
@@ -266,7 +238,7 @@ func (st *lifeStep) save(ctx context.Context, tx *store.Tx, notes NoteFunc, tick
 			return err
 		}
 	}
-	if err := applyEffects(ctx, tx, p, st.effects, notes, nil); err != nil {
+	if _, _, err := applyEffects(ctx, tx, p, st.effects, notes, nil); err != nil {
 		return err
 	}
 	return scheduleSettle(ctx, tx, p.Key, st.next, ticks)
@@ -278,27 +250,94 @@ type TickFunc func(ctx context.Context, tx *store.Tx, key string, at time.Time) 
 
 // applyEffects turns a step's writes into jobs: comments, labels, reopens
 // and closes through notes, calls to Sentry through syncs (nil: the sync is
-// off). Effects on the store (forget, follow) are the caller's.
-func applyEffects(ctx context.Context, tx *store.Tx, p alert.Problem, effects []alert.Effect, notes NoteFunc, syncs SyncFunc) error {
+// off). Effects on the store (forget, follow) are takeStep's. It returns
+// how many jobs it queued, and the last one's id.
+func applyEffects(ctx context.Context, tx *store.Tx, p alert.Problem, effects []alert.Effect, notes NoteFunc, syncs SyncFunc) (n int, jobID int64, err error) {
 	for _, e := range effects {
+		var queue func(context.Context, *store.Tx, alert.Problem, alert.Effect) (int64, error)
+		what := "note"
 		switch e.Kind {
 		case alert.EffectComment, alert.EffectAddLabel, alert.EffectReopen, alert.EffectClose:
-			if notes == nil {
-				continue
-			}
-			if _, err := notes(ctx, tx, p, e); err != nil {
-				return fmt.Errorf("enqueue note: %w", err)
-			}
+			queue = notes
 		case alert.EffectSentryResolve, alert.EffectSentryArchive, alert.EffectSentryUnresolve:
-			if syncs == nil {
-				continue
+			queue, what = syncs, "sentry sync"
+		}
+		if queue == nil {
+			continue
+		}
+		if jobID, err = queue(ctx, tx, p, e); err != nil {
+			return n, 0, fmt.Errorf("enqueue %s: %w", what, err)
+		}
+		n++
+	}
+	return n, jobID, nil
+}
+
+// writes are where a lifecycle step's effects go: notes for GitHub, syncs
+// for Sentry, ticks for the settling of a flapping issue. A nil one writes
+// nothing of its kind.
+type writes struct {
+	notes NoteFunc
+	syncs SyncFunc
+	ticks TickFunc
+}
+
+// stepped is a lifecycle step takeStep took and stored.
+type stepped struct {
+	prev, next alert.Lifecycle
+	effects    []alert.Effect
+	t          alert.Transition
+	// p is the problem after the step's effects on the store (a
+	// followed issue's repository and number).
+	p alert.Problem
+	// jobs counts the jobs its effects queued, and jobID is the last.
+	jobs  int
+	jobID int64
+}
+
+// takeStep takes input as a step of problem p's lifecycle inside tx (p
+// read with tx.Problem, for its lock): it reads the stored lifecycle with
+// the issue's state from p's columns, steps it, stores it and the
+// transition, applies the step's effects (the store's, then the jobs of
+// w), schedules the settling of a flapping issue, and writes the issue
+// columns the step changed. closedAt is when the issue closed when the
+// step does not know (the time of GitHub's event, or now).
+func takeStep(ctx context.Context, tx *store.Tx, p alert.Problem, input alert.Input, policy alert.Policy,
+	now, closedAt time.Time, w writes) (stepped, error) {
+	lc, err := tx.Lifecycle(ctx, p.Key)
+	if err != nil {
+		return stepped{}, err
+	}
+	st := stepped{prev: mirror(lc, p), p: p}
+	st.next, st.effects, st.t = alert.Step(st.prev, input, policy, now)
+	if err := tx.SaveLifecycle(ctx, p.Key, st.next); err != nil {
+		return stepped{}, err
+	}
+	if err := tx.RecordTransition(ctx, p.Key, st.t); err != nil {
+		return stepped{}, err
+	}
+	for _, e := range st.effects {
+		if e.Kind == alert.EffectFollowIssue {
+			if err := tx.MoveIssue(ctx, p.Key, e.Repo, e.Issue); err != nil {
+				return stepped{}, err
 			}
-			if _, err := syncs(ctx, tx, p, e); err != nil {
-				return fmt.Errorf("enqueue sentry sync: %w", err)
-			}
+			st.p.Repo, st.p.IssueNumber = e.Repo, e.Issue
 		}
 	}
-	return nil
+	if st.jobs, st.jobID, err = applyEffects(ctx, tx, st.p, st.effects, w.notes, w.syncs); err != nil {
+		return stepped{}, err
+	}
+	if err := scheduleSettle(ctx, tx, p.Key, st.next, w.ticks); err != nil {
+		return stepped{}, err
+	}
+	if st.next.State != st.prev.State || st.next.Issue != st.prev.Issue {
+		closed := st.next.State.Closed()
+		if err := tx.SetIssueState(ctx, p.Key, st.next.Issue, closed, cmp.Or(st.next.ClosedAt, closedAt),
+			string(closeReasonOf(st.next.State))); err != nil {
+			return stepped{}, err
+		}
+	}
+	return st, nil
 }
 
 // scheduleSettle schedules the tick that settles a flapping issue.
@@ -326,28 +365,15 @@ func Tick(ctx context.Context, tx *store.Tx, key string, p alert.Policy, notes N
 	if err != nil {
 		return 0, err
 	}
-	lc = mirror(lc, prob)
-	at, ok := lc.SettleAt()
+	at, ok := mirror(lc, prob).SettleAt()
 	if !ok {
 		return 0, nil
 	}
 	if now.Before(at) {
 		return at.Sub(now), nil
 	}
-	next, effects, t := alert.Step(lc, alert.Input{Kind: alert.InputTick}, p, now)
-	if err := tx.SaveLifecycle(ctx, key, next); err != nil {
+	if _, err := takeStep(ctx, tx, prob, alert.Input{Kind: alert.InputTick}, p, now, now, writes{notes: notes, syncs: syncs}); err != nil {
 		return 0, err
-	}
-	if err := tx.RecordTransition(ctx, key, t); err != nil {
-		return 0, err
-	}
-	if err := applyEffects(ctx, tx, prob, effects, notes, syncs); err != nil {
-		return 0, err
-	}
-	if next.State != lc.State {
-		if err := tx.SetIssueState(ctx, key, prob.IssueNumber, next.State.Closed(), now, string(closeReasonOf(next.State))); err != nil {
-			return 0, err
-		}
 	}
 	return 0, nil
 }
