@@ -42,6 +42,41 @@ func bareRepo(t *testing.T) string {
 	return bare
 }
 
+// acmeShop is the GitHub stand-in of acme/shop the build tests use.
+func acmeShop(t *testing.T) *githubtest.Server {
+	return githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+}
+
+// buildBooty starts booty with BOOTY_BUILDER=command running argv (a JSON
+// list) against gh's acme/shop, whose git remote is bare, files problem
+// issueID, and has a person label its issue with the trigger label again
+// (the labeled event a build starts on). It returns booty, which the
+// caller stops, and the issue's number.
+func buildBooty(t *testing.T, gh *githubtest.Server, bare, argv, issueID string, env ...string) (*process, int) {
+	t.Helper()
+	env = append(append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
+		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "BOOTY_BUILDER=command", "BOOTY_BUILDER_COMMAND="+argv,
+		"BOOTY_GIT_URL=file://"+filepath.Dir(bare)+"/{repo}.git"), env...)
+	p := startBooty(t, env, "")
+	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
+	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
+	if got := deliver(t, p.url, "event_alert", withEvent(t, base, issueID, "ev-1"), testSecret); got.Decision != "create" {
+		p.stop(t)
+		t.Fatalf("alert: %s", got.RawBody)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	n := gh.Issues()[0].Number
+	// A person takes the label off and puts it back: the labeled event.
+	if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
+		t.Fatal(err)
+	}
+	if err := gh.AddLabel(n, "agent:builder"); err != nil {
+		t.Fatal(err)
+	}
+	gh.WaitWebhooks()
+	return p, n
+}
+
 // TestBuildToDraftPull runs the built binary with BOOTY_BUILDER=command: a
 // person adds the trigger label to an issue booty filed, the builder
 // script (which sees no booty secret) changes the code, and booty pushes
@@ -55,29 +90,9 @@ func TestBuildToDraftPull(t *testing.T) {
 		"printf 'export const id = (x) => x?.id;\\n' > app.js\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-	env := append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
-		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "BOOTY_BUILDER=command",
-		`BOOTY_BUILDER_COMMAND=["`+script+`", "`+envDump+`"]`, "BOOTY_GIT_URL=file://"+filepath.Dir(bare)+"/{repo}.git",
-		"BOOTY_BUILDER_TIMEOUT=30s")
-	p := startBooty(t, env, "")
+	gh := acmeShop(t)
+	p, n := buildBooty(t, gh, bare, `["`+script+`", "`+envDump+`"]`, "8080", "BOOTY_BUILDER_TIMEOUT=30s")
 	defer p.stop(t)
-	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
-
-	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
-	if got := deliver(t, p.url, "event_alert", withEvent(t, base, "8080", "ev-1"), testSecret); got.Decision != "create" {
-		t.Fatalf("alert: %s", got.RawBody)
-	}
-	waitJobsDone(t, p, 30*time.Second)
-	n := gh.Issues()[0].Number
-	// A person takes the label off and puts it back: the labeled event.
-	if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	if err := gh.AddLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	gh.WaitWebhooks()
 	waitFor(t, 60*time.Second, "a draft pull request", func() bool {
 		if strings.Contains(p.logs.String(), "build ended") || strings.Contains(p.logs.String(), "parked") {
 			t.Fatalf("logs:\n%s", p.logs)
@@ -130,26 +145,9 @@ func TestBuildWithoutPull(t *testing.T) {
 			if err := os.WriteFile(script, []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
-			env := append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
-				"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "BOOTY_BUILDER=command", `BOOTY_BUILDER_COMMAND=["`+script+`"]`,
-				"BOOTY_GIT_URL=file://"+filepath.Dir(bare)+"/{repo}.git", "BOOTY_BUILDER_TIMEOUT=1s")
-			p := startBooty(t, env, "")
+			gh := acmeShop(t)
+			p, n := buildBooty(t, gh, bare, `["`+script+`"]`, "8081", "BOOTY_BUILDER_TIMEOUT=1s")
 			defer p.stop(t)
-			gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
-			base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
-			if got := deliver(t, p.url, "event_alert", withEvent(t, base, "8081", "ev-1"), testSecret); got.Decision != "create" {
-				t.Fatalf("alert: %s", got.RawBody)
-			}
-			waitJobsDone(t, p, 30*time.Second)
-			n := gh.Issues()[0].Number
-			if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
-				t.Fatal(err)
-			}
-			if err := gh.AddLabel(n, "agent:builder"); err != nil {
-				t.Fatal(err)
-			}
-			gh.WaitWebhooks()
 			waitFor(t, 60*time.Second, "the build's comment", func() bool {
 				is, _ := gh.Issue(n)
 				return len(is.Comments) == 1
@@ -173,27 +171,10 @@ func TestBuildWithoutPull(t *testing.T) {
 func TestBuildNeedsWriteAccess(t *testing.T) {
 	t.Parallel()
 	bare := bareRepo(t)
-	gh := githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+	gh := acmeShop(t)
 	gh.SetPermission("maintainer", "read")
-	env := append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
-		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "BOOTY_BUILDER=command", `BOOTY_BUILDER_COMMAND=["/bin/true"]`,
-		"BOOTY_GIT_URL=file://"+filepath.Dir(bare)+"/{repo}.git")
-	p := startBooty(t, env, "")
+	p, n := buildBooty(t, gh, bare, `["/bin/true"]`, "8082")
 	defer p.stop(t)
-	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
-	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
-	if got := deliver(t, p.url, "event_alert", withEvent(t, base, "8082", "ev-1"), testSecret); got.Decision != "create" {
-		t.Fatalf("alert: %s", got.RawBody)
-	}
-	waitJobsDone(t, p, 30*time.Second)
-	n := gh.Issues()[0].Number
-	if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	if err := gh.AddLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	gh.WaitWebhooks()
 	waitFor(t, 30*time.Second, "the refusal in the log", func() bool {
 		return strings.Contains(p.logs.String(), "without write access; no build")
 	})
