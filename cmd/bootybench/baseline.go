@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"booty/internal/baseline"
 	"booty/internal/sentry"
 )
 
@@ -20,55 +21,6 @@ const baselineFlag = "-serve-baseline"
 
 // baselineMaxBody is booty's default BOOTY_MAX_BODY_BYTES.
 const baselineMaxBody = 1 << 20
-
-// baselinePayload holds the fields booty reads from an event alert: what
-// a real handler has to decode. A map[string]any would build every value
-// of the payload and make the baseline slower than any real handler,
-// flattering booty.
-type baselinePayload struct {
-	Action string `json:"action"`
-	Data   struct {
-		Event *struct {
-			EventID     string `json:"event_id"`
-			IssueID     string `json:"issue_id"`
-			Level       string `json:"level"`
-			Title       string `json:"title"`
-			Culprit     string `json:"culprit"`
-			Release     string `json:"release"`
-			Environment string `json:"environment"`
-			Exception   struct {
-				Values []struct {
-					Type       string `json:"type"`
-					Value      string `json:"value"`
-					Stacktrace struct {
-						Frames []struct {
-							Filename    string   `json:"filename"`
-							AbsPath     string   `json:"abs_path"`
-							Module      string   `json:"module"`
-							Function    string   `json:"function"`
-							Lineno      int      `json:"lineno"`
-							Colno       int      `json:"colno"`
-							InApp       bool     `json:"in_app"`
-							ContextLine string   `json:"context_line"`
-							PreContext  []string `json:"pre_context"`
-							PostContext []string `json:"post_context"`
-						} `json:"frames"`
-					} `json:"stacktrace"`
-				} `json:"values"`
-			} `json:"exception"`
-			Breadcrumbs struct {
-				Values []struct {
-					Timestamp json.Number     `json:"timestamp"`
-					Type      string          `json:"type"`
-					Category  string          `json:"category"`
-					Level     string          `json:"level"`
-					Message   string          `json:"message"`
-					Data      json.RawMessage `json:"data"`
-				} `json:"values"`
-			} `json:"breadcrumbs"`
-		} `json:"event"`
-	} `json:"data"`
-}
 
 // baselineHandler is the bare handler: read the body under booty's limit,
 // verify the HMAC over the raw bytes (booty's own verifier), decode the fields booty uses, answer.
@@ -86,7 +38,7 @@ func baselineHandler(secret string) http.Handler {
 			http.Error(w, `{"error":"invalid_signature"}`, http.StatusUnauthorized)
 			return
 		}
-		var p baselinePayload
+		var p baseline.Payload
 		if err := json.Unmarshal(body, &p); err != nil || p.Data.Event == nil {
 			http.Error(w, `{"error":"invalid_payload"}`, http.StatusUnprocessableEntity)
 			return

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"booty/internal/baseline"
 )
 
 var benchSecret = []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
@@ -130,63 +132,13 @@ func BenchmarkBaselineHandler(b *testing.B) {
 	}
 }
 
-// baselinePayload is the typed baseline's payload: the fields booty reads
-// from an event alert, in plain types, as the service benchmark's bare
-// handler decodes them (cmd/bootybench, whose copy this is: a main package
-// cannot be imported). It is what any real handler has to decode, so it
-// is the yardstick that does not flatter booty.
-type baselinePayload struct {
-	Action string `json:"action"`
-	Data   struct {
-		Event *struct {
-			EventID     string `json:"event_id"`
-			IssueID     string `json:"issue_id"`
-			Level       string `json:"level"`
-			Title       string `json:"title"`
-			Culprit     string `json:"culprit"`
-			Release     string `json:"release"`
-			Environment string `json:"environment"`
-			Exception   struct {
-				Values []struct {
-					Type       string `json:"type"`
-					Value      string `json:"value"`
-					Stacktrace struct {
-						Frames []struct {
-							Filename    string   `json:"filename"`
-							AbsPath     string   `json:"abs_path"`
-							Module      string   `json:"module"`
-							Function    string   `json:"function"`
-							Lineno      int      `json:"lineno"`
-							Colno       int      `json:"colno"`
-							InApp       bool     `json:"in_app"`
-							ContextLine string   `json:"context_line"`
-							PreContext  []string `json:"pre_context"`
-							PostContext []string `json:"post_context"`
-						} `json:"frames"`
-					} `json:"stacktrace"`
-				} `json:"values"`
-			} `json:"exception"`
-			Breadcrumbs struct {
-				Values []struct {
-					Timestamp json.Number     `json:"timestamp"`
-					Type      string          `json:"type"`
-					Category  string          `json:"category"`
-					Level     string          `json:"level"`
-					Message   string          `json:"message"`
-					Data      json.RawMessage `json:"data"`
-				} `json:"values"`
-			} `json:"breadcrumbs"`
-		} `json:"event"`
-	} `json:"data"`
-}
-
 // typedHandler is the work of a handler that only checks the HMAC and
-// decodes baselinePayload.
+// decodes baseline.Payload.
 func typedHandler(b *testing.B, body []byte, sig string) {
 	if err := Verify(benchSecret, body, sig); err != nil {
 		b.Fatal(err)
 	}
-	var p baselinePayload
+	var p baseline.Payload
 	if err := json.Unmarshal(body, &p); err != nil || p.Data.Event == nil {
 		b.Fatalf("decode: %v", err)
 	}
