@@ -147,7 +147,7 @@ func (c *cluster) createDatabase(ctx context.Context, scenario string) (dbURL, n
 	if err := c.exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE template0"); err != nil {
 		return "", "", err
 	}
-	return withDatabase(c.server, name), name, nil
+	return dburl.WithDatabase(c.server, name), name, nil
 }
 
 // dropDatabase drops the database name, ending the sessions still
@@ -175,18 +175,6 @@ func databaseName(scenario, suffix string) string {
 	b.WriteString(strings.ToLower(suffix[:min(len(suffix), 8)]))
 	name := b.String()
 	return name[:min(len(name), 63)] // PostgreSQL's limit
-}
-
-// withDatabase returns server's URL naming the database name instead of
-// its own, keeping the user, host and parameters.
-func withDatabase(server *url.URL, name string) string {
-	u := *server
-	u.Path, u.RawPath = "/"+name, ""
-	if q := u.Query(); q.Has("dbname") { // a dbname parameter would win over the path
-		q.Del("dbname")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 // moduleRoot returns the directory of the main module's go.mod.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 
@@ -94,29 +93,6 @@ func TestDatabaseName(t *testing.T) {
 			}
 			if len(got) > 63 {
 				t.Errorf("%q is longer than PostgreSQL's 63 bytes", got)
-			}
-		})
-	}
-}
-
-func TestWithDatabase(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		server, want string
-	}{
-		{"postgres://booty@127.0.0.1:5432/postgres?sslmode=disable", "postgres://booty@127.0.0.1:5432/bench_1?sslmode=disable"},
-		{"postgres://u:p%40ss@db", "postgres://u:p%40ss@db/bench_1"},
-		{"postgresql://db/postgres?dbname=other&sslmode=require", "postgresql://db/bench_1?sslmode=require"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.server, func(t *testing.T) {
-			t.Parallel()
-			u, err := url.Parse(tt.server)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := withDatabase(u, "bench_1"); got != tt.want {
-				t.Errorf("withDatabase(%s) = %s, want %s", tt.server, got, tt.want)
 			}
 		})
 	}

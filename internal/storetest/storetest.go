@@ -98,7 +98,7 @@ func PostgresURL(t testing.TB) string {
 			t.Errorf("storetest: %v", err)
 		}
 	})
-	return withDatabase(server, name)
+	return dburl.WithDatabase(server, name)
 }
 
 // opTimeout bounds one CREATE or DROP DATABASE, connecting included.
@@ -165,18 +165,6 @@ func parseServerURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s is not a postgres:// URL", u.Redacted())
 	}
 	return u, nil
-}
-
-// withDatabase returns server's URL naming the database name instead of its
-// own, keeping the user, host and parameters.
-func withDatabase(server *url.URL, name string) string {
-	u := *server
-	u.Path, u.RawPath = "/"+name, ""
-	if q := u.Query(); q.Has("dbname") { // a dbname parameter would win over the path
-		q.Del("dbname")
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
 }
 
 // The parts of a database name, whose length PostgreSQL limits to 63 bytes.

@@ -91,35 +91,6 @@ func TestDatabaseName(t *testing.T) {
 	}
 }
 
-func TestWithDatabase(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ server, want string }{
-		{
-			server: "postgres://booty@127.0.0.1:5432/postgres?sslmode=disable",
-			want:   "postgres://booty@127.0.0.1:5432/booty_x?sslmode=disable",
-		},
-		{
-			server: "postgresql://u:secret@db.internal/",
-			want:   "postgresql://u:secret@db.internal/booty_x",
-		},
-		{
-			server: "postgres://u@db?dbname=postgres&sslmode=require",
-			want:   "postgres://u@db/booty_x?sslmode=require",
-		},
-	} {
-		t.Run(tt.server, func(t *testing.T) {
-			t.Parallel()
-			u, err := parseServerURL(tt.server)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := withDatabase(u, "booty_x"); got != tt.want {
-				t.Errorf("withDatabase(%q) = %q, want %q", tt.server, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestParseServerURLRejects(t *testing.T) {
 	t.Parallel()
 	for _, raw := range []string{"sqlite:booty.db", "host=127.0.0.1 user=booty", "mysql://u:secret@db/x", "postgres://u:secret@[::1"} {

@@ -5,6 +5,7 @@ package dburl
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 )
 
@@ -50,4 +51,17 @@ func (u URL) Path() string {
 		p = p[:i]
 	}
 	return p
+}
+
+// WithDatabase returns server, a PostgreSQL server's URL, naming the
+// database name instead of its own, keeping the user, host and parameters:
+// how the tests and the benchmark make a database of their own.
+func WithDatabase(server *url.URL, name string) string {
+	u := *server
+	u.Path, u.RawPath = "/"+name, ""
+	if q := u.Query(); q.Has("dbname") { // a dbname parameter would win over the path
+		q.Del("dbname")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -1,6 +1,7 @@
 package dburl_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -63,4 +64,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) driver %q", s, u.Driver)
 		}
 	})
+}
+
+func TestWithDatabase(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ server, want string }{
+		{"postgres://booty@127.0.0.1:5432/postgres?sslmode=disable", "postgres://booty@127.0.0.1:5432/booty_x?sslmode=disable"},
+		{"postgres://u:p%40ss@db", "postgres://u:p%40ss@db/booty_x"},
+		{"postgresql://u:secret@db.internal/", "postgresql://u:secret@db.internal/booty_x"},
+		{"postgresql://db/postgres?dbname=other&sslmode=require", "postgresql://db/booty_x?sslmode=require"},
+		{"postgres://u@db?dbname=postgres&sslmode=require", "postgres://u@db/booty_x?sslmode=require"},
+	} {
+		t.Run(tt.server, func(t *testing.T) {
+			t.Parallel()
+			u, err := url.Parse(tt.server)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dburl.WithDatabase(u, "booty_x"); got != tt.want {
+				t.Errorf("WithDatabase(%q) = %q, want %q", tt.server, got, tt.want)
+			}
+		})
+	}
 }
