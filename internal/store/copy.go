@@ -142,15 +142,7 @@ func (s *Store) readTx(ctx context.Context, fn func(q conn) error) error {
 		return pgx.BeginTxFunc(ctx, s.pg.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 			func(tx pgx.Tx) error { return fn(pgConn{tx}) })
 	}
-	tx, err := s.lite.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := fn(sqlConn{tx}); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return s.liteTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
 // copier is one Copy: a read transaction on the source, a write

@@ -207,7 +207,13 @@ func (s *Store) rawTx(ctx context.Context, fn func(tx conn) error) error {
 	if s.pg != nil {
 		return pgxBeginFunc(ctx, s, fn)
 	}
-	tx, err := s.lite.db.BeginTx(ctx, nil)
+	return s.liteTx(ctx, nil, fn)
+}
+
+// liteTx runs fn in a transaction of the SQLite file outside the writer,
+// with opts, and commits it when fn returns nil.
+func (s *Store) liteTx(ctx context.Context, opts *sql.TxOptions, fn func(tx conn) error) error {
+	tx, err := s.lite.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
