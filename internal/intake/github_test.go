@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,73 @@ func TestGitHubPingAndBadPayloads(t *testing.T) {
 	}
 	if n := storetest.Strings(t, st, `SELECT delivery_id FROM booty_github_deliveries`); len(n) != 1 {
 		t.Errorf("recorded %q, want the ping alone", n)
+	}
+}
+
+// withChanges returns an issues delivery with its "changes" set.
+func withChanges(t *testing.T, body []byte, changes map[string]any) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["changes"] = changes
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestGitHubFollowAndMarker: an issue transferred into a routed repository
+// is followed there; one whose marker a person removed is remembered, so
+// that a quiet repeat comments instead of editing the body.
+func TestGitHubFollowAndMarker(t *testing.T) {
+	t.Parallel()
+	marker := "The problem.\n\n" + github.Marker("sentry:7")
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			t.Parallel()
+			st, err := store.Open(t.Context(), be.URL(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+			err = st.Transact(t.Context(), func(tx *store.Tx) error {
+				return tx.SaveProblem(t.Context(), alert.Problem{}, alert.Problem{Key: "sentry:7", FirstSeen: now, LastSeen: now, Count: 1})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SetIssue(t.Context(), "sentry:7", 12, false, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			g := intake.NewGitHub(st, func() string { return "booty-bot" }, "acme/shop", slog.New(slog.DiscardHandler), func() time.Time { return now }).
+				WithLifecycle(alert.DefaultPolicy(), nil, nil, func(repo string) bool { return repo == "acme/web" })
+
+			edited := withChanges(t, issuesEvent(t, "edited", "", "alice", 12, "The problem, without its marker."),
+				map[string]any{"body": map[string]any{"from": marker}})
+			if res, err := g.Receive(t.Context(), "d-edit", "issues", edited); err != nil || res.ProblemKey != "sentry:7" {
+				t.Fatalf("edited: %+v, %v", res, err)
+			}
+			if lc := storetest.Strings(t, st, `SELECT lifecycle FROM booty_problems`); len(lc) != 1 || !strings.Contains(lc[0], `"marker_removed":true`) {
+				t.Errorf("lifecycle after the marker's removal: %q", lc)
+			}
+
+			moved := withChanges(t, issuesEvent(t, "transferred", "", "alice", 12, marker),
+				map[string]any{"new_repository": map[string]any{"full_name": "acme/web"}, "new_issue": map[string]any{"number": 3}})
+			res, err := g.Receive(t.Context(), "d-move", "issues", moved)
+			if err != nil || res.Outcome != intake.GitHubFollowed {
+				t.Fatalf("transferred: %+v, %v; want followed", res, err)
+			}
+			p, err := st.Problem(t.Context(), "sentry:7")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Repo != "acme/web" || p.IssueNumber != 3 {
+				t.Errorf("problem after the transfer: repo %q issue %d, want acme/web #3", p.Repo, p.IssueNumber)
+			}
+		})
 	}
 }
