@@ -1,7 +1,6 @@
 package githubtest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,14 +9,18 @@ import (
 
 // PullRequest is a snapshot of a pull request the stand-in holds.
 type PullRequest struct {
-	Number int       `json:"number"`
-	Title  string    `json:"title"`
-	Body   string    `json:"body"`
-	Head   string    `json:"head"`
-	Base   string    `json:"base"`
-	Draft  bool      `json:"draft"`
-	User   string    `json:"user"`
-	At     time.Time `json:"created_at"`
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+	Head   string `json:"head"`
+	// HeadSHA is the commit Head points at, known when the stand-in has
+	// the git remote (Options.GitRoot).
+	HeadSHA string    `json:"head_sha,omitempty"`
+	Base    string    `json:"base"`
+	Draft   bool      `json:"draft"`
+	State   string    `json:"state"`
+	User    string    `json:"user"`
+	At      time.Time `json:"created_at"`
 }
 
 // firstPullNumber numbers the stand-in's pull requests apart from its
@@ -25,6 +28,7 @@ type PullRequest struct {
 const firstPullNumber = 1000
 
 const (
+	docsListPulls      = "https://docs.github.com/rest/pulls/pulls#list-pull-requests"
 	docsCreatePull     = "https://docs.github.com/rest/pulls/pulls#create-a-pull-request"
 	docsGetPermission  = "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"
 	permissionNone     = "none"
@@ -97,20 +101,105 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
 		validationFailed(w, docsCreatePull, errs...)
 		return
 	}
+	head := strings.TrimPrefix(req.Head, s.opts.Owner+":")
+	sha := s.headSHA(head)
+	if s.opts.GitRoot != "" && sha == "" {
+		validationFailed(w, docsCreatePull, wireFieldError{Resource: "PullRequest", Code: "invalid", Field: "head"})
+		return
+	}
 	base := apiBase(r)
 	s.mu.Lock()
+	for _, pr := range s.pulls {
+		if pr.State == "open" && pr.Head == head && pr.Base == req.Base {
+			s.mu.Unlock()
+			validationFailed(w, docsCreatePull, wireFieldError{Resource: "PullRequest", Code: "custom",
+				Message: "A pull request already exists for " + s.opts.Owner + ":" + head + "."})
+			return
+		}
+	}
 	pr := PullRequest{Number: firstPullNumber + len(s.pulls) + 1, Title: *req.Title, Body: derefString(req.Body),
-		Head: req.Head, Base: req.Base, Draft: req.Draft, User: callerOf(r).login, At: s.now()}
+		Head: head, HeadSHA: sha, Base: req.Base, Draft: req.Draft, State: "open", User: callerOf(r).login, At: s.now()}
 	s.pulls = append(s.pulls, pr)
+	s.pullHookLocked(base, "opened", pr, s.author(base, pr.User), "")
+	out := s.wirePullLocked(base, pr)
 	s.mu.Unlock()
-	owner, repo := r.PathValue("owner"), r.PathValue("repo")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// listPulls answers GET …/pulls with state and head (OWNER:BRANCH) filters.
+func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := cmpOr(q.Get("state"), "open")
+	head := q.Get("head")
+	base := apiBase(r)
+	s.mu.Lock()
+	out := []wirePull{}
+	for i := len(s.pulls) - 1; i >= 0; i-- {
+		pr := s.pulls[i]
+		if (state != "all" && pr.State != state) || (head != "" && !strings.EqualFold(head, s.opts.Owner+":"+pr.Head)) {
+			continue
+		}
+		out = append(out, s.wirePullLocked(base, pr))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// wirePull is a pull request as the API and webhooks render it.
+type wirePull struct {
+	Number  int            `json:"number"`
+	Title   string         `json:"title"`
+	Body    string         `json:"body"`
+	Draft   bool           `json:"draft"`
+	State   string         `json:"state"`
+	Merged  bool           `json:"merged"`
+	HTMLURL string         `json:"html_url"`
+	URL     string         `json:"url"`
+	User    wireUser       `json:"user"`
+	Head    wirePullRef    `json:"head"`
+	Base    wirePullRef    `json:"base"`
+	Created string         `json:"created_at"`
+	Repo    wireRepository `json:"-"`
+}
+
+type wirePullRef struct {
+	Label string         `json:"label"`
+	Ref   string         `json:"ref"`
+	SHA   string         `json:"sha"`
+	Repo  wireRepository `json:"repo"`
+}
+
+// wirePullHook is the payload of a "pull_request" delivery.
+type wirePullHook struct {
+	Action      string         `json:"action"`
+	Number      int            `json:"number"`
+	PullRequest wirePull       `json:"pull_request"`
+	Before      string         `json:"before,omitempty"`
+	After       string         `json:"after,omitempty"`
+	Repository  wireRepository `json:"repository"`
+	Sender      wireUser       `json:"sender"`
+}
+
+func (s *Server) wirePullLocked(base string, pr PullRequest) wirePull {
+	repo := s.wireRepoLocked(base)
 	web := strings.TrimSuffix(strings.Replace(base, "/api/v3/", "/", 1), "/")
-	out := map[string]any{"number": pr.Number, "title": pr.Title, "body": pr.Body, "draft": pr.Draft, "state": "open",
-		"html_url": web + "/" + owner + "/" + repo + "/pull/" + strconv.Itoa(pr.Number),
-		"head":     map[string]any{"ref": pr.Head}, "base": map[string]any{"ref": pr.Base},
-		"user": map[string]any{"login": pr.User}}
-	b, _ := json.Marshal(out)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusCreated)
-	_, _ = w.Write(b)
+	return wirePull{Number: pr.Number, Title: pr.Title, Body: pr.Body, Draft: pr.Draft, State: pr.State,
+		HTMLURL: web + "/" + s.opts.Owner + "/" + s.opts.Repo + "/pull/" + strconv.Itoa(pr.Number),
+		URL:     s.repoAPIURL(base) + "/pulls/" + strconv.Itoa(pr.Number),
+		User:    s.author(base, pr.User), Created: stamp(pr.At),
+		Head: wirePullRef{Label: s.opts.Owner + ":" + pr.Head, Ref: pr.Head, SHA: pr.HeadSHA, Repo: repo},
+		Base: wirePullRef{Label: s.opts.Owner + ":" + pr.Base, Ref: pr.Base, SHA: s.headSHA(pr.Base), Repo: repo}}
+}
+
+// pullHookLocked queues a "pull_request" delivery about pr; the caller
+// holds s.mu. before is the old head of a synchronize.
+func (s *Server) pullHookLocked(base, action string, pr PullRequest, sender wireUser, before string) {
+	payload := wirePullHook{Action: action, Number: pr.Number, PullRequest: s.wirePullLocked(base, pr),
+		Repository: s.wireRepoLocked(base), Sender: sender}
+	if action == "synchronize" {
+		payload.Before, payload.After = before, pr.HeadSHA
+	}
+	if d, ok := s.hooks.deliveryLocked("pull_request", action, pr.Number, sender.Login, payload); ok {
+		s.hooks.enqueue(d)
+	}
 }

@@ -85,7 +85,13 @@ func (rs *Repos) closeServers() {
 
 func (rs *Repos) serve(w http.ResponseWriter, r *http.Request) {
 	s := rs.first
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/repos/"); ok {
+	if isGitRequest(r) {
+		owner, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		repo, _, _ := strings.Cut(rest, gitPathSuffix)
+		if t := rs.Repo(owner + "/" + repo); t != nil {
+			s = t
+		}
+	} else if rest, ok := strings.CutPrefix(r.URL.Path, "/repos/"); ok {
 		parts := strings.SplitN(rest, "/", 3)
 		if len(parts) >= 2 {
 			if t := rs.Repo(parts[0] + "/" + parts[1]); t != nil {

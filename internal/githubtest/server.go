@@ -100,6 +100,12 @@ type Options struct {
 	// any other is refused with 422, as GitHub refuses a login that cannot
 	// be assigned in the repository. Nil lets every login be assigned.
 	Assignable []string
+	// GitRoot, when set, holds the repository's git remote, a bare
+	// repository at GitRoot/OWNER/REPO.git, which the stand-in serves over
+	// git's smart HTTP at URL+"OWNER/REPO.git" to the API's credentials.
+	// Pull requests then carry their head commit, and a push that moves a
+	// pull request's branch sends pull_request synchronize.
+	GitRoot string
 }
 
 // Server is a GitHub REST API stand-in for one repository. Its methods are
@@ -124,9 +130,10 @@ type Server struct {
 	down      atomic.Bool
 	writes    atomic.Int64
 
-	// pulls and permissions are guarded by mu.
+	// pulls, permissions and statuses are guarded by mu.
 	pulls       []PullRequest
 	permissions map[string]string
+	statuses    []CommitStatus
 
 	dropLabels     atomic.Bool
 	issuesDisabled atomic.Bool
@@ -401,6 +408,10 @@ func cmpOr[T comparable](v, fallback T) T {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.ctl.ServeHTTP(w, r)
+		return
+	}
+	if isGitRequest(r) {
+		s.serveGit(w, r)
 		return
 	}
 	if isWrite(r.Method) {

@@ -317,7 +317,7 @@ func TestUnknownRoutes(t *testing.T) {
 	b := setup(t, githubtest.Options{})
 	createIssue(t, b.gh, "one")
 	for _, rt := range []struct{ method, path string }{
-		{http.MethodGet, "/repos/acme/shop/pulls"},
+		{http.MethodGet, "/repos/acme/shop/pulls/1/files"},
 		{http.MethodDelete, "/repos/acme/shop/issues/1"},
 		{http.MethodPut, "/repos/acme/shop/issues"},
 		{http.MethodGet, "/"},
