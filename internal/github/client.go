@@ -41,6 +41,9 @@ type Client struct {
 	// whoami names the identity booty files as when SetCreator was not
 	// called; nil means the token's user (GET /user).
 	whoami func(context.Context) (string, error)
+	// gitToken is the credential for the repository's git remote: the
+	// token, or an App installation's current token.
+	gitToken func(context.Context) (string, error)
 
 	mu      sync.Mutex
 	creator string
@@ -87,7 +90,8 @@ func newClient(httpClient *http.Client, apiURL, token, owner, repo, version stri
 		// go-github's errors here name the URL, never the token.
 		return nil, fmt.Errorf("github client: %w", err)
 	}
-	return &Client{gh: c, owner: owner, repo: repo}, nil
+	return &Client{gh: c, owner: owner, repo: repo,
+		gitToken: func(context.Context) (string, error) { return token, nil }}, nil
 }
 
 // SetCreator names the identity booty's issues are created by, as GitHub

@@ -114,6 +114,13 @@ func (cs *Clients) ClientFor(ctx context.Context, owner, repo string) (*Client, 
 		c, err = newClient(&hc, cs.apiURL, "", owner, repo, cs.version)
 		if c != nil {
 			c.whoami = cs.app.botLogin
+			c.gitToken = func(ctx context.Context) (string, error) {
+				itr, err := cs.app.installation(ctx, owner, repo)
+				if err != nil {
+					return "", err
+				}
+				return itr.Token(ctx)
+			}
 		}
 	}
 	if err != nil {

@@ -52,3 +52,47 @@ func (c *Client) CreateDraftPull(ctx context.Context, title, head, base, body st
 	}
 	return pr.GetNumber(), pr.GetHTMLURL(), nil
 }
+
+// GitToken returns the credential booty clones and pushes the repository
+// with: the token, or its GitHub App installation's current token (which
+// needs the Contents permission, read and write).
+func (c *Client) GitToken(ctx context.Context) (string, error) {
+	t, err := c.gitToken(ctx)
+	if err != nil {
+		return "", fmt.Errorf("git credential: %w", err)
+	}
+	return t, nil
+}
+
+// OpenPull returns the open pull request from branch head of the
+// repository itself, or 0 when there is none.
+func (c *Client) OpenPull(ctx context.Context, head string) (int, string, error) {
+	prs, _, err := c.gh.PullRequests.List(ctx, c.owner, c.repo, &gh.PullRequestListOptions{State: "open", Head: c.owner + ":" + head})
+	if err != nil {
+		return 0, "", fmt.Errorf("list pull requests: %w", err)
+	}
+	if len(prs) == 0 {
+		return 0, "", nil
+	}
+	return prs[0].GetNumber(), prs[0].GetHTMLURL(), nil
+}
+
+// MaxStatusDescription is the longest description a commit status keeps.
+const MaxStatusDescription = 140
+
+// CreateStatus posts a commit status on sha under context: state is
+// "pending", "success", "failure" or "error"; description is clipped to
+// what GitHub keeps; targetURL may be "".
+func (c *Client) CreateStatus(ctx context.Context, sha, statusContext, state, description, targetURL string) error {
+	if r := []rune(description); len(r) > MaxStatusDescription {
+		description = string(r[:MaxStatusDescription-1]) + "…"
+	}
+	st := gh.RepoStatus{State: &state, Context: &statusContext, Description: &description}
+	if targetURL != "" {
+		st.TargetURL = &targetURL
+	}
+	if _, _, err := c.gh.Repositories.CreateStatus(ctx, c.owner, c.repo, sha, st); err != nil {
+		return fmt.Errorf("create commit status: %w", err)
+	}
+	return nil
+}
