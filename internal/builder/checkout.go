@@ -3,11 +3,16 @@ package builder
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
 )
+
+// ErrNoCommit is a Checkout's SHA the cloned branch does not hold: the
+// branch moved on without it (a force-push).
+var ErrNoCommit = errors.New("the branch no longer holds the commit")
 
 // Checkout is a fresh clone of a repository for one build.
 type Checkout struct {
@@ -18,14 +23,17 @@ type Checkout struct {
 	Token string
 	// Base is the branch cloned, SHA the commit the build starts from
 	// ("" for the branch's head), and Branch the branch created for the
-	// build (booty/issue-N).
+	// build (booty/issue-N). A Branch that is Base, or "", creates none:
+	// a later build attempt works on its branch's head, and the verifier
+	// on SHA, detached.
 	Base, SHA, Branch string
 	// Dir is where it goes: a new, empty directory.
 	Dir string
 }
 
-// Clone makes the checkout: base cloned, the build's branch at SHA, and an
-// origin with no credentials, so that nothing in the tree can push.
+// Clone makes the checkout: base cloned, the build's branch at SHA (or SHA
+// detached), and an origin with no credentials, so that nothing in the
+// tree can push. A SHA that base does not hold is ErrNoCommit.
 func Clone(ctx context.Context, c Checkout) error {
 	u, err := url.Parse(c.URL)
 	if err != nil || u.User != nil {
@@ -42,12 +50,19 @@ func Clone(ctx context.Context, c Checkout) error {
 	if _, err := gitEnv(ctx, c.Dir, auth, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", c.Base, "--", c.URL, "."); err != nil {
 		return fmt.Errorf("clone %s: %w", c.URL, scrub(err, c.Token))
 	}
-	args := []string{"switch", "--quiet", "--create", c.Branch}
-	if c.SHA != "" {
-		args = append(args, c.SHA)
-	}
-	if _, err := git(ctx, c.Dir, args...); err != nil {
-		return err
+	switch {
+	case c.Branch != "" && c.Branch != c.Base:
+		args := []string{"switch", "--quiet", "--create", c.Branch}
+		if c.SHA != "" {
+			args = append(args, c.SHA)
+		}
+		if _, err := git(ctx, c.Dir, args...); err != nil {
+			return err
+		}
+	case c.SHA != "":
+		if _, err := git(ctx, c.Dir, "switch", "--quiet", "--detach", c.SHA); err != nil {
+			return fmt.Errorf("%w: %s on %s: %w", ErrNoCommit, c.SHA, c.Base, err)
+		}
 	}
 	cfg, err := os.ReadFile(c.Dir + "/.git/config")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -44,4 +45,30 @@ func Push(ctx context.Context, dir, remote, branch, token string) error {
 		return fmt.Errorf("push %s: %w", branch, scrub(err, token))
 	}
 	return nil
+}
+
+// AttemptTrailer is the commit trailer that numbers booty's build attempts:
+// the verifier reads it to know whether a failed head is booty's to build
+// again.
+const AttemptTrailer = "Booty-Attempt"
+
+// Attempt returns the build attempt HEAD of dir was committed by, from its
+// AttemptTrailer; false when HEAD has none (a person's commit).
+func Attempt(ctx context.Context, dir string) (int, bool, error) {
+	out, err := git(ctx, dir, "log", "-1", "--format=%(trailers:key="+AttemptTrailer+",valueonly,separator=%x2C)")
+	if err != nil {
+		return 0, false, err
+	}
+	v, _, _ := strings.Cut(strings.TrimSpace(string(out)), ",")
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 {
+		return 0, false, nil
+	}
+	return n, true, nil
+}
+
+// CommitMessage is the message of build attempt attempt for issue n titled
+// title: it closes the issue when merged, and carries the attempt.
+func CommitMessage(title string, n, attempt int) string {
+	return fmt.Sprintf("Fix %s\n\nFixes #%d\n\n%s: %d", title, n, AttemptTrailer, attempt)
 }

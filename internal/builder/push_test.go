@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -43,5 +44,70 @@ func TestCommitAndPush(t *testing.T) {
 	}
 	if err := Push(t.Context(), dir, "https://x:"+token+"@github.com/a/b.git", "b", token); err == nil || strings.Contains(err.Error(), token) {
 		t.Errorf("a URL with credentials: %v", err)
+	}
+}
+
+// TestLaterAttemptAndVerifierCheckout: a second attempt clones its branch
+// and pushes on top of the first (never forcing); the verifier's checkout
+// is the pushed commit, detached, and reads its attempt; a commit the
+// branch no longer holds is ErrNoCommit.
+func TestLaterAttemptAndVerifierCheckout(t *testing.T) {
+	t.Parallel()
+	remote, sha := bareRemote(t)
+	author := Author{Name: "booty", Email: "booty@users.noreply.github.com"}
+	attempt := func(n int, base, file string) string {
+		dir := t.TempDir()
+		if err := Clone(t.Context(), Checkout{URL: remote, Base: base, Branch: "booty/issue-7", Dir: dir}); err != nil {
+			t.Fatalf("attempt %d: %v", n, err)
+		}
+		write(t, dir, map[string]string{file: "package app\n"})
+		if _, err := Read(t.Context(), dir); err != nil {
+			t.Fatal(err)
+		}
+		commit, err := Commit(t.Context(), dir, author, CommitMessage("the crash", 7, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Push(t.Context(), dir, remote, "booty/issue-7", ""); err != nil {
+			t.Fatalf("attempt %d: %v", n, err)
+		}
+		return commit
+	}
+	first := attempt(1, "main", "src/a.go")
+	second := attempt(2, "booty/issue-7", "src/b.go")
+	bare := strings.TrimPrefix(remote, "file://")
+	if out, err := git(t.Context(), bare, "rev-list", "booty/issue-7"); err != nil || !strings.Contains(string(out), first) || !strings.Contains(string(out), sha) {
+		t.Errorf("the second attempt did not build on the first: %s %v", out, err)
+	}
+	for _, tc := range []struct {
+		sha     string
+		attempt int
+		err     error
+	}{
+		{first, 1, nil},
+		{second, 2, nil},
+		{strings.Repeat("e", 40), 0, ErrNoCommit},
+	} {
+		dir := t.TempDir()
+		err := Clone(t.Context(), Checkout{URL: remote, Base: "booty/issue-7", SHA: tc.sha, Dir: dir})
+		if !errors.Is(err, tc.err) {
+			t.Errorf("checkout %s: %v, want %v", tc.sha, err, tc.err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		head, _ := Head(t.Context(), dir)
+		n, ok, err := Attempt(t.Context(), dir)
+		if head != tc.sha || n != tc.attempt || !ok || err != nil {
+			t.Errorf("checkout %s: head %s, attempt %d %v %v", tc.sha, head, n, ok, err)
+		}
+	}
+	dir := t.TempDir()
+	if err := Clone(t.Context(), Checkout{URL: remote, Base: "main", SHA: sha, Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := Attempt(t.Context(), dir); ok || err != nil {
+		t.Errorf("a person's commit reads as attempt: %v %v", ok, err)
 	}
 }
