@@ -22,6 +22,7 @@ type CopyStats struct {
 	Events     int // counted events, booty's dedup memory
 	Deliveries int
 	Digests    int // storm digests
+	Runs       int // builder and verifier runs
 	Jobs       int // River jobs that had not finished
 	Parked     int // of Jobs, the parked ones
 }
@@ -31,18 +32,20 @@ const copyBatch = 1000
 
 // Copy copies the store from into the store to, typically an SQLite file
 // into PostgreSQL when a team moves to replicas: the problems, the counted
-// events, the deliveries, and River's jobs that have not finished. It
-// calls progress, when set, with the rows copied so far and the rows to
-// copy, at the start and after each batch.
+// events, the deliveries, the builder's and verifier's runs, and River's
+// jobs that have not finished. It calls progress, when set, with the rows
+// copied so far and the rows to copy, at the start and after each batch.
 //
-// Job ids are copied as they are, and River's id counter on the target is
-// moved past the highest id the source ever handed out: delivery records,
-// logs and an operator's notes keep naming the same jobs, and no new job
-// takes the id of one left behind. Jobs keep their state, attempts,
-// errors, schedule and unique key, but for running ones, which become
-// available with their attempt spent (nothing runs them on the target, and
-// the next attempt looks for what the lost one did, as after a crash).
-// Completed jobs are not copied.
+// Digest and run ids are copied as they are (problems name their digest,
+// commit statuses link to a run's page), and the target's ids move past
+// them. So are job ids, and River's id counter on the target is moved past
+// the highest id the source ever handed out: delivery records, logs and an
+// operator's notes keep naming the same jobs, and no new job takes the id
+// of one left behind. Jobs keep their state, attempts, errors, schedule
+// and unique key, but for running ones, which become available with their
+// attempt spent (nothing runs them on the target, and the next attempt
+// looks for what the lost one did, as after a crash). Completed jobs are
+// not copied.
 //
 // Both stores must be at this build's schema (Open migrates; an Operate
 // store opened with KeepSchema may not be). Neither may be served
@@ -50,8 +53,9 @@ const copyBatch = 1000
 // until Close) and refuses while a booty holds it; on PostgreSQL it
 // refuses while River has a leader there, a started client. The source is
 // read in one snapshot, in batches, and never written. The target must
-// hold no problems, events, deliveries or jobs, and gets everything in one
-// transaction: on any failure it is left as empty as it was.
+// hold no problems, events, deliveries, digests, runs or jobs, and gets
+// everything in one transaction: on any failure it is left as empty as it
+// was.
 func Copy(ctx context.Context, from, to *Store, progress func(done, total int)) (CopyStats, error) {
 	return copyStore(ctx, from, to, copyBatch, progress)
 }
@@ -180,6 +184,9 @@ var (
 		[]string{"delivery_id", "received_at_ms", "event", "action", "problem_key", "issue_number", "outcome"}}
 	transitionsTable = bootyTable{"booty_transitions", []string{"id"},
 		[]string{"problem_key", "at_ms", "from_state", "to_state", "input", "cause"}}
+	// Runs keep their ids, which the verifier's commit statuses link to.
+	runsTable = bootyTable{"booty_runs", []string{"id"}, splitColumns(`id, kind, job_id, problem_key, repo,
+		issue_number, pull_number, attempt, sha, outcome, detail, log, started_ms, finished_ms`)}
 )
 
 // splitColumns splits a list of columns, "a, b,\n\tc", into its names.
@@ -200,6 +207,7 @@ func (c *copier) run() (CopyStats, error) {
 		{"counted event", "counted events", `SELECT count(*) FROM booty_problem_events`},
 		{"delivery", "deliveries", `SELECT count(*) FROM booty_deliveries`},
 		{"storm digest", "storm digests", `SELECT count(*) FROM booty_digests`},
+		{"run", "runs", `SELECT count(*) FROM booty_runs`},
 		{"job", "jobs", `SELECT count(*) FROM river_job`},
 	} {
 		var n int64
@@ -217,19 +225,20 @@ func (c *copier) run() (CopyStats, error) {
 		return CopyStats{}, fmt.Errorf("the target %w: it holds %s; copy into a new store", ErrNotEmpty, strings.Join(held, ", "))
 	}
 
-	var problems, events, deliveries, digests, budgets, hooks, transitions, jobs, parked int64
+	var problems, events, deliveries, digests, budgets, hooks, transitions, runs, jobs, parked int64
 	if err := c.src.queryRow(c.ctx, `SELECT (SELECT count(*) FROM booty_problems),
 		(SELECT count(*) FROM booty_problem_events), (SELECT count(*) FROM booty_deliveries),
 		(SELECT count(*) FROM booty_digests), (SELECT count(*) FROM booty_issue_budgets),
-		(SELECT count(*) FROM booty_github_deliveries), (SELECT count(*) FROM booty_transitions)`).
-		Scan(&problems, &events, &deliveries, &digests, &budgets, &hooks, &transitions); err != nil {
+		(SELECT count(*) FROM booty_github_deliveries), (SELECT count(*) FROM booty_transitions),
+		(SELECT count(*) FROM booty_runs)`).
+		Scan(&problems, &events, &deliveries, &digests, &budgets, &hooks, &transitions, &runs); err != nil {
 		return CopyStats{}, fmt.Errorf("count the source: %w", err)
 	}
 	jobs, parked, err := countRiverJobs(c.ctx, c.src)
 	if err != nil {
 		return CopyStats{}, err
 	}
-	c.total = int(problems + events + deliveries + digests + budgets + hooks + transitions + jobs)
+	c.total = int(problems + events + deliveries + digests + budgets + hooks + transitions + runs + jobs)
 	c.progress(0, c.total)
 
 	var st CopyStats
@@ -245,11 +254,14 @@ func (c *copier) run() (CopyStats, error) {
 	if st.Digests, err = c.table(digestsTable); err != nil {
 		return CopyStats{}, err
 	}
-	if c.to.backend == Postgres && st.Digests > 0 {
-		// Ids inserted as they were leave the identity behind them.
-		if _, err := c.dst.exec(c.ctx, `SELECT setval(pg_get_serial_sequence('booty_digests', 'id'), (SELECT max(id) FROM booty_digests))`); err != nil {
-			return CopyStats{}, fmt.Errorf("move the digests' ids on: %w", err)
-		}
+	if err := c.skipIDs("booty_digests", st.Digests); err != nil {
+		return CopyStats{}, err
+	}
+	if st.Runs, err = c.table(runsTable); err != nil {
+		return CopyStats{}, err
+	}
+	if err := c.skipIDs("booty_runs", st.Runs); err != nil {
+		return CopyStats{}, err
 	}
 	for _, t := range []bootyTable{issueBudgetsTable, githubDeliveriesTable, transitionsTable} {
 		if _, err = c.table(t); err != nil {
@@ -263,6 +275,19 @@ func (c *copier) run() (CopyStats, error) {
 		return CopyStats{}, fmt.Errorf("copied %d jobs (%d parked) of %d (%d parked)", st.Jobs, st.Parked, jobs, parked)
 	}
 	return st, nil
+}
+
+// skipIDs moves the identity of the target's table past the ids copied
+// into it, as they were: on PostgreSQL an identity does not notice them
+// (SQLite's AUTOINCREMENT does).
+func (c *copier) skipIDs(table string, copied int) error {
+	if c.to.backend != Postgres || copied == 0 {
+		return nil
+	}
+	if _, err := c.dst.exec(c.ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
+		return fmt.Errorf("move the ids of %s on: %w", table, err)
+	}
+	return nil
 }
 
 // table copies t and returns how many rows it copied.

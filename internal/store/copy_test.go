@@ -287,6 +287,20 @@ func fill(t *testing.T, st *store.Store) filled {
 		t.Fatal("one job for two inserts")
 	}
 	_, _, f.completed = workTestJobs(t, st)
+	// The first problem was built, and its pull request is being verified.
+	build, err := st.StartRun(ctx, store.Run{Kind: store.RunBuild, JobID: f.completed, ProblemKey: f.keys[0], Repo: "acme/shop",
+		Issue: 41, Attempt: 1, SHA: "base", Detail: "building", StartedAt: base.Add(4 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, build, store.RunEnd{Outcome: "pull_opened", Detail: "opened #43", Log: "diff ok\n", SHA: "head",
+		Pull: 43, At: base.Add(5 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.StartRun(ctx, store.Run{Kind: store.RunVerify, JobID: f.completed + 1000, ProblemKey: f.keys[0],
+		Repo: "acme/shop", Issue: 41, Pull: 43, Attempt: 1, SHA: "head", StartedAt: base.Add(6 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	// The create of the third problem was running when booty died.
 	f.running = f.createOf[f.keys[2]]
 	execSQL(t, st, `UPDATE river_job SET state = 'running', attempt = 1 WHERE id = $1`, f.running)
@@ -311,6 +325,7 @@ type dump struct {
 	Events     []string
 	Deliveries []string
 	Digests    []storm.Digest
+	Runs       []store.Run
 	Budgets    []string
 	Jobs       []job
 }
@@ -402,6 +417,17 @@ func dumpStore(t *testing.T, st *store.Store) dump {
 		}
 		d.Digests = append(d.Digests, dg)
 	}
+	recent, err := st.RecentRuns(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recent {
+		r, err := st.Run(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Runs = append(d.Runs, r)
+	}
 	queryRows(t, st, `SELECT scope, tat_ns FROM booty_issue_budgets ORDER BY scope`, func(scan func(...any) error) error {
 		var scope string
 		var tat int64
@@ -458,10 +484,10 @@ func TestCopy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Copy: %v", err)
 			}
-			if diff := cmp.Diff(store.CopyStats{Problems: 3, Events: 4, Deliveries: 5, Digests: 1, Jobs: 7, Parked: 2}, stats); diff != "" {
+			if diff := cmp.Diff(store.CopyStats{Problems: 3, Events: 4, Deliveries: 5, Digests: 1, Runs: 2, Jobs: 7, Parked: 2}, stats); diff != "" {
 				t.Errorf("CopyStats (-want +got):\n%s", diff)
 			}
-			total := 3 + 4 + 5 + 1 + 2 + 7 // 2 budgets: the route's and the global one
+			total := 3 + 4 + 5 + 1 + 2 + 2 + 7 // 2 budgets: the route's and the global one; 2 runs
 			if len(calls) < 2 || calls[0] != [2]int{0, total} || calls[len(calls)-1] != [2]int{total, total} {
 				t.Errorf("progress: got %v, want from 0/%d to %d/%d", calls, total, total, total)
 			}
@@ -521,6 +547,15 @@ func TestCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A new run takes an id above the copied ones, which commit
+			// statuses link to.
+			run, err := to.StartRun(ctx, store.Run{Kind: store.RunVerify, JobID: res.Job.ID, ProblemKey: f.keys[1], StartedAt: base})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Runs) != 2 || run <= got.Runs[0].ID {
+				t.Errorf("a new run on the target got id %d, want one above the copied runs %+v", run, got.Runs)
+			}
 			if res.Job.ID <= f.lastID {
 				t.Errorf("a new job on the target got id %d, want one above the source's %d", res.Job.ID, f.lastID)
 			}
@@ -556,7 +591,7 @@ func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 	if !errors.Is(err, store.ErrNotEmpty) {
 		t.Fatalf("second Copy: got %v, want ErrNotEmpty", err)
 	}
-	for _, s := range []string{"3 problems", "4 counted events", "5 deliveries", "7 jobs"} {
+	for _, s := range []string{"3 problems", "4 counted events", "5 deliveries", "2 runs", "7 jobs"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not say the target holds %s", err, s)
 		}

@@ -118,6 +118,8 @@ func statusOf(err error) (int, string) {
 	switch {
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, fe.Error()
+	case errors.Is(err, errNoRun):
+		return http.StatusNotFound, errNoRun.Error()
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "no such problem"
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"booty/internal/web"
 )
 
 // chromium finds the browser: skipped without it, but under CI=true its
@@ -31,8 +33,9 @@ func chromium(t *testing.T) string {
 }
 
 // TestPageInChromium loads the page in headless Chromium: the list shows
-// its rows, a title carrying markup does not run, and a problem's link
-// opens its page with the timeline.
+// its rows and the recent runs, a title carrying markup does not run, a
+// problem's link opens its page with the timeline and its runs, and a
+// run's link opens its page with the log, whose markup stays text.
 func TestPageInChromium(t *testing.T) {
 	t.Parallel()
 	path := chromium(t)
@@ -96,6 +99,7 @@ func TestPageInChromium(t *testing.T) {
 	firstTitle := text(`#problems tbody tr:first-child a.problem`)
 	table := text("#problems")
 	issueLink := eval(`document.querySelector('a[href="https://github.com/acme/shop/issues/5"]') ? "linked" : "missing"`)
+	recent := text("#runs")
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
 	if err != nil {
 		t.Fatalf("chromium: screenshot: %v", err)
@@ -113,6 +117,26 @@ func TestPageInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#title")))
 	imgPageHeading := text("#title")
 	imgPagePwned := eval(`typeof window.__pwned`)
+	do("open the problem with runs", chromedp.Navigate(s.url+"/problems/sentry:1"), chromedp.WaitVisible(chromedp.CSS("#runs")))
+	problemRuns := text("#runs")
+	problemRunRows := eval(`String(document.querySelectorAll("#runs tbody tr").length)`)
+	buildPath := web.RunPath(s.build)
+	do("open the build run", chromedp.Click(chromedp.CSS(`a.run[href="`+buildPath+`"]`)), chromedp.WaitVisible(chromedp.CSS("#log")))
+	runLocation := eval(`document.location.pathname`)
+	runHeading := text("#title")
+	runFacts := text("#facts")
+	runLogText := eval(`document.querySelector("#log").textContent`)
+	runPwned := eval(`typeof window.__pwned`)
+	runShot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatalf("chromium: screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "run-page.jpg"), runShot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do("open the verify run", chromedp.Navigate(s.url+web.RunPath(s.verify)), chromedp.WaitVisible(chromedp.CSS("#facts")))
+	verifyHeading := text("#title")
+	verifyFacts := text("#facts")
 
 	for _, state := range []string{"open", "closed", "pending", "folded"} {
 		if !strings.Contains(table, state) {
@@ -144,5 +168,27 @@ func TestPageInChromium(t *testing.T) {
 	}
 	if imgPageHeading != imgTitle {
 		t.Errorf("the problem titled with markup reads %q, want %q", imgPageHeading, imgTitle)
+	}
+	for _, want := range []string{"build", "pull_opened", "2m30s", "verify", "running", "acme/shop#9", "opened pull request #9 <b>bold</b>"} {
+		if !strings.Contains(recent, want) || !strings.Contains(problemRuns, want) {
+			t.Errorf("no %q in the recent runs:\n%s\nor in the problem's runs:\n%s", want, recent, problemRuns)
+		}
+	}
+	if problemRunRows != "2" {
+		t.Errorf("the problem lists %s runs, want 2", problemRunRows)
+	}
+	if runLocation != buildPath || runHeading != "build of acme/shop#5, attempt 1: pull_opened" {
+		t.Errorf("the run's link opened %s titled %q", runLocation, runHeading)
+	}
+	for _, want := range []string{"pull_opened", "opened pull request #9 <b>bold</b>", "acme/shop#9", headSHA, "after 2m30s"} {
+		if !strings.Contains(runFacts, want) {
+			t.Errorf("the build run's facts lack %q:\n%s", want, runFacts)
+		}
+	}
+	if runLogText != runLog || runPwned != "undefined" || len(runShot) == 0 {
+		t.Errorf("the run's log reads %q (window.__pwned %s), want the output as text %q", runLogText, runPwned, runLog)
+	}
+	if verifyHeading != "verify of acme/shop#5, attempt 2: running" || !strings.Contains(verifyFacts, "running for 1h47m0s") {
+		t.Errorf("the running verify reads %q:\n%s", verifyHeading, verifyFacts)
 	}
 }

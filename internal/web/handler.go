@@ -62,8 +62,9 @@ type handler struct {
 	tokenSum [sha256.Size]byte
 }
 
-// New returns the handler of GET /, /problems/KEY, /api/v1/problems and
-// /api/v1/problems/KEY, behind Basic auth.
+// New returns the handler of GET /, /problems/KEY, /runs/ID,
+// /api/v1/problems, /api/v1/problems/KEY and /api/v1/runs/ID, behind
+// Basic auth.
 func New(opts Options) http.Handler {
 	h := &handler{opts: opts, links: IssueLinks{DefaultRepo: opts.DefaultRepo, Web: opts.WebHost},
 		now: opts.Now, log: opts.Log, tokenSum: sha256.Sum256([]byte(opts.Token))}
@@ -81,6 +82,8 @@ func New(opts Options) http.Handler {
 	h.mux.HandleFunc("GET /problems/{key...}", h.problemPage)
 	h.mux.HandleFunc("GET /api/v1/problems", h.apiProblems)
 	h.mux.HandleFunc("GET /api/v1/problems/{key...}", h.apiProblem)
+	h.mux.HandleFunc("GET /runs/{id}", h.runPage)
+	h.mux.HandleFunc("GET /api/v1/runs/{id}", h.apiRun)
 	return h
 }
 

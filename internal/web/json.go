@@ -59,6 +59,8 @@ type ProblemShowJSON struct {
 	Digest   *DigestJSON `json:"digest"`
 	Timeline []EventJSON `json:"timeline"`
 	Jobs     []JobJSON   `json:"jobs"`
+	// Runs are the problem's builder and verifier runs, newest first.
+	Runs []RunJSON `json:"runs"`
 }
 
 // DigestJSON is the digest a problem is folded into.
@@ -103,7 +105,7 @@ type JobJSON struct {
 // JSON is v as ProblemShowJSON; its slices are never nil.
 func (v *ProblemView) JSON(links IssueLinks) ProblemShowJSON {
 	out := ProblemShowJSON{Problem: NewProblemJSON(v.Problem, links), Releases: append([]string{}, v.ReleaseNames()...),
-		Timeline: []EventJSON{}, Jobs: []JobJSON{}}
+		Timeline: []EventJSON{}, Jobs: []JobJSON{}, Runs: []RunJSON{}}
 	if d := v.Digest; d != nil {
 		out.Digest = &DigestJSON{ID: d.ID, Route: d.Route, Repo: links.JSONRepo(d.Repo), Issue: d.IssueNumber,
 			IssueRef: links.Ref(d.Repo, d.IssueNumber), IssueURL: links.URL(d.Repo, d.IssueNumber)}
@@ -120,6 +122,9 @@ func (v *ProblemView) JSON(links IssueLinks) ProblemShowJSON {
 			jj.RetryCommand = RetryCommand(j.ID)
 		}
 		out.Jobs = append(out.Jobs, jj)
+	}
+	for _, r := range v.Runs {
+		out.Runs = append(out.Runs, NewRunJSON(r, links))
 	}
 	return out
 }

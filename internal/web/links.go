@@ -81,3 +81,37 @@ func (l IssueLinks) URL(stored string, number int) string {
 	}
 	return l.Web + "/" + repo + "/issues/" + strconv.Itoa(number)
 }
+
+// PullURL is the web URL of pull request number of repo; "" without one
+// or when the repository is not known.
+func (l IssueLinks) PullURL(stored string, number int) string {
+	repo := l.Repo(stored)
+	if number <= 0 || repo == DefaultRepoName {
+		return ""
+	}
+	return l.Web + "/" + repo + "/pull/" + strconv.Itoa(number)
+}
+
+// CommitURL is the web URL of commit sha of repo; "" when sha is not a
+// commit's hexadecimal name or the repository is not known.
+func (l IssueLinks) CommitURL(stored, sha string) string {
+	repo := l.Repo(stored)
+	if repo == DefaultRepoName || !isCommitName(sha) {
+		return ""
+	}
+	return l.Web + "/" + repo + "/commit/" + sha
+}
+
+// isCommitName reports whether s is a commit's name as git prints it: 7
+// to 64 hexadecimal digits (SHA-1 or SHA-256, in full or abbreviated).
+func isCommitName(s string) bool {
+	if len(s) < 7 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

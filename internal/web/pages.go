@@ -28,6 +28,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"jobstate":    JobStateName,
 	"parkedstate": store.IsParked,
 	"retry":       RetryCommand,
+	"link":        func(url, text, otherwise string) linkText { return linkText{url, text, otherwise} },
 }).ParseFS(templateFS, "templates/*.html"))
 
 // pageHead is what the head of a page needs: its title, and whether it
@@ -36,6 +37,10 @@ type pageHead struct {
 	Title   string
 	Refresh bool
 }
+
+// linkText is a link the page shows: Text linking to URL, Text alone
+// without a URL, Otherwise without either.
+type linkText struct{ URL, Text, Otherwise string }
 
 // problemHref is the page of the problem with key.
 func problemHref(key string) string { return "/problems/" + url.PathEscape(key) }
@@ -82,6 +87,8 @@ type indexData struct {
 	Page               int
 	PrevHref, NextHref string
 	Error              string
+	// Runs are the most recent builder and verifier runs.
+	Runs []runRow
 }
 
 func (h *handler) index(w http.ResponseWriter, r *http.Request) {
@@ -110,6 +117,12 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request) {
 			h.logError(r, "list problems", err)
 		}
 	}
+	if runs, err := h.opts.Store.RecentRuns(r.Context(), recentRuns); err != nil {
+		h.logError(r, "list runs", err)
+		d.Status.Problems = append(d.Status.Problems, "the recent runs could not be read")
+	} else {
+		d.Runs = h.runRows(runs)
+	}
 	h.render(w, r, status, "index.html", d)
 }
 
@@ -135,6 +148,7 @@ type problemData struct {
 	Digest      string
 	DigestTo    string // the digest issue's URL
 	Timeline    []Event
+	RunRows     []runRow // the view's Runs, for the page
 	Error       string
 }
 
@@ -150,7 +164,7 @@ func (h *handler) problemPage(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "problem.html", d)
 		return
 	}
-	d.ProblemView, d.Row, d.Timeline = v, h.row(v.Problem), v.Timeline()
+	d.ProblemView, d.Row, d.Timeline, d.RunRows = v, h.row(v.Problem), v.Timeline(), h.runRows(v.Runs)
 	p := v.Problem
 	d.DefaultRepo = p.Repo == "" && h.links.DefaultRepo != ""
 	if p.IssueClosed {

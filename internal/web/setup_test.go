@@ -36,7 +36,17 @@ const extraProblems = 55
 type seeded struct {
 	st  *store.Store
 	url string // the test server's
+	// build is a finished build run of sentry:1, verify a verify run of
+	// its pull request still running.
+	build, verify int64
 }
+
+// The seeded runs' texts.
+const (
+	runLog    = "go test ./...\nok  \tacme/shop\n<script>window.__pwned=1</script>\n"
+	runDetail = "opened pull request #9 <b>bold</b>"
+	headSHA   = "0123456789abcdef0123456789abcdef01234567"
+)
 
 // The named problems seed stores, newest first.
 var namedProblems = []alert.Problem{
@@ -108,6 +118,7 @@ func seedOn(t *testing.T, dbURL string) seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
+	build, verify := seedRuns(t, st)
 	h := web.New(web.Options{
 		Store: st, Token: testToken, Version: "v1.2.3", Release: "booty@abc", Environment: "test", Backend: "sqlite",
 		DefaultRepo: "acme/shop", WebHost: "https://github.com", Now: func() time.Time { return base.Add(2 * time.Hour) },
@@ -118,7 +129,29 @@ func seedOn(t *testing.T, dbURL string) seeded {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return seeded{st: st, url: srv.URL}
+	return seeded{st: st, url: srv.URL, build: build, verify: verify}
+}
+
+// seedRuns stores a build of sentry:1's issue that opened a pull request,
+// and the verify of it, running.
+func seedRuns(t *testing.T, st *store.Store) (build, verify int64) {
+	t.Helper()
+	ctx := t.Context()
+	build, err := st.StartRun(ctx, store.Run{Kind: store.RunBuild, JobID: 70, ProblemKey: "sentry:1", Repo: "acme/shop", Issue: 5,
+		Attempt: 1, SHA: "fedcba9876543210fedcba9876543210fedcba98", StartedAt: base.Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, build, store.RunEnd{Outcome: "pull_opened", Detail: runDetail, Log: runLog, SHA: headSHA, Pull: 9,
+		At: base.Add(12*time.Minute + 30*time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	verify, err = st.StartRun(ctx, store.Run{Kind: store.RunVerify, JobID: 71, ProblemKey: "sentry:1", Repo: "acme/shop", Issue: 5,
+		Pull: 9, Attempt: 2, SHA: headSHA, StartedAt: base.Add(13 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return build, verify
 }
 
 // get fetches path with the right password and returns the status and body.

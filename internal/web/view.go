@@ -34,9 +34,13 @@ type ProblemView struct {
 	// Releases are the releases the problem was seen in, the most
 	// recently seen first (the lifecycle keeps the last 20).
 	Releases []alert.ReleaseSeen
+	// Runs are the problem's builder and verifier runs, the newest
+	// MaxRuns, newest first, without their logs (store.Store.Run has
+	// them).
+	Runs []store.Run
 }
 
-// ReadProblemView reads p's deliveries, jobs, lifecycle and digest.
+// ReadProblemView reads p's deliveries, jobs, lifecycle, digest and runs.
 func ReadProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*ProblemView, error) {
 	v := &ProblemView{Problem: p}
 	var err error
@@ -50,6 +54,9 @@ func ReadProblemView(ctx context.Context, st *store.Store, p alert.Problem) (*Pr
 		return nil, err
 	}
 	if v.Transitions, err = st.Transitions(ctx, p.Key, MaxDeliveries); err != nil {
+		return nil, err
+	}
+	if v.Runs, err = st.ProblemRuns(ctx, p.Key, MaxRuns); err != nil {
 		return nil, err
 	}
 	lc, err := st.LifecycleOf(ctx, p.Key)

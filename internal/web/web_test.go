@@ -23,7 +23,8 @@ func TestAuth(t *testing.T) {
 		{"empty password", "booty", "", http.StatusUnauthorized},
 		{"right", "booty", testToken, http.StatusOK},
 	} {
-		for _, path := range []string{"/", "/problems/sentry:1", "/api/v1/problems", "/api/v1/problems/sentry:1"} {
+		for _, path := range []string{"/", "/problems/sentry:1", "/api/v1/problems", "/api/v1/problems/sentry:1",
+			"/runs/1", "/api/v1/runs/1"} {
 			res := s.do(t, http.MethodGet, path, tc.user, tc.password)
 			body := readBody(t, res)
 			if res.StatusCode != tc.want {
