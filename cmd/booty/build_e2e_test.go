@@ -26,9 +26,10 @@ func gitIn(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// bareRepo is the git remote of acme/shop: a bare repository with one
-// commit on main.
-func bareRepo(t *testing.T) string {
+// gitRoot holds the git remote of acme/shop, acme/shop.git: a bare
+// repository with one commit on main, which the GitHub stand-in serves
+// over HTTP. It returns the root and the bare repository.
+func gitRoot(t *testing.T) (root, bare string) {
 	t.Helper()
 	work := t.TempDir()
 	gitIn(t, work, "init", "-q", "-b", "main")
@@ -37,26 +38,28 @@ func bareRepo(t *testing.T) string {
 	}
 	gitIn(t, work, "add", "-A")
 	gitIn(t, work, "commit", "-q", "-m", "base")
-	bare := filepath.Join(t.TempDir(), "shop.git")
+	root = t.TempDir()
+	bare = filepath.Join(root, "acme", "shop.git")
 	gitIn(t, t.TempDir(), "clone", "-q", "--bare", work, bare)
-	return bare
+	return root, bare
 }
 
-// acmeShop is the GitHub stand-in of acme/shop the build tests use.
-func acmeShop(t *testing.T) *githubtest.Server {
-	return githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop"})
+// acmeShop is the GitHub stand-in of acme/shop the build tests use, with
+// its git remote, and the remote's bare repository.
+func acmeShop(t *testing.T) (*githubtest.Server, string) {
+	root, bare := gitRoot(t)
+	return githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop", GitRoot: root}), bare
 }
 
 // buildBooty starts booty with BOOTY_BUILDER=command running argv (a JSON
-// list) against gh's acme/shop, whose git remote is bare, files problem
-// issueID, and has a person label its issue with the trigger label again
-// (the labeled event a build starts on). It returns booty, which the
-// caller stops, and the issue's number.
-func buildBooty(t *testing.T, gh *githubtest.Server, bare, argv, issueID string, env ...string) (*process, int) {
+// list) against gh's acme/shop and its git remote, and files problem
+// issueID: booty files it with the trigger label, which queues its build.
+// It returns booty, which the caller stops, and the issue's number.
+func buildBooty(t *testing.T, gh *githubtest.Server, argv, issueID string, env ...string) (*process, int) {
 	t.Helper()
 	env = append(append(bootyEnv(gh.URL, "sqlite:"+filepath.Join(t.TempDir(), "booty.db")),
 		"GITHUB_WEBHOOK_SECRET="+testGitHubSecret, "BOOTY_BUILDER=command", "BOOTY_BUILDER_COMMAND="+argv,
-		"BOOTY_GIT_URL=file://"+filepath.Dir(bare)+"/{repo}.git"), env...)
+		"BOOTY_GIT_URL="+gh.URL+"{owner}/{repo}.git"), env...)
 	p := startBooty(t, env, "")
 	gh.SendWebhooks(p.url+"/webhooks/github", []byte(testGitHubSecret))
 	base := fixture(t, "event_alert.triggered.vue-breadcrumbs-zulip-2023.json")
@@ -64,17 +67,8 @@ func buildBooty(t *testing.T, gh *githubtest.Server, bare, argv, issueID string,
 		p.stop(t)
 		t.Fatalf("alert: %s", got.RawBody)
 	}
-	waitJobsDone(t, p, 30*time.Second)
-	n := gh.Issues()[0].Number
-	// A person takes the label off and puts it back: the labeled event.
-	if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	if err := gh.AddLabel(n, "agent:builder"); err != nil {
-		t.Fatal(err)
-	}
-	gh.WaitWebhooks()
-	return p, n
+	waitFor(t, 30*time.Second, "the issue", func() bool { return len(gh.Issues()) == 1 })
+	return p, gh.Issues()[0].Number
 }
 
 // TestBuildToDraftPull runs the built binary with BOOTY_BUILDER=command: a
@@ -83,15 +77,14 @@ func buildBooty(t *testing.T, gh *githubtest.Server, bare, argv, issueID string,
 // booty/issue-N and opens a draft pull request that says Fixes #N.
 func TestBuildToDraftPull(t *testing.T) {
 	t.Parallel()
-	bare := bareRepo(t)
 	envDump := filepath.Join(t.TempDir(), "builder.env")
 	script := filepath.Join(t.TempDir(), "builder.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nenv > \"$1\"\ncat \"$BOOTY_TASK_JSON\" > /dev/null\n"+
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nenv > \"$1\"\ncat .git/config >> \"$1\"\ncat \"$BOOTY_TASK_JSON\" > /dev/null\n"+
 		"printf 'export const id = (x) => x?.id;\\n' > app.js\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	gh := acmeShop(t)
-	p, n := buildBooty(t, gh, bare, `["`+script+`", "`+envDump+`"]`, "8080", "BOOTY_BUILDER_TIMEOUT=30s")
+	gh, bare := acmeShop(t)
+	p, n := buildBooty(t, gh, `["`+script+`", "`+envDump+`"]`, "8080", "BOOTY_BUILDER_TIMEOUT=30s")
 	defer p.stop(t)
 	waitFor(t, 60*time.Second, "a draft pull request", func() bool {
 		if strings.Contains(p.logs.String(), "build ended") || strings.Contains(p.logs.String(), "parked") {
@@ -116,7 +109,7 @@ func TestBuildToDraftPull(t *testing.T) {
 	}
 	for _, secret := range []string{testToken, testSecret, testGitHubSecret} {
 		if strings.Contains(string(dump), secret) {
-			t.Errorf("the builder's environment holds a secret of booty's:\n%s", dump)
+			t.Errorf("the builder's environment or .git/config holds a secret of booty's:\n%s", dump)
 		}
 	}
 	if !strings.Contains(string(dump), "BOOTY_TASK_MD=") {
@@ -140,13 +133,12 @@ func TestBuildWithoutPull(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			bare := bareRepo(t)
 			script := filepath.Join(t.TempDir(), "builder.sh")
 			if err := os.WriteFile(script, []byte("#!/bin/sh\n"+tc.script+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			gh := acmeShop(t)
-			p, n := buildBooty(t, gh, bare, `["`+script+`"]`, "8081", "BOOTY_BUILDER_TIMEOUT=1s")
+			gh, bare := acmeShop(t)
+			p, n := buildBooty(t, gh, `["`+script+`"]`, "8081", "BOOTY_BUILDER_TIMEOUT=1s")
 			defer p.stop(t)
 			waitFor(t, 60*time.Second, "the build's comment", func() bool {
 				is, _ := gh.Issue(n)
@@ -166,20 +158,135 @@ func TestBuildWithoutPull(t *testing.T) {
 	}
 }
 
-// TestBuildNeedsWriteAccess: a trigger label added by someone who may not
-// push builds nothing.
+// TestBuildNeedsWriteAccess: booty builds the issue it filed with the
+// trigger label; a person who adds the label again builds it again only
+// with write access.
 func TestBuildNeedsWriteAccess(t *testing.T) {
 	t.Parallel()
-	bare := bareRepo(t)
-	gh := acmeShop(t)
-	gh.SetPermission("maintainer", "read")
-	p, n := buildBooty(t, gh, bare, `["/bin/true"]`, "8082")
+	gh, _ := acmeShop(t)
+	p, n := buildBooty(t, gh, `["/bin/true"]`, "8082")
 	defer p.stop(t)
-	waitFor(t, 30*time.Second, "the refusal in the log", func() bool {
-		return strings.Contains(p.logs.String(), "without write access; no build")
+	waitFor(t, 30*time.Second, "the first build's comment", func() bool {
+		is, _ := gh.Issue(n)
+		return len(is.Comments) == 1
 	})
+	// A build still live takes no second one.
 	waitJobsDone(t, p, 30*time.Second)
-	if is, _ := gh.Issue(n); len(is.Comments) != 0 || len(gh.Pulls()) != 0 {
-		t.Errorf("%d comments and %d pull requests, want none", len(is.Comments), len(gh.Pulls()))
+	for _, tc := range []struct {
+		permission, log string
+		comments        int
+	}{
+		{"read", "without write access; no build", 1},
+		{"write", "build ended without a pull request", 2},
+	} {
+		gh.SetPermission("maintainer", tc.permission)
+		// A person takes the label off and puts it back: the labeled event.
+		if err := gh.RemoveLabel(n, "agent:builder"); err != nil {
+			t.Fatal(err)
+		}
+		if err := gh.AddLabel(n, "agent:builder"); err != nil {
+			t.Fatal(err)
+		}
+		gh.WaitWebhooks()
+		waitFor(t, 30*time.Second, "the build's verdict for a "+tc.permission+" permission", func() bool {
+			return strings.Count(p.logs.String(), tc.log) >= 1 && strings.Count(p.logs.String(), "build ended without a pull request") == tc.comments
+		})
+		waitJobsDone(t, p, 30*time.Second)
+		if is, _ := gh.Issue(n); len(is.Comments) != tc.comments || len(gh.Pulls()) != 0 {
+			t.Errorf("permission %s: %d comments and %d pull requests, want %d and none", tc.permission, len(is.Comments), len(gh.Pulls()), tc.comments)
+		}
+	}
+}
+
+// TestVerifiedDraftPull: the verifier runs BOOTY_TEST_COMMAND on the draft
+// pull request's head and posts booty/verifier; a failure queues a second
+// build on the same branch with the failure in its task, whose push the
+// verifier then marks a success.
+func TestVerifiedDraftPull(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tasks := filepath.Join(dir, "tasks.json")
+	builderScript := filepath.Join(dir, "builder.sh")
+	// The first attempt breaks app.js; the second, told why, fixes it.
+	if err := os.WriteFile(builderScript, []byte(`#!/bin/sh
+cat "$BOOTY_TASK_JSON" >> "$1"
+if grep -q '"attempt": 1,' "$BOOTY_TASK_JSON"; then
+  printf 'export const id = (x) => x.ID;\n' > app.js
+else
+  printf 'export const id = (x) => x?.id;\n' > app.js
+fi
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testScript := filepath.Join(dir, "test.sh")
+	if err := os.WriteFile(testScript, []byte("#!/bin/sh\nif grep -q 'x?.id' app.js; then echo ok; else echo 'FAIL: id() of null throws'; exit 1; fi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gh, bare := acmeShop(t)
+	p, n := buildBooty(t, gh, `["`+builderScript+`", "`+tasks+`"]`, "8083",
+		"BOOTY_TEST_COMMAND=[\""+testScript+"\"]", "BOOTY_PUBLIC_URL=https://booty.example.com")
+	defer p.stop(t)
+	branch := "booty/issue-" + itoa(n)
+	var first, second string
+	waitFor(t, 90*time.Second, "two verdicts", func() bool {
+		if strings.Contains(p.logs.String(), "parked") {
+			t.Fatalf("logs:\n%s", p.logs)
+		}
+		pulls := gh.Pulls()
+		if len(pulls) != 1 {
+			return false
+		}
+		log := gitIn(t, bare, "log", "--format=%H", "main.."+branch)
+		shas := strings.Fields(log)
+		if len(shas) != 2 {
+			return false
+		}
+		second, first = shas[0], shas[1]
+		st := gh.Statuses(second)
+		return len(st) == 2
+	})
+	for _, tc := range []struct {
+		sha  string
+		want []string
+	}{
+		{first, []string{"pending booty is running the tests", "failure the tests failed (exit status 1); build attempt 2 queued"}},
+		{second, []string{"pending booty is running the tests", "success the tests passed in"}},
+	} {
+		st := gh.Statuses(tc.sha)
+		if len(st) != len(tc.want) {
+			t.Fatalf("statuses of %s: %+v", tc.sha, st)
+		}
+		for i, s := range st {
+			if s.Context != "booty/verifier" || !strings.HasPrefix(s.State+" "+s.Description, tc.want[i]) ||
+				!strings.HasPrefix(s.TargetURL, "https://booty.example.com/runs/") {
+				t.Errorf("status %d of %s: %+v, want %q linked to its run", i, tc.sha, s, tc.want[i])
+			}
+		}
+	}
+	raw, err := os.ReadFile(tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `"attempt": 2,`) || !strings.Contains(string(raw), "FAIL: id() of null throws") {
+		t.Errorf("the second attempt's task does not carry the first's failure:\n%s", raw)
+	}
+	if got := gitIn(t, bare, "show", branch+":app.js"); got != "export const id = (x) => x?.id;" {
+		t.Errorf("the branch has app.js %q, want the second attempt's", got)
+	}
+	if pr := gh.Pulls()[0]; pr.Head != branch || !pr.Draft {
+		t.Errorf("pull request %+v", pr)
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	raw = []byte(scrapeMetrics(t, p))
+	for _, line := range []string{
+		`booty_builds_total{outcome="pull_opened"} 1`,
+		`booty_builds_total{outcome="pushed"} 1`,
+		`booty_verifications_total{outcome="failure"} 1`,
+		`booty_verifications_total{outcome="success"} 1`,
+		`booty_run_duration_seconds_count{kind="verify"} 2`,
+	} {
+		if !strings.Contains(string(raw), "\n"+line+"\n") {
+			t.Errorf("metrics lack %q", line)
+		}
 	}
 }

@@ -218,3 +218,18 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 	}
 }
+
+// scrapeMetrics returns booty's /metrics page.
+func scrapeMetrics(t *testing.T, p *process) string {
+	t.Helper()
+	resp, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}

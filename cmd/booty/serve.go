@@ -372,6 +372,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Sentry:      sentryAPI,
 		Policy:      cfg.Lifecycle,
 		Builder:     workerBuilder(cfg),
+		RunMetrics:  m,
 		DigestEvery: cfg.Routes.DigestEvery,
 		StormQuiet:  cfg.Routes.StormQuiet,
 	})
@@ -414,7 +415,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now).
 			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg)).WithTicks(worker.TickScheduler(a.jobs))
 		if cfg.Builder != nil {
-			githubHooks.(*intake.GitHub).WithBuilds(worker.BuildEnqueuer(a.jobs), triggerLabel(cfg))
+			githubHooks.(*intake.GitHub).WithBuilds(worker.BuildEnqueuer(a.jobs), triggerLabel(cfg)).
+				WithVerifier(worker.VerifyEnqueuer(a.jobs))
 		}
 		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
 	}
@@ -476,7 +478,8 @@ func workerBuilder(cfg *config.Config) *worker.Builder {
 		Command: b.Command, Timeout: b.Timeout, Pass: b.Env, Concurrency: b.Concurrency,
 		Limits: builder.Limits{MaxFiles: b.MaxFiles, MaxLines: b.MaxLines,
 			Protected: append(slices.Clone(builder.DefaultProtected), b.Protected...)},
-		GitURL: b.GitURL, Token: cfg.GitHubToken, AnyIssue: b.AnyIssue, TestCommand: b.TestCommand,
+		GitURL: b.GitURL, AnyIssue: b.AnyIssue, TestCommand: b.TestCommand,
+		MaxAttempts: b.MaxAttempts, PublicURL: b.PublicURL, Trigger: triggerLabel(cfg),
 		Author: builder.Author{Name: "booty", Email: "booty@users.noreply.github.com"},
 		Getenv: os.Getenv,
 	}
@@ -672,6 +675,7 @@ var _ worker.Failures = jobFailures{}
 func (f jobFailures) JobFailed(ctx context.Context, jf worker.JobFailure) {
 	f.rep.CaptureJobFailure(ctx, apm.JobFailure{
 		Kind: jf.Kind, JobID: jf.JobID, ProblemKey: jf.ProblemKey, Attempt: jf.Attempt, Err: jf.Err,
+		Repo: jf.Repo, Issue: jf.Issue, BuildAttempt: jf.BuildAttempt,
 	})
 }
 

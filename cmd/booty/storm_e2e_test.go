@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -84,21 +83,13 @@ func TestStormEndToEnd(t *testing.T) {
 	if storms, _ := h.Body["storms"].([]any); len(storms) != 1 || storms[0] != "web" {
 		t.Errorf("health storms %v, want [web]: %s", h.Body["storms"], h.RawBody)
 	}
-	resp, err := http.Get(p.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := scrapeMetrics(t, p)
 	for _, line := range []string{
 		`booty_storm_folded_total{route="web"} 6`,
 		`booty_digests_open 1`,
 		`booty_storm_budget_left{route="web"} 0`,
 	} {
-		if !strings.Contains(string(raw), "\n"+line+"\n") {
+		if !strings.Contains(raw, "\n"+line+"\n") {
 			t.Errorf("metrics lack %q", line)
 		}
 	}

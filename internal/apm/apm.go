@@ -171,10 +171,17 @@ type JobFailure struct {
 	ProblemKey string
 	Attempt    int
 	Err        error
+	// Repo, Issue and BuildAttempt are a build or verify job's: its
+	// repository, issue and build attempt. Zero for other jobs.
+	Repo         string
+	Issue        int
+	BuildAttempt int
 }
 
 // CaptureJobFailure reports a job that parked or gave up, tagged with
-// job_kind, job_id, problem_key, repo and attempt. It is called once per
+// job_kind, job_id, problem_key, repo and attempt, and a build or verify
+// job's issue_number (its attempt is then the build's, and job_attempt
+// River's). It is called once per
 // such job; transient failures that will be retried never reach it, so an
 // outage of GitHub is one event per job, not one per attempt.
 func (r *Reporter) CaptureJobFailure(ctx context.Context, f JobFailure) {
@@ -188,6 +195,17 @@ func (r *Reporter) CaptureJobFailure(ctx context.Context, f JobFailure) {
 		"problem_key": f.ProblemKey,
 		"repo":        r.repo,
 		"attempt":     strconv.Itoa(f.Attempt),
+	}
+	if f.Repo != "" {
+		tags["repo"] = f.Repo
+	}
+	if f.Issue > 0 {
+		tags["issue_number"] = strconv.Itoa(f.Issue)
+	}
+	if f.BuildAttempt > 0 {
+		// The build attempt is what a person counts; River's attempt of
+		// the job stays apart.
+		tags["attempt"], tags["job_attempt"] = strconv.Itoa(f.BuildAttempt), strconv.Itoa(f.Attempt)
 	}
 	id := r.CaptureError(ctx, &JobError{Kind: f.Kind, Err: err}, tags)
 	if id != "" {

@@ -42,12 +42,7 @@ func Clone(ctx context.Context, c Checkout) error {
 	if entries, err := os.ReadDir(c.Dir); err != nil || len(entries) > 0 {
 		return fmt.Errorf("checkout directory %s must exist and be empty", c.Dir)
 	}
-	var auth []string
-	if c.Token != "" {
-		basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + c.Token))
-		auth = []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader", "GIT_CONFIG_VALUE_0=Authorization: Basic " + basic}
-	}
-	if _, err := gitEnv(ctx, c.Dir, auth, "clone", "--quiet", "--no-tags", "--single-branch", "--branch", c.Base, "--", c.URL, "."); err != nil {
+	if _, err := gitEnv(ctx, c.Dir, authEnv(c.Token), "clone", "--quiet", "--no-tags", "--single-branch", "--branch", c.Base, "--", c.URL, "."); err != nil {
 		return fmt.Errorf("clone %s: %w", c.URL, scrub(err, c.Token))
 	}
 	switch {
@@ -89,4 +84,24 @@ func Head(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// HasBranch reports whether the remote at url (without credentials) has
+// branch; token authenticates as in Clone.
+func HasBranch(ctx context.Context, url, token, branch string) (bool, error) {
+	out, err := gitEnv(ctx, "", authEnv(token), "ls-remote", "--heads", "--", url, "refs/heads/"+branch)
+	if err != nil {
+		return false, fmt.Errorf("look for %s: %w", branch, scrub(err, token))
+	}
+	return strings.TrimSpace(string(out)) != "", nil
+}
+
+// authEnv hands token to git as an http.extraHeader through its
+// environment (GIT_CONFIG_*): never in argv or a config file.
+func authEnv(token string) []string {
+	if token == "" {
+		return nil
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))
+	return []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader", "GIT_CONFIG_VALUE_0=Authorization: Basic " + basic}
 }

@@ -2,7 +2,6 @@ package builder
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -36,12 +35,7 @@ func Push(ctx context.Context, dir, remote, branch, token string) error {
 	if err != nil || u.User != nil {
 		return fmt.Errorf("push URL must carry no credentials")
 	}
-	var env []string
-	if token != "" {
-		basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))
-		env = []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader", "GIT_CONFIG_VALUE_0=Authorization: Basic " + basic}
-	}
-	if _, err := gitEnv(ctx, dir, env, "push", "--quiet", "--no-verify", remote, "HEAD:refs/heads/"+branch); err != nil {
+	if _, err := gitEnv(ctx, dir, authEnv(token), "push", "--quiet", "--no-verify", remote, "HEAD:refs/heads/"+branch); err != nil {
 		return fmt.Errorf("push %s: %w", branch, scrub(err, token))
 	}
 	return nil

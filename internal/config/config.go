@@ -358,8 +358,16 @@ type Builder struct {
 	GitURL string
 	// AnyIssue is BOOTY_BUILDER_ANY_ISSUE: build issues booty did not file.
 	AnyIssue bool
-	// TestCommand is BOOTY_TEST_COMMAND (a JSON list), told to the builder.
+	// TestCommand is BOOTY_TEST_COMMAND (a JSON list): told to the
+	// builder, and run by the verifier on booty's pull requests.
 	TestCommand []string
+	// MaxAttempts is BOOTY_BUILDER_MAX_ATTEMPTS: the builds of one issue,
+	// the first included, while the verifier finds the tests failing.
+	MaxAttempts int
+	// PublicURL is BOOTY_PUBLIC_URL, where people reach booty's status
+	// page: the verifier links its commit statuses to the run's log there.
+	// "" links nothing.
+	PublicURL string
 }
 
 // builder reads BOOTY_BUILDER and, for command, its variables.
@@ -379,6 +387,11 @@ func (r *reader) builder() *Builder {
 		MaxLines:    r.integer("BOOTY_BUILDER_MAX_LINES", 1000, 1, 1_000_000),
 		GitURL:      r.str("BOOTY_GIT_URL", "https://github.com/{owner}/{repo}.git"),
 		AnyIssue:    r.boolean("BOOTY_BUILDER_ANY_ISSUE", false),
+		MaxAttempts: r.integer("BOOTY_BUILDER_MAX_ATTEMPTS", 2, 1, 10),
+		PublicURL:   strings.TrimSuffix(r.str("BOOTY_PUBLIC_URL", ""), "/"),
+	}
+	if u, err := url.Parse(b.PublicURL); b.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		r.bad("BOOTY_PUBLIC_URL", "must be the http(s) URL people reach booty's status page at, such as https://booty.example.com")
 	}
 	b.Command = r.argv("BOOTY_BUILDER_COMMAND", true)
 	b.TestCommand = r.argv("BOOTY_TEST_COMMAND", false)

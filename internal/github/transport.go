@@ -130,6 +130,17 @@ func Operation(method, path string) string {
 		return "create_label"
 	case rest[0] == "labels" && len(rest) == 2 && method == http.MethodGet:
 		return "get_label"
+	case rest[0] == "pulls" && len(rest) == 1:
+		switch method {
+		case http.MethodPost:
+			return "create_pull"
+		case http.MethodGet:
+			return "list_pulls"
+		}
+	case rest[0] == "statuses" && len(rest) == 2 && method == http.MethodPost:
+		return "create_status"
+	case rest[0] == "collaborators" && len(rest) == 3 && rest[2] == "permission" && method == http.MethodGet:
+		return "get_permission"
 	}
 	return "other"
 }

@@ -2,6 +2,7 @@ package github_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,11 @@ func TestOperation(t *testing.T) {
 		{"GET", "/repos/acme/shop/issues/12", "get_issue"},
 		{"PATCH", "/repos/acme/shop/issues/12", "update_issue"},
 		{"POST", "/repos/acme/shop/issues/12/comments", "create_comment"},
+		{"POST", "/repos/acme/shop/pulls", "create_pull"},
+		{"GET", "/repos/acme/shop/pulls", "list_pulls"},
+		{"POST", "/repos/acme/shop/statuses/" + strings.Repeat("a", 40), "create_status"},
+		{"GET", "/repos/acme/shop/collaborators/alice/permission", "get_permission"},
+		{"GET", "/repos/acme/shop/pulls/7/files", "other"},
 		{"GET", "/repos/acme/shop/issues/12/comments", "list_comments"},
 		{"GET", "/repos/acme/shop/labels/agent:builder", "get_label"},
 		{"GET", "/repos/acme/shop/labels/team%2Fbackend", "get_label"},

@@ -83,14 +83,14 @@ func TestGitRemote(t *testing.T) {
 
 	ctx := context.Background()
 	draft := true
-	pr, _, err := b.gh.PullRequests.Create(ctx, owner, repo, gh.CreatePullRequest{Title: gh.Ptr("Fix"), Head: "fix", Base: "main", Draft: &draft})
+	pr, _, err := b.gh.PullRequests.Create(ctx, owner, repo, gh.CreatePullRequest{Title: new("Fix"), Head: "fix", Base: "main", Draft: &draft})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pr.GetHead().GetSHA() != first {
 		t.Errorf("pull request head %q, want %s", pr.GetHead().GetSHA(), first)
 	}
-	if _, _, err := b.gh.PullRequests.Create(ctx, owner, repo, gh.CreatePullRequest{Title: gh.Ptr("Again"), Head: "fix", Base: "main"}); err == nil {
+	if _, _, err := b.gh.PullRequests.Create(ctx, owner, repo, gh.CreatePullRequest{Title: new("Again"), Head: "fix", Base: "main"}); err == nil {
 		t.Error("a second pull request for one branch was opened")
 	}
 	second := commit("c\n")
@@ -122,8 +122,8 @@ func TestGitRemote(t *testing.T) {
 		{second, "failure", strings.Repeat("x", 141), false},
 		{strings.Repeat("0", 40), "success", "no such commit", false},
 	} {
-		_, _, err := b.gh.Repositories.CreateStatus(ctx, owner, repo, tc.sha, gh.RepoStatus{State: gh.Ptr(tc.state),
-			Description: gh.Ptr(tc.desc), Context: gh.Ptr("booty/verifier")})
+		_, _, err := b.gh.Repositories.CreateStatus(ctx, owner, repo, tc.sha, gh.RepoStatus{State: new(tc.state),
+			Description: new(tc.desc), Context: new("booty/verifier")})
 		if (err == nil) != tc.ok {
 			t.Errorf("status %s %q: err %v, want ok %v", tc.state, tc.desc, err, tc.ok)
 		}

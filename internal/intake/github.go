@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,12 @@ const (
 	// GitHubBuildQueued is the trigger label added to an open issue of a
 	// problem: its build is queued.
 	GitHubBuildQueued GitHubOutcome = "build_queued"
+	// GitHubVerifyQueued is a pull request from booty's branch of a
+	// problem's issue, opened or pushed to: its verification is queued.
+	GitHubVerifyQueued GitHubOutcome = "verify_queued"
+	// GitHubNotBootyBranch is a pull request from any branch but booty's
+	// booty/issue-N of the repository itself: a fork's is never run.
+	GitHubNotBootyBranch GitHubOutcome = "not_booty_branch"
 	// GitHubPing answers GitHub's ping when a webhook is set up.
 	GitHubPing GitHubOutcome = "ping"
 	// GitHubDuplicate is a delivery id booty took before: a redelivery.
@@ -81,6 +88,26 @@ type GitHub struct {
 	// problem's issue (WithBuilds); nil: no builds.
 	builds  BuildFunc
 	trigger func(route string) string
+	// verify queues the verification of a pull request from booty's
+	// branch (WithVerifier); nil: none.
+	verify VerifyFunc
+}
+
+// PullHead is the head of a pull request from booty's branch of an issue.
+type PullHead struct {
+	Number      int
+	Branch, SHA string
+}
+
+// VerifyFunc queues, inside tx, the verification of pull request pr of
+// problem p's issue, and returns its id.
+type VerifyFunc func(ctx context.Context, tx *store.Tx, p alert.Problem, pr PullHead) (jobID int64, err error)
+
+// WithVerifier makes g queue a verification when a pull request from
+// booty's branch of a problem's issue is opened, reopened or pushed to.
+func (g *GitHub) WithVerifier(verify VerifyFunc) *GitHub {
+	g.verify = verify
+	return g
 }
 
 // BuildFunc queues, inside tx, the build of problem p's issue that sender
@@ -142,9 +169,14 @@ func (g *GitHub) Receive(ctx context.Context, id, event string, body []byte) (Gi
 	}
 	res := GitHubResult{Event: e.Name, Action: e.Action, Repo: e.Repo, Sender: e.Sender.Login}
 	rec := store.GitHubDelivery{ID: id, ReceivedAt: g.now(), Event: e.Name, Action: e.Action}
+	pull := e.Kind == ghhook.KindPullRequest && e.PullRequest != nil && g.verify != nil
 	switch {
 	case e.Kind == ghhook.KindPing:
 		res.Outcome = GitHubPing
+	case pull:
+		// booty's own pull requests are the ones it verifies: no own
+		// action is skipped here.
+		res.Issue, _ = bootyBranchIssue(e.PullRequest.HeadRef)
 	case e.Kind != ghhook.KindIssues || e.Issue == nil:
 		res.Outcome = GitHubIgnored
 	case ghhook.IsOwnSender(e, g.own()):
@@ -166,7 +198,13 @@ func (g *GitHub) Receive(ctx context.Context, id, event string, body []byte) (Gi
 		outcome := res.Outcome
 		if outcome == "" {
 			var err error
-			if outcome, err = g.apply(ctx, tx, e, res.ProblemKey); err != nil {
+			if pull {
+				outcome, rec.ProblemKey, err = g.applyPull(ctx, tx, e)
+				res.ProblemKey = rec.ProblemKey
+			} else {
+				outcome, err = g.apply(ctx, tx, e, res.ProblemKey)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -279,4 +317,48 @@ func githubInput(e *ghhook.Event, routed func(repo string) bool) (alert.Input, b
 		in.At = time.Time{}
 	}
 	return in, true
+}
+
+// bootyBranchPrefix starts the branch booty builds an issue's fix on.
+const bootyBranchPrefix = "booty/issue-"
+
+// bootyBranchIssue returns N of booty's branch booty/issue-N.
+func bootyBranchIssue(ref string) (int, bool) {
+	digits, ok := strings.CutPrefix(ref, bootyBranchPrefix)
+	if !ok || digits == "" || len(digits) > 9 || strings.TrimLeft(digits, "0123456789") != "" || digits[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	return n, err == nil
+}
+
+// applyPull queues the verification a pull_request event asks for: a pull
+// request from booty's branch of the repository itself, of an issue of a
+// problem, opened, reopened or pushed to. It returns the outcome and the
+// problem's key.
+func (g *GitHub) applyPull(ctx context.Context, tx *store.Tx, e *ghhook.Event) (GitHubOutcome, string, error) {
+	pr := e.PullRequest
+	switch e.Action {
+	case "opened", "reopened", "synchronize":
+	default:
+		return GitHubIgnored, "", nil
+	}
+	n, ok := bootyBranchIssue(pr.HeadRef)
+	if !ok || !strings.EqualFold(pr.HeadRepo, e.Repo) || pr.State != "open" || pr.HeadSHA == "" {
+		return GitHubNotBootyBranch, "", nil
+	}
+	p, err := tx.ProblemByIssue(ctx, e.Repo, n)
+	if errors.Is(err, store.ErrNotFound) && g.sameRepo("", e.Repo) {
+		p, err = tx.ProblemByIssue(ctx, "", n)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return GitHubNotBooty, "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := g.verify(ctx, tx, p, PullHead{Number: pr.Number, Branch: pr.HeadRef, SHA: pr.HeadSHA}); err != nil {
+		return "", "", fmt.Errorf("queue verification: %w", err)
+	}
+	return GitHubVerifyQueued, p.Key, nil
 }

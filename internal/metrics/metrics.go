@@ -41,6 +41,11 @@ type Metrics struct {
 	// StormFolded counts new problems folded into a storm digest, by
 	// route. A route's series exists once it folds.
 	StormFolded *prometheus.CounterVec
+	// Builds and Verifications count finished builder and verifier runs
+	// by outcome; RunSeconds is how long runs took, by kind.
+	Builds        *prometheus.CounterVec
+	Verifications *prometheus.CounterVec
+	RunSeconds    *prometheus.HistogramVec
 }
 
 // New creates booty's collectors and registers them on reg.
@@ -87,12 +92,26 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "booty_storm_folded_total",
 			Help: "New problems folded into a route's storm digest instead of getting an issue of their own.",
 		}, []string{"route"}),
+		Builds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_builds_total",
+			Help: "Builder runs by outcome: pull_opened, pushed, no_change, refused, failed, timed_out, skipped, error.",
+		}, []string{"outcome"}),
+		Verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "booty_verifications_total",
+			Help: "Verifier runs by outcome: success, failure, superseded, skipped, error.",
+		}, []string{"outcome"}),
+		RunSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "booty_run_duration_seconds",
+			Help:    "Time a builder (kind build) or verifier (kind verify) run took, clone and GitHub calls included.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600},
+		}, []string{"kind"}),
 	}
 	// The refused event alerts' series exists from the start at 0, so an
 	// alert on its increase sees the first refusal too.
 	m.Deliveries.WithLabelValues("event_alert", "unavailable")
 	reg.MustRegister(m.Deliveries, m.Decisions, m.AnswerSeconds, m.LastWebhook,
-		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo, m.StormFolded, m.GitHubWebhooks)
+		m.GitHubRequests, m.GitHubRateRemaining, m.GitHubRateReset, m.BuildInfo, m.StormFolded, m.GitHubWebhooks,
+		m.Builds, m.Verifications, m.RunSeconds)
 	return m
 }
 
@@ -158,4 +177,18 @@ func (c *JobsCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range jobStates {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), st)
 	}
+}
+
+// RunFinished counts a builder or verifier run of kind ("build", "verify")
+// that ended with outcome after took.
+func (m *Metrics) RunFinished(kind, outcome string, took time.Duration) {
+	switch kind {
+	case "build":
+		m.Builds.WithLabelValues(outcome).Inc()
+	case "verify":
+		m.Verifications.WithLabelValues(outcome).Inc()
+	default:
+		return
+	}
+	m.RunSeconds.WithLabelValues(kind).Observe(took.Seconds())
 }

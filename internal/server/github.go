@@ -42,7 +42,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	status := "recorded"
 	if res.Outcome == intake.GitHubDuplicate || res.Outcome == intake.GitHubIgnored || res.Outcome == intake.GitHubOwnAction ||
-		res.Outcome == intake.GitHubNotBooty || res.Outcome == intake.GitHubOtherIssue {
+		res.Outcome == intake.GitHubNotBooty || res.Outcome == intake.GitHubOtherIssue || res.Outcome == intake.GitHubNotBootyBranch {
 		status = "ignored"
 	}
 	writeJSON(w, http.StatusOK, githubAnswer{Status: status, Outcome: string(res.Outcome), ProblemKey: res.ProblemKey})
@@ -59,7 +59,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	// not follow would drown the log.
 	level := slog.LevelInfo
 	switch res.Outcome {
-	case intake.GitHubIgnored, intake.GitHubNotBooty, intake.GitHubOwnAction:
+	case intake.GitHubIgnored, intake.GitHubNotBooty, intake.GitHubOwnAction, intake.GitHubNotBootyBranch:
 		level = slog.LevelDebug
 	}
 	s.log.Log(context.Background(), level, "github webhook "+status, attrs...)

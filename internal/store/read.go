@@ -166,10 +166,19 @@ func (s *Store) ListProblems(ctx context.Context, f ProblemFilter) ([]alert.Prob
 // ("OWNER/NAME" without regard to case; "" is the default repository), the
 // most recently seen one should two share it. ErrNotFound when none does.
 func (s *Store) ProblemByIssue(ctx context.Context, repo string, number int) (alert.Problem, error) {
+	return problemByIssue(ctx, s.db, repo, number)
+}
+
+// ProblemByIssue is Store.ProblemByIssue inside tx.
+func (tx *Tx) ProblemByIssue(ctx context.Context, repo string, number int) (alert.Problem, error) {
+	return problemByIssue(ctx, tx, repo, number)
+}
+
+func problemByIssue(ctx context.Context, q conn, repo string, number int) (alert.Problem, error) {
 	if number <= 0 {
 		return alert.Problem{}, ErrNotFound
 	}
-	p, err := scanProblem(s.db.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems
+	p, err := scanProblem(q.queryRow(ctx, `SELECT `+problemColumns+` FROM booty_problems
 		WHERE issue_number = $1 AND lower(repo) = lower($2) ORDER BY last_seen_ms DESC, key LIMIT 1`, number, repo))
 	if errors.Is(err, sql.ErrNoRows) {
 		return alert.Problem{}, ErrNotFound

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,8 @@ type BuildArgs struct {
 	Repo       string `json:"repo" river:"unique"`
 	Issue      int    `json:"issue" river:"unique"`
 	// Sender is who added the trigger label: a build needs their write
-	// access to the repository.
+	// access to the repository. "" is booty itself: the issue was filed
+	// with the label, or the verifier asks for another attempt.
 	Sender string `json:"sender"`
 	// Attempt counts builds of the issue, and PreviousFailure is what the
 	// last one's verification said.
@@ -54,24 +56,36 @@ type Builder struct {
 	Limits  builder.Limits
 	// GitURL is the clone URL template, {owner} and {repo} filled in.
 	GitURL string
-	// Token authenticates the clone and the push.
-	Token string
 	// AnyIssue builds issues booty did not file too.
 	AnyIssue bool
 	Author   builder.Author
-	// TestCommand is BOOTY_TEST_COMMAND, given to the builder in its task.
+	// TestCommand is BOOTY_TEST_COMMAND: given to the builder in its task,
+	// and run by the verifier.
 	TestCommand []string
+	// MaxAttempts is BOOTY_BUILDER_MAX_ATTEMPTS: the builds of one issue
+	// while its verification fails.
+	MaxAttempts int
+	// PublicURL is BOOTY_PUBLIC_URL, the status page's address, for the
+	// links of commit statuses; "" links nothing.
+	PublicURL string
 	// Getenv is booty's environment, for the passed variables.
 	Getenv func(string) string
 	// Concurrency is BOOTY_BUILDER_CONCURRENCY, the builds run at once.
 	Concurrency int
+	// Trigger is the trigger label of a route: an issue booty files with
+	// it is built at once.
+	Trigger func(route string) string
 }
 
-// Builds is the part of GitHub a build uses besides Issues.
+// Builds is the part of GitHub builds and verifications use besides
+// Issues.
 type Builds interface {
 	DefaultBranch(ctx context.Context) (string, error)
 	Permission(ctx context.Context, login string) (string, error)
 	CreateDraftPull(ctx context.Context, title, head, base, body string) (int, string, error)
+	OpenPull(ctx context.Context, head string) (int, string, error)
+	GitToken(ctx context.Context) (string, error)
+	CreateStatus(ctx context.Context, sha, statusContext, state, description, targetURL string) error
 }
 
 var _ Builds = (*github.Client)(nil)
@@ -80,13 +94,28 @@ var _ Builds = (*github.Client)(nil)
 // with c.
 func BuildEnqueuer(c *Client) intake.BuildFunc {
 	return func(ctx context.Context, tx *store.Tx, p alert.Problem, sender string) (int64, error) {
-		res, err := c.InsertTx(ctx, tx, BuildArgs{ProblemKey: p.Key, Repo: p.Repo, Issue: p.IssueNumber, Sender: sender, Attempt: 1},
-			&river.InsertOpts{Queue: BuilderQueue, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveStates}})
+		res, err := c.InsertTx(ctx, tx, BuildArgs{ProblemKey: p.Key, Repo: p.Repo, Issue: p.IssueNumber, Sender: sender, Attempt: 1}, buildOpts())
 		if err != nil {
 			return 0, err
 		}
 		return res.Job.ID, nil
 	}
+}
+
+// buildOnCreate queues the build of issue n, just filed for p with
+// labels, when they hold the route's trigger label. A retried create
+// queues it again, which the job's uniqueness absorbs while it is live.
+func (w *Worker) buildOnCreate(ctx context.Context, log *slog.Logger, p alert.Problem, labels []string, n int) error {
+	cfg := w.cfg.Builder
+	if cfg == nil || cfg.Trigger == nil || w.rebuild == nil || n <= 0 {
+		return nil
+	}
+	trigger := cfg.Trigger(p.Route)
+	if !slices.ContainsFunc(labels, func(l string) bool { return strings.EqualFold(l, trigger) }) {
+		return nil
+	}
+	log.Info("the issue was filed with the trigger label; build queued", "issue", n)
+	return w.rebuild(ctx, BuildArgs{ProblemKey: p.Key, Repo: p.Repo, Issue: n, Attempt: 1})
 }
 
 // buildWorker runs BuildArgs jobs.
@@ -107,77 +136,136 @@ func (b *buildWorker) Timeout(*river.Job[BuildArgs]) time.Duration {
 // Work builds.
 func (b *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error {
 	w := b.w
-	log := w.cfg.Log.With("job_id", job.ID, "problem_key", job.Args.ProblemKey, "issue", job.Args.Issue, "build", job.Args.Attempt)
-	return w.verdict(ctx, log, job.JobRow, job.Args.ProblemKey, w.build(ctx, log, job.Args))
+	a := job.Args
+	log := w.cfg.Log.With("job_id", job.ID, "problem_key", a.ProblemKey, "issue", a.Issue, "build", a.Attempt)
+	run := w.startRun(ctx, log, store.Run{Kind: store.RunBuild, JobID: job.ID, ProblemKey: a.ProblemKey,
+		Repo: w.repoName(a.Repo), Issue: a.Issue, Attempt: a.Attempt})
+	end, err := w.build(ctx, log, a)
+	w.finishRun(ctx, log, run, store.RunBuild, end, err)
+	return w.verdict(ctx, log, job.JobRow, a.ProblemKey, err)
 }
 
-func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) error {
+// Build outcomes, for the run's record and the metric.
+const (
+	buildPullOpened = "pull_opened"
+	buildPushed     = "pushed"
+	buildNoChange   = "no_change"
+	buildRefused    = "refused"
+	buildFailed     = "failed"
+	buildTimedOut   = "timed_out"
+	buildSkipped    = "skipped"
+)
+
+// repoName is repo, or the default repository for "".
+func (w *Worker) repoName(repo string) string {
+	if repo == "" {
+		return w.cfg.DefaultRepo
+	}
+	return repo
+}
+
+// workDir makes a job's temporary directory with its tree, home and task
+// directories; remove it with os.RemoveAll(dirs.root).
+type workDir struct{ root, tree, home, task string }
+
+func newWorkDir(prefix string) (workDir, error) {
+	root, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return workDir{}, err
+	}
+	d := workDir{root: root, tree: filepath.Join(root, "tree"), home: filepath.Join(root, "home"), task: filepath.Join(root, "task")}
+	for _, dir := range []string{d.tree, d.home, d.task} {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			os.RemoveAll(root)
+			return workDir{}, err
+		}
+	}
+	return d, nil
+}
+
+// cloneURL is the git remote of repo ("OWNER/NAME"), from the template.
+func (cfg *Builder) cloneURL(repo string) string {
+	owner, name, _ := strings.Cut(repo, "/")
+	return strings.NewReplacer("{owner}", owner, "{repo}", name).Replace(cfg.GitURL)
+}
+
+// branchOf is the branch booty builds issue n on.
+func branchOf(n int) string { return "booty/issue-" + strconv.Itoa(n) }
+
+func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runEnd, error) {
 	cfg := w.cfg.Builder
 	if cfg == nil {
 		log.Warn("builds are off (BOOTY_BUILDER=label); dropping the build")
-		return nil
+		return runEnd{outcome: buildSkipped, detail: "builds are off"}, nil
 	}
 	p, err := w.cfg.Store.Problem(ctx, a.ProblemKey)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
 	if p.IssueNumber != a.Issue {
 		log.Info("the problem's issue changed; no build", "now", p.IssueNumber)
-		return nil
+		return runEnd{outcome: buildSkipped, detail: "the problem's issue changed"}, nil
 	}
 	gh, err := w.issuesOf(ctx, a.Repo)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
 	bgh, ok := gh.(Builds)
 	if !ok {
 		log.Info("a dry run builds nothing")
-		return nil
+		return runEnd{outcome: buildSkipped, detail: "a dry run builds nothing"}, nil
 	}
-	perm, err := bgh.Permission(ctx, a.Sender)
-	if err != nil {
-		return err
-	}
-	if !github.CanWrite(perm) {
-		log.Warn("the trigger label was added by someone without write access; no build", "sender", a.Sender, "permission", perm)
-		return nil
+	// A person who asked needs to be able to push; booty's own requests
+	// (an issue filed with the label, a later attempt) need nothing more.
+	if a.Sender != "" {
+		perm, err := bgh.Permission(ctx, a.Sender)
+		if err != nil {
+			return runEnd{}, err
+		}
+		if !github.CanWrite(perm) {
+			log.Warn("the trigger label was added by someone without write access; no build", "sender", a.Sender, "permission", perm)
+			return runEnd{outcome: buildRefused, detail: a.Sender + " may not push to the repository"}, nil
+		}
 	}
 	is, err := gh.Issue(ctx, a.Issue)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
 	if !cfg.AnyIssue && is.ProblemKey != a.ProblemKey {
 		log.Warn("booty did not file this issue (no marker of the problem); no build")
-		return nil
+		return runEnd{outcome: buildRefused, detail: "booty did not file the issue"}, nil
 	}
 	base, err := bgh.DefaultBranch(ctx)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
-	repo := a.Repo
-	if repo == "" {
-		repo = w.cfg.DefaultRepo
-	}
-	owner, name, _ := strings.Cut(repo, "/")
-	work, err := os.MkdirTemp("", "booty-build-")
+	token, err := bgh.GitToken(ctx)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
-	defer os.RemoveAll(work)
-	tree, home, taskDir := filepath.Join(work, "tree"), filepath.Join(work, "home"), filepath.Join(work, "task")
-	for _, d := range []string{tree, home, taskDir} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return err
-		}
-	}
-	url := strings.NewReplacer("{owner}", owner, "{repo}", name).Replace(cfg.GitURL)
-	branch := "booty/issue-" + strconv.Itoa(a.Issue)
-	if err := builder.Clone(ctx, builder.Checkout{URL: url, Token: cfg.Token, Base: base, Branch: branch, Dir: tree}); err != nil {
-		return err
-	}
-	sha, err := builder.Head(ctx, tree)
+	repo := w.repoName(a.Repo)
+	dirs, err := newWorkDir("booty-build-")
 	if err != nil {
-		return err
+		return runEnd{}, err
+	}
+	defer os.RemoveAll(dirs.root)
+	url := cfg.cloneURL(repo)
+	branch := branchOf(a.Issue)
+	// An issue's first build starts from the default branch; once its
+	// branch exists, builds go on from it, so that every push
+	// fast-forwards.
+	from := base
+	if ok, err := builder.HasBranch(ctx, url, token, branch); err != nil {
+		return runEnd{}, err
+	} else if ok {
+		from = branch
+	}
+	if err := builder.Clone(ctx, builder.Checkout{URL: url, Token: token, Base: from, Branch: branch, Dir: dirs.tree}); err != nil {
+		return runEnd{}, err
+	}
+	sha, err := builder.Head(ctx, dirs.tree)
+	if err != nil {
+		return runEnd{}, err
 	}
 	var task builder.Task
 	task.Repository, task.BaseBranch, task.BaseSHA, task.Branch = repo, base, sha, branch
@@ -185,50 +273,81 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) error
 	task.Attempt, task.PreviousFailure = a.Attempt, a.PreviousFailure
 	task.MaxFiles, task.MaxLines, task.ProtectedPaths = cfg.Limits.MaxFiles, cfg.Limits.MaxLines, cfg.Limits.Protected
 	task.TimeoutSeconds, task.TestCommand = int(cfg.Timeout.Seconds()), cfg.TestCommand
-	vars, err := task.Write(taskDir)
+	vars, err := task.Write(dirs.task)
 	if err != nil {
-		return err
+		return runEnd{}, err
 	}
-	log.Info("build started", "base", base, "sha", sha, "branch", branch)
-	res, err := builder.Run(ctx, builder.Command{Argv: cfg.Command, Dir: tree, Home: home, Task: vars, Pass: cfg.Pass,
-		Stdin: task.Prompt(), Timeout: cfg.Timeout, MaxOutput: 64 << 10}, cfg.Getenv)
+	log.Info("build started", "base", base, "from", from, "sha", sha, "branch", branch)
+	res, err := builder.Run(ctx, builder.Command{Argv: cfg.Command, Dir: dirs.tree, Home: dirs.home, Task: vars, Pass: cfg.Pass,
+		Stdin: task.Prompt(), Timeout: cfg.Timeout, MaxOutput: maxRunOutput}, cfg.Getenv)
+	end := runEnd{sha: sha, log: output(res)}
 	if err != nil {
-		return w.buildComment(ctx, log, gh, a, fmt.Sprintf("could not run the builder command: %v", err), nil)
+		end.outcome, end.detail = buildFailed, fmt.Sprintf("could not run the builder command: %v", err)
+		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
 	}
 	if res.TimedOut || res.ExitCode != 0 {
-		why := fmt.Sprintf("the builder command exited with status %d", res.ExitCode)
+		end.outcome, end.detail = buildFailed, fmt.Sprintf("the builder command exited with status %d", res.ExitCode)
 		if res.TimedOut {
-			why = "the builder command ran out of time (" + cfg.Timeout.String() + ") and was stopped"
+			end.outcome, end.detail = buildTimedOut, "the builder command ran out of time ("+cfg.Timeout.String()+") and was stopped"
 		}
-		return w.buildComment(ctx, log, gh, a, why, res.Stdout)
+		return end, w.buildComment(ctx, log, gh, a, end.detail, res.Stdout)
 	}
-	change, err := builder.Read(ctx, tree)
+	change, err := builder.Read(ctx, dirs.tree)
 	if err != nil {
-		return err
+		return end, err
 	}
 	if len(change.Files) == 0 {
-		return w.buildComment(ctx, log, gh, a, "the builder command changed nothing", nil)
+		end.outcome, end.detail = buildNoChange, "the builder command changed nothing"
+		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
 	}
 	if err := builder.Check(change, cfg.Limits); err != nil {
-		return w.buildComment(ctx, log, gh, a, err.Error()+"; nothing was pushed", nil)
+		end.outcome, end.detail = buildRefused, err.Error()+"; nothing was pushed"
+		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
 	}
-	msg := fmt.Sprintf("Fix %s\n\nFixes #%d", is.Title, a.Issue)
-	if _, err := builder.Commit(ctx, tree, cfg.Author, msg); err != nil {
-		return err
-	}
-	if err := builder.Push(ctx, tree, url, branch, cfg.Token); err != nil {
-		return err
-	}
-	if err := w.pace(ctx); err != nil {
-		return err
-	}
-	body := fmt.Sprintf("booty's builder proposes this change for #%d (%d files, %d lines).\n\nFixes #%d", a.Issue, len(change.Files), change.Lines(), a.Issue)
-	n, prURL, err := bgh.CreateDraftPull(ctx, "Fix #"+strconv.Itoa(a.Issue)+": "+is.Title, branch, base, body)
+	commit, err := builder.Commit(ctx, dirs.tree, cfg.Author, builder.CommitMessage(is.Title, a.Issue, a.Attempt))
 	if err != nil {
-		return err
+		return end, err
 	}
-	log.Info("draft pull request opened", "pull", n, "url", prURL, "files", len(change.Files), "lines", change.Lines())
-	return nil
+	if err := builder.Push(ctx, dirs.tree, url, branch, token); err != nil {
+		return end, err
+	}
+	end.sha = commit
+	end.outcome, end.detail = buildPushed, fmt.Sprintf("pushed %d files, %d lines to %s", len(change.Files), change.Lines(), branch)
+	// A retried job, or a later attempt, finds the pull request open.
+	n, prURL, err := bgh.OpenPull(ctx, branch)
+	if err != nil {
+		return end, err
+	}
+	if n == 0 {
+		if err := w.pace(ctx); err != nil {
+			return end, err
+		}
+		body := fmt.Sprintf("booty's builder proposes this change for #%d (%d files, %d lines).\n\nFixes #%d", a.Issue, len(change.Files), change.Lines(), a.Issue)
+		if n, prURL, err = bgh.CreateDraftPull(ctx, "Fix #"+strconv.Itoa(a.Issue)+": "+is.Title, branch, base, body); err != nil {
+			return end, err
+		}
+		end.outcome = buildPullOpened
+		log.Info("draft pull request opened", "pull", n, "url", prURL, "files", len(change.Files), "lines", change.Lines())
+	} else {
+		log.Info("pushed to the open pull request", "pull", n, "url", prURL, "files", len(change.Files), "lines", change.Lines())
+	}
+	end.pull = n
+	return end, nil
+}
+
+// maxRunOutput caps what is kept of a command's stdout and of its stderr.
+const maxRunOutput = 64 << 10
+
+// output is a run's stdout, then its stderr, for the run's log.
+func output(res builder.Result) string {
+	out := string(res.Stdout)
+	if len(res.Stderr) > 0 {
+		out += "\n--- stderr ---\n" + string(res.Stderr)
+	}
+	if res.Truncated {
+		out += "\n[output cut at " + strconv.Itoa(maxRunOutput) + " bytes]"
+	}
+	return out
 }
 
 // buildComment tells the issue a build ended without a pull request: why,

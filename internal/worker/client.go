@@ -127,6 +127,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &syncer{w: w})
 		river.AddWorker(workers, &ticker{w: w})
 		river.AddWorker(workers, &buildWorker{w: w})
+		river.AddWorker(workers, &verifier{w: w})
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: concurrency}}
 		if w.cfg.Builder != nil {
 			cfg.Queues[BuilderQueue] = river.QueueConfig{MaxWorkers: max(w.cfg.Builder.Concurrency, 1)}
@@ -141,6 +142,7 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 		river.AddWorker(workers, &syncer{})
 		river.AddWorker(workers, &ticker{})
 		river.AddWorker(workers, &buildWorker{})
+		river.AddWorker(workers, &verifier{})
 	}
 	cfg.Workers = workers
 	for _, o := range opts {
@@ -164,6 +166,12 @@ func NewClient(st *store.Store, w *Worker, log *slog.Logger, concurrency int, op
 			return c.finishDigest(ctx, st, job)
 		}
 		w.tick = func(ctx context.Context, key string) (time.Duration, error) { return c.tick(ctx, st, w, key) }
+		w.rebuild = func(ctx context.Context, a BuildArgs) error {
+			return st.Transact(ctx, func(tx *store.Tx) error {
+				_, err := c.InsertTx(ctx, tx, a, buildOpts())
+				return err
+			})
+		}
 	}
 	return c, nil
 }

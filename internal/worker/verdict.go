@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,7 +111,18 @@ func (w *Worker) report(ctx context.Context, job *rivertype.JobRow, key string, 
 	if w.cfg.Failures == nil {
 		return
 	}
-	w.cfg.Failures.JobFailed(ctx, JobFailure{
-		Kind: job.Kind, JobID: job.ID, ProblemKey: key, Attempt: job.Attempt, Err: err,
-	})
+	f := JobFailure{Kind: job.Kind, JobID: job.ID, ProblemKey: key, Attempt: job.Attempt, Err: err}
+	switch job.Kind {
+	case BuildArgs{}.Kind(), VerifyArgs{}.Kind():
+		// Both carry the issue; a build its attempt.
+		var a struct {
+			Repo    string `json:"repo"`
+			Issue   int    `json:"issue"`
+			Attempt int    `json:"attempt"`
+		}
+		if json.Unmarshal(job.EncodedArgs, &a) == nil {
+			f.Repo, f.Issue, f.BuildAttempt = w.repoName(a.Repo), a.Issue, a.Attempt
+		}
+	}
+	w.cfg.Failures.JobFailed(ctx, f)
 }

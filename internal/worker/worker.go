@@ -111,6 +111,11 @@ type JobFailure struct {
 	ProblemKey string
 	Attempt    int
 	Err        error
+	// Repo, Issue and BuildAttempt name the issue, and the build attempt,
+	// of a build or verify job; zero for other jobs.
+	Repo         string
+	Issue        int
+	BuildAttempt int
 }
 
 // IssuesFor returns the Issues of the repository "OWNER/NAME".
@@ -147,6 +152,10 @@ type Config struct {
 	Policy alert.Policy
 	// Builder runs command-mode builds; nil when BOOTY_BUILDER=label.
 	Builder *Builder
+	// Runs records builds and verifications; nil takes Store when it
+	// keeps them (store.Store does). RunMetrics counts them; may be nil.
+	Runs       Runs
+	RunMetrics RunMetrics
 	// Budget paces the writes to GitHub.
 	Budget Budget
 	// Label is the trigger label of a job that names no labels.
@@ -184,6 +193,8 @@ type Worker struct {
 	// tick takes the lifecycle's clock step of a problem; NewClient sets
 	// it.
 	tick func(ctx context.Context, key string) (time.Duration, error)
+	// rebuild queues a later build attempt; NewClient sets it.
+	rebuild func(ctx context.Context, a BuildArgs) error
 
 	labelMu sync.Mutex
 	// labelOK holds the repository and label pairs known to exist.
@@ -206,6 +217,9 @@ func New(cfg Config) *Worker {
 	}
 	if d, ok := cfg.Store.(Digests); ok && cfg.Digests == nil {
 		cfg.Digests = d
+	}
+	if r, ok := cfg.Store.(Runs); ok && cfg.Runs == nil {
+		cfg.Runs = r
 	}
 	if cfg.DigestEvery <= 0 {
 		cfg.DigestEvery = route.DefaultDigestEvery
@@ -320,7 +334,10 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 				return err
 			}
 			w.heal(ctx, log, gh, key, is.Number, since)
-			return nil
+			if is.Closed {
+				return nil
+			}
+			return w.buildOnCreate(ctx, log, p, labels, is.Number)
 		}
 		if wait := w.lateCommitWait(job.JobRow); wait > 0 {
 			return &errSnooze{wait: wait, why: "waiting for a create GitHub may still commit"}
@@ -356,6 +373,9 @@ func (w *Worker) create(ctx context.Context, log *slog.Logger, gh Issues, job *r
 		log.Info("issue recorded", "issue", is.Number)
 	}
 	if err := w.cfg.Store.SetIssue(ctx, key, is.Number, false, time.Time{}); err != nil {
+		return err
+	}
+	if err := w.buildOnCreate(ctx, log, p, labels, is.Number); err != nil {
 		return err
 	}
 	if p.DigestID != 0 && w.refreshDigest != nil {

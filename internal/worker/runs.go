@@ -1,0 +1,75 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"booty/internal/store"
+)
+
+// Runs keeps the record of each build and verification: store.Store.
+type Runs interface {
+	StartRun(ctx context.Context, r store.Run) (int64, error)
+	FinishRun(ctx context.Context, id int64, end store.RunEnd) error
+}
+
+// RunMetrics counts finished runs: metrics.Metrics.
+type RunMetrics interface {
+	RunFinished(kind, outcome string, took time.Duration)
+}
+
+// runEnd is how a build or a verification ended, for its record.
+type runEnd struct {
+	outcome, detail, log, sha string
+	pull                      int
+}
+
+// runError is the outcome of a run that ended for booty's own reasons: its
+// job will retry, or park and be reported.
+const runError = "error"
+
+// startedRun is a run in the store, and when it started.
+type startedRun struct {
+	id    int64
+	start time.Time
+}
+
+// startRun records run as started. A store that cannot record it costs
+// the record, not the build.
+func (w *Worker) startRun(ctx context.Context, log *slog.Logger, r store.Run) startedRun {
+	r.StartedAt = w.cfg.Now()
+	sr := startedRun{start: r.StartedAt}
+	if w.cfg.Runs == nil {
+		return sr
+	}
+	id, err := w.cfg.Runs.StartRun(ctx, r)
+	if err != nil {
+		log.Error("cannot record the run's start", "err", err)
+		return sr
+	}
+	sr.id = id
+	return sr
+}
+
+// finishRun records how the run ended: end, or err when it ended for
+// booty's reasons, and counts it.
+func (w *Worker) finishRun(ctx context.Context, log *slog.Logger, sr startedRun, kind store.RunKind, end runEnd, err error) {
+	if err != nil {
+		end.outcome, end.detail = runError, err.Error()
+	}
+	now := w.cfg.Now()
+	if w.cfg.RunMetrics != nil {
+		w.cfg.RunMetrics.RunFinished(string(kind), end.outcome, now.Sub(sr.start))
+	}
+	if w.cfg.Runs == nil || sr.id == 0 {
+		return
+	}
+	// A cancelled job still gets its record.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pauseTimeout)
+	defer cancel()
+	if err := w.cfg.Runs.FinishRun(ctx, sr.id, store.RunEnd{Outcome: end.outcome, Detail: end.detail, Log: end.log,
+		SHA: end.sha, Pull: end.pull, At: now}); err != nil {
+		log.Error("cannot record the run's end", "err", err)
+	}
+}
