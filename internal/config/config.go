@@ -891,7 +891,8 @@ func DatabaseURL(getenv func(string) string) (string, error) {
 // file at path (errors in it are named after --routes), else the one
 // BOOTY_ROUTES_FILE names, else the default
 // route; and the variables routes inherit (TARGET_REPO_URL, TRIGGER_LABEL,
-// OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS). Secrets are not needed, and
+// OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS, the budgets and
+// BOOTY_CODE_MAPPINGS). Secrets are not needed, and
 // TARGET_REPO_URL only when a route names no repo. It returns the table and
 // the file it came from ("" for the default route).
 func RouteTable(getenv func(string) string, path string) (*route.Table, string, error) {

@@ -20,39 +20,69 @@ var codeLinkRE = regexp.MustCompile(`^https://(github\.com|ghe\.example\.com)/[A
 	`(commit/[0-9a-f]{7,40}|blob/[0-9a-f]{7,40}(/[A-Za-z0-9._%-]+)+(#L[0-9]+)?)$`)
 
 // stripCodeLinks returns s with each of booty's links to the code,
-// "[`code span`](URL)", replaced by its code span, after checking that
-// its URL has codeLinkRE's shape and no "." or ".." segment. Any other
-// link is left for checkRendered to find.
+// "[`code span`](URL)" outside code, replaced by its code span, after
+// checking that its URL has codeLinkRE's shape and no "." or ".." segment.
+// Code spans and fenced blocks are left as they are: what untrusted text
+// holds there renders as text. Any other link is left for checkRendered to
+// find.
 func stripCodeLinks(tb testing.TB, s string) string {
 	tb.Helper()
 	var out strings.Builder
+	fence := ""
 	for line := range strings.Lines(s) {
+		trimmed := strings.TrimRight(strings.TrimLeft(line, " "), " \r\n")
+		switch {
+		case fence != "":
+			if strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, "`") == "" {
+				fence = ""
+			}
+			out.WriteString(line)
+			continue
+		case strings.HasPrefix(trimmed, "```"):
+			fence = strings.Repeat("`", len(trimmed)-len(strings.TrimLeft(trimmed, "`")))
+			out.WriteString(line)
+			continue
+		}
 		for i := 0; i < len(line); {
-			if line[i] != '[' || i+1 >= len(line) || line[i+1] != '`' {
+			switch {
+			case line[i] == '\\':
+				end := min(i+2, len(line))
+				out.WriteString(line[i:end])
+				i = end
+			case line[i] == '`':
+				// A code span, copied whole.
+				n := runLen(line, i)
+				end := i + n
+				if j := closingRun(line, end, n); j >= 0 {
+					end = j + n
+				}
+				out.WriteString(line[i:end])
+				i = end
+			case line[i] == '[' && i+1 < len(line) && line[i+1] == '`':
+				n := runLen(line, i+1)
+				j := closingRun(line, i+1+n, n)
+				if j < 0 || !strings.HasPrefix(line[j+n:], "](") {
+					out.WriteByte(line[i])
+					i++
+					continue
+				}
+				rest := line[j+n+2:]
+				k := strings.IndexByte(rest, ')')
+				if k < 0 {
+					out.WriteByte(line[i])
+					i++
+					continue
+				}
+				u := rest[:k]
+				if !codeLinkRE.MatchString(u) || strings.Contains(u+"/", "/../") || strings.Contains(u+"/", "/./") {
+					tb.Errorf("link %q is not one of booty's links to the code", u)
+				}
+				out.WriteString(line[i+1 : j+n])
+				i = j + n + 2 + k + 1
+			default:
 				out.WriteByte(line[i])
 				i++
-				continue
 			}
-			n := runLen(line, i+1)
-			j := closingRun(line, i+1+n, n)
-			if j < 0 || !strings.HasPrefix(line[j+n:], "](") {
-				out.WriteByte(line[i])
-				i++
-				continue
-			}
-			rest := line[j+n+2:]
-			k := strings.IndexByte(rest, ')')
-			if k < 0 {
-				out.WriteByte(line[i])
-				i++
-				continue
-			}
-			u := rest[:k]
-			if !codeLinkRE.MatchString(u) || strings.Contains(u+"/", "/../") || strings.Contains(u+"/", "/./") {
-				tb.Errorf("link %q is not one of booty's links to the code", u)
-			}
-			out.WriteString(line[i+1 : j+n])
-			i = j + n + 2 + k + 1
 		}
 	}
 	return out.String()
@@ -422,6 +452,16 @@ func TestCodeLinksChecked(t *testing.T) {
 		stripCodeLinks(rec, "x "+link+" y\n")
 		if !rec.failed {
 			t.Errorf("stripCodeLinks let %q through", link)
+		}
+	}
+	// In code, the same text is only text.
+	for _, in := range []string{
+		"``x [`a`](https://evil.example) y``\n",
+		"  ```\n  > 1 | [`a`](https://evil.example)\n  ```\n",
+	} {
+		rec := &recorder{TB: t}
+		if got := stripCodeLinks(rec, in); rec.failed || got != in {
+			t.Errorf("stripCodeLinks(%q) = %q, failed %v; want it unchanged", in, got, rec.failed)
 		}
 	}
 }
