@@ -519,3 +519,31 @@ routes:
 		}
 	})
 }
+
+// TestIssueBodyCodeLinksCapped: links to the longest paths booty maps, in
+// every frame, still leave the body under GitHub's limit.
+func TestIssueBodyCodeLinksCapped(t *testing.T) {
+	t.Parallel()
+	a := hostileAlert()
+	a.Release = "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c1e3b5d7f9a"
+	for i := range a.Frames {
+		a.Frames[i].Filename = "app/" + strings.Repeat("日本/", 95) + "x.js"
+	}
+	tb, err := route.Parse([]byte("routes: [{name: a, code_mappings: [{stack_root: app/, source_root: web/}]}]"),
+		route.Defaults{Repo: route.Repo{Owner: "acme", Name: "shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRenderer(RenderOptions{Routes: tb})
+	p := alert.Problem{Key: a.ProblemKey, Route: "a", Repo: "acme/shop", Count: 1}
+	body := r.IssueBody(a, p)
+	checkRendered(t, "body", body)
+	if !strings.Contains(body, "](https://github.com/acme/shop/blob/") {
+		t.Errorf("body links no frame: the test no longer exercises long links")
+	}
+	comment := r.CommentBody(a, p, true)
+	checkRendered(t, "comment", comment)
+	if len(comment) > 16384 {
+		t.Errorf("comment has %d bytes, want ≤ 16384", len(comment))
+	}
+}
