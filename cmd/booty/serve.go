@@ -367,7 +367,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		Label:       cfg.TriggerLabel,
 		Log:         log,
 		Failures:    jobFailures{a.apm},
-		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL)}),
+		Render:      github.NewRenderer(github.RenderOptions{Host: urlHost(cfg.GitHubAPIURL), Repo: cfg.Repo(), Routes: cfg.Routes}),
 		Hold:        a.holdJobs,
 		Sentry:      sentryAPI,
 		Policy:      cfg.Lifecycle,

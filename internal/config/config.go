@@ -276,6 +276,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		Cooldown:     c.Cooldown,
 		Budget:       r.budget("BOOTY_ROUTE_BUDGET", route.DefaultRouteBudget),
 		Storm:        r.budget("BOOTY_STORM_BUDGET", route.DefaultStormBudget),
+		CodeMappings: r.codeMappings("BOOTY_CODE_MAPPINGS"),
 	})
 
 	if err := CheckDatabaseURL(c.DatabaseURL); err != nil {
@@ -463,6 +464,51 @@ func (r *reader) budget(name string, def route.Budget) route.Budget {
 		return def
 	}
 	return route.Budget{Issues: issues, Per: d}
+}
+
+// codeMappings reads code mappings written STACK_ROOT=SOURCE_ROOT, comma
+// separated ("app/=services/api/,webpack:///./src/=web/src/"): the
+// default route's, and those of every route of a routes file that sets
+// none. A root holds neither a comma nor an equals sign; either root may be
+// empty, not both. Spaces around each entry and root are dropped.
+func (r *reader) codeMappings(name string) []route.CodeMapping {
+	v := r.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []route.CodeMapping
+	seen := map[string]bool{}
+	for i, entry := range strings.Split(v, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		stack, source, ok := strings.Cut(entry, "=")
+		if !ok {
+			r.bad(name, fmt.Sprintf("entry %d, %q, is not STACK_ROOT=SOURCE_ROOT, such as app/=services/api/", i+1, clip(entry)))
+			continue
+		}
+		m := route.CodeMapping{StackRoot: strings.TrimSpace(stack), SourceRoot: strings.TrimSpace(source)}
+		if err := route.CheckCodeMapping(m); err != nil {
+			r.bad(name, fmt.Sprintf("entry %d, %q: %v", i+1, clip(entry), err))
+			continue
+		}
+		if seen[m.StackRoot] {
+			r.bad(name, fmt.Sprintf("entry %d: the stack root %q is mapped twice", i+1, clip(m.StackRoot)))
+			continue
+		}
+		seen[m.StackRoot] = true
+		out = append(out, m)
+	}
+	return out
+}
+
+// clip cuts a value quoted in an error, so that a long one cannot flood it.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return s
 }
 
 // routes reads the routes file at path, or builds the one default route
@@ -858,7 +904,8 @@ func DatabaseURL(getenv func(string) string) (string, error) {
 // file at path (errors in it are named after --routes), else the one
 // BOOTY_ROUTES_FILE names, else the default
 // route; and the variables routes inherit (TARGET_REPO_URL, TRIGGER_LABEL,
-// OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS). Secrets are not needed, and
+// OBSV_MIN_SEVERITY, OBSV_COOLDOWN_HOURS, the budgets and
+// BOOTY_CODE_MAPPINGS). Secrets are not needed, and
 // TARGET_REPO_URL only when a route names no repo. It returns the table and
 // the file it came from ("" for the default route).
 func RouteTable(getenv func(string) string, path string) (*route.Table, string, error) {
@@ -883,8 +930,9 @@ func RouteTable(getenv func(string) string, path string) (*route.Table, string, 
 		return nil, path, r.errs
 	}
 	t := r.routes(name, path, route.Defaults{Repo: repo, TriggerLabel: trigger, MinLevel: sev, Cooldown: cooldown,
-		Budget: r.budget("BOOTY_ROUTE_BUDGET", route.DefaultRouteBudget),
-		Storm:  r.budget("BOOTY_STORM_BUDGET", route.DefaultStormBudget)})
+		Budget:       r.budget("BOOTY_ROUTE_BUDGET", route.DefaultRouteBudget),
+		Storm:        r.budget("BOOTY_STORM_BUDGET", route.DefaultStormBudget),
+		CodeMappings: r.codeMappings("BOOTY_CODE_MAPPINGS")})
 	if len(r.errs) > 0 {
 		return nil, path, r.errs
 	}

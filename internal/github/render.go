@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"booty/internal/alert"
+	"booty/internal/route"
 )
 
 // Limits of the rendered text. GitHub refuses titles over 256 characters and
@@ -58,17 +59,28 @@ type RenderOptions struct {
 	// github.com). Issue URLs of this host and of github.com in
 	// untrusted text are never links or cross-references.
 	Host string
+	// Repo is the default repository, "OWNER/NAME" (TARGET_REPO_URL): the
+	// repository of a problem stored without one. Links to the code go
+	// to the problem's repository, on Host's web host.
+	Repo string
+	// Routes are the routes whose code mappings map a problem's in-app
+	// frames to paths in its repository, by the route the problem took;
+	// nil maps none.
+	Routes *route.Table
 }
 
 // Renderer renders issue titles, bodies and comments for one GitHub host.
 // It holds no state beyond its options and is safe for concurrent use.
 type Renderer struct {
-	hosts []string // lower case, github.com first
+	hosts       []string // lower case, github.com first
+	webURL      string   // "https://github.com"; "" links no code
+	defaultRepo string
+	routes      *route.Table
 }
 
 // NewRenderer returns a Renderer for opts.
 func NewRenderer(opts RenderOptions) *Renderer {
-	r := &Renderer{hosts: []string{githubHost}}
+	r := &Renderer{hosts: []string{githubHost}, webURL: webURL(opts.Host), defaultRepo: opts.Repo, routes: opts.Routes}
 	h := strings.ToLower(strings.TrimSpace(opts.Host))
 	if host, _, err := net.SplitHostPort(h); err == nil {
 		h = host
@@ -237,6 +249,7 @@ type issueView struct {
 	location, rule, platform               string
 	frames                                 []frameView
 	framesTotal, framesInApp               int
+	framesMapped, framesLinked             bool
 	crumbs                                 []string
 	crumbsTotal                            int
 	firstSeen, lastSeen, count             string
@@ -252,10 +265,11 @@ type frameView struct {
 }
 
 func (r *Renderer) newIssueView(a *alert.Alert, p alert.Problem) *issueView {
+	links := r.codeLinks(a, p)
 	v := &issueView{
 		severity:    a.Level.String(),
 		environment: orUnknown(code(a.Environment, maxNameRunes)),
-		release:     orUnknown(code(a.Release, maxShortRunes)),
+		release:     orUnknown(links.releaseLink(code(a.Release, maxShortRunes))),
 		rule:        code(a.Rule, maxShortRunes),
 		platform:    code(a.Platform, maxNameRunes),
 		framesTotal: len(a.Frames),
@@ -281,14 +295,17 @@ func (r *Renderer) newIssueView(a *alert.Alert, p alert.Problem) *issueView {
 	}
 
 	if f, ok := a.CrashFrame(); ok {
-		v.location = frameHead(f)
+		v.location, _, _ = links.frameHead(f)
 	} else if c := sanitizeText(a.Culprit, maxShortRunes, keepHead); c != "" {
 		v.location = codeSpan(c)
 	}
 
 	lang := codeLang(a.Platform)
 	for _, f := range shownFrames(a.Frames, maxFrames) {
-		fv := frameView{head: frameHead(f)}
+		head, mapped, linked := links.frameHead(f)
+		v.framesMapped = v.framesMapped || mapped
+		v.framesLinked = v.framesLinked || linked
+		fv := frameView{head: head}
 		if lines := frameContext(f); len(lines) > 0 {
 			fv.context = strings.Split(strings.TrimSuffix(codeBlock(lines, lang, "  "), "\n"), "\n")
 		}
@@ -428,7 +445,14 @@ func (v *issueView) renderFrames(b *strings.Builder, lim bodyLimits) {
 	}
 	shown := min(len(v.frames), lim.frames)
 	if v.framesInApp > 0 {
-		fmt.Fprintf(b, "In-app frames, crashing frame first: %d of %s (%s in all).\n\n", shown, plural(v.framesInApp, "in-app frame"), plural(v.framesTotal, "frame"))
+		fmt.Fprintf(b, "In-app frames, crashing frame first: %d of %s (%s in all).", shown, plural(v.framesInApp, "in-app frame"), plural(v.framesTotal, "frame"))
+		switch {
+		case v.framesLinked:
+			b.WriteString(" Paths the route's code mappings match are the repository's, linked at the release's commit.")
+		case v.framesMapped:
+			b.WriteString(" Paths the route's code mappings match are the repository's.")
+		}
+		b.WriteString("\n\n")
 	} else {
 		fmt.Fprintf(b, "No in-app frames; newest first: %d of %s.\n\n", shown, plural(v.framesTotal, "frame"))
 	}
@@ -498,7 +522,13 @@ func frameHead(f alert.Frame) string {
 	if file != "" && f.Lineno > 0 {
 		file += ":" + strconv.Itoa(f.Lineno)
 	}
-	head := codeSpan(file)
+	return withFunction(codeSpan(file), f)
+}
+
+// withFunction returns "FILE in `function`", file being the rendered file
+// and line of f (or ""), leaving out what f does not have.
+func withFunction(file string, f alert.Frame) string {
+	head := file
 	if fn := sanitizeText(f.Function, maxFuncRunes, keepHead); fn != "" {
 		if head != "" {
 			head += " in "

@@ -32,6 +32,8 @@ func FuzzParse(f *testing.F) {
 		"routes: [{name: a, match: {level: '..', frame: '/', tags: {'': x}}}]",
 		"routes: [{name: a, budget: {issues: 0x10, per: 1h}, cooldown: -1s, min_events: 99999999999999999999}]",
 		"routes:\n  - name: a\n    match: {org: '{a,{b,c}}', project: '[!a-z]*', environment: '\\\\'}\n",
+		"routes: [{name: a, code_mappings: [{stack_root: '../x'}, {source_root: 0x1}, {stack_root: ''}, [a], {a: b}, ~]}]",
+		"defaults: {code_mappings: [{stack_root: 'app/', source_root: 'javascript:'}]}\nroutes: [{name: a, code_mappings: }]",
 		"\xff\xfe r\x00o", "{", "[", "!!binary routes", "? [a]\n: b",
 	} {
 		f.Add([]byte(s))
@@ -63,6 +65,16 @@ func FuzzParse(f *testing.F) {
 		}
 		if tb == nil || len(tb.Routes) == 0 || len(tb.Routes) > maxRoutes {
 			t.Fatalf("Parse returned %v without an error", tb)
+		}
+		for _, r := range tb.Routes {
+			if len(r.CodeMappings) > maxCodeMappings {
+				t.Fatalf("route %s has %d code mappings", r, len(r.CodeMappings))
+			}
+			for _, m := range r.CodeMappings {
+				if err := CheckCodeMapping(m); err != nil {
+					t.Fatalf("route %s took the code mapping %q: %v", r, m, err)
+				}
+			}
 		}
 		for _, a := range alerts {
 			v := tb.Match(a)

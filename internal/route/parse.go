@@ -73,7 +73,7 @@ func (es Errors) Error() string {
 var (
 	topKeys      = []string{"routes", "defaults", "storm"}
 	routeKeys    = []string{"name", "match", "drop"}
-	settingKeys  = []string{"repo", "labels", "assignees", "trigger_label", "min_level", "cooldown", "min_events", "budget"}
+	settingKeys  = []string{"repo", "labels", "assignees", "trigger_label", "min_level", "cooldown", "min_events", "budget", "code_mappings"}
 	matchKeys    = []string{"org", "project", "environment", "level", "tags", "frame"}
 	budgetKeys   = []string{"issues", "per"}
 	stormKeys    = []string{"issues", "per", "quiet", "update_every"}
@@ -322,6 +322,9 @@ func (p *parser) route(n *yaml.Node, fileDefaults settings, d Defaults) *Route {
 	r.Cooldown = pick(s.cooldown, fileDefaults.cooldown, d.Cooldown)
 	r.MinEvents = pick(s.minEvents, fileDefaults.minEvents, 1)
 	r.Budget = s.budget.resolve(fileDefaults.budget.resolve(Budget{}, d.Budget), d.Budget)
+	// A route's own list replaces the defaults' list whole: mappings
+	// describe one repository's layout, and do not add up.
+	r.CodeMappings = pick(s.codeMappings, fileDefaults.codeMappings, d.CodeMappings)
 	if !r.Drop && r.Repo == (Repo{}) {
 		p.errorf(n, "route %q names no repo, and neither defaults: nor TARGET_REPO_URL name one", display)
 	}
@@ -351,6 +354,7 @@ type settings struct {
 	cooldown     *time.Duration
 	minEvents    *int
 	budget       budgetSet
+	codeMappings *[]CodeMapping
 }
 
 // budgetSet is a budget whose fields may be unset.
@@ -464,6 +468,9 @@ func (p *parser) setting(s *settings, key string, v *yaml.Node) {
 		}
 	case "budget":
 		p.budget(&s.budget, v)
+	case "code_mappings":
+		ms := p.codeMappings(v)
+		s.codeMappings = &ms
 	}
 }
 

@@ -79,6 +79,10 @@ type Defaults struct {
 	// DefaultStormBudget.
 	Budget Budget
 	Storm  Budget
+
+	// CodeMappings are each route's code mappings (BOOTY_CODE_MAPPINGS)
+	// unless the routes file sets them.
+	CodeMappings []CodeMapping
 }
 
 func (d Defaults) withBuiltins() Defaults {
@@ -120,6 +124,9 @@ type Route struct {
 	// Drop means alerts that take this route are answered 200 with reason
 	// dropped_by_route and never filed.
 	Drop bool
+	// CodeMappings map the paths of in-app frames to paths in Repo, for
+	// the issue body; none when empty.
+	CodeMappings []CodeMapping
 
 	match     matcher
 	templates []template
@@ -189,6 +196,7 @@ func Default(d Defaults) *Table {
 			Cooldown:     d.Cooldown,
 			MinEvents:    1,
 			Budget:       d.Budget,
+			CodeMappings: d.CodeMappings,
 		}},
 		Storm:       d.Storm,
 		StormQuiet:  DefaultStormQuiet,
