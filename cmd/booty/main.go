@@ -48,6 +48,7 @@ func commands() []command {
 		{"health", "[--url URL] [--deep]", "ask a running booty's /health; exit 0 when it is ok", health},
 		{"problems", "list [FLAGS] | show KEY|OWNER/REPO#N", "list problems, or show one with its issue and timeline", problems},
 		{"deliveries", "[--since 1h] [--json]", "list the recorded deliveries: the audit trail", deliveriesCommand},
+		{"runs", "show ID [--json]", "show a builder or verifier run with its log", runsCommand},
 		{"parked", "list | retry ID|--all | drop ID", "list, run again or drop parked GitHub writes", parked},
 		{"recover", "", "rebuild the problem → issue map from GitHub", recoverCommand},
 		{"migrate", "[--status]", "apply the store's schema migrations, or show what is pending", migrate},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"booty/internal/alert"
 	"booty/internal/store"
@@ -21,8 +22,9 @@ title, route, issue, counts, latest release and state, then its timeline:
 every delivery booty kept of it (time, resource, action, decision, reason),
 the GitHub deliveries about its issue with their outcome, every step of its
 lifecycle (the issue's state after it, and why), and its GitHub
-jobs, queued and finished; last, its jobs with any parked one and the command
-that retries it.
+jobs, queued and finished; then its builder and verifier runs, newest first
+(booty runs show RUN prints one with its log); last, its jobs with any parked
+one and the command that retries it.
 
 Deliveries are kept for BOOTY_DELIVERY_RETENTION (30 days unless set), and
 River deletes finished jobs after a day, so the timeline reaches back that
@@ -31,7 +33,7 @@ far.`
 func problemsShow(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("problems show", "KEY | OWNER/REPO#N [--json]", problemsShowAbout)
 	asJSON := fs.Bool("json", false, "print a JSON object for scripts")
-	arg, code, stop := parseOneArg(fs, args, stdout, stderr)
+	arg, code, stop := parseOneArg(fs, args, "a problem key or OWNER/REPO#N", stdout, stderr)
 	if stop {
 		return code
 	}
@@ -61,19 +63,19 @@ func problemsShow(ctx context.Context, args []string, getenv func(string) string
 		}
 		return 0
 	}
-	printProblemView(stdout, isTerminal(stdout), v, links)
+	printProblemView(stdout, isTerminal(stdout), v, links, time.Now())
 	return 0
 }
 
-// parseOneArg parses args for a command that takes one positional argument
-// with its flags before or after it, answering --help and mistakes the
-// way parseFlags does.
-func parseOneArg(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (arg string, code int, stop bool) {
+// parseOneArg parses args for a command that takes one positional argument,
+// what it names, with its flags before or after it, answering --help and
+// mistakes the way parseFlags does.
+func parseOneArg(fs *flag.FlagSet, args []string, what string, stdout, stderr io.Writer) (arg string, code int, stop bool) {
 	if err := parseOnly(fs, args, stdout, stderr); err != nil {
 		return "", exitCode(err), true
 	}
 	if fs.NArg() == 0 {
-		return "", usageError(fs, stderr, errors.New("missing argument: a problem key or OWNER/REPO#N")), true
+		return "", usageError(fs, stderr, errors.New("missing argument: "+what)), true
 	}
 	arg = fs.Arg(0)
 	if err := parseOnly(fs, fs.Args()[1:], stdout, stderr); err != nil {
@@ -115,7 +117,7 @@ func findProblem(ctx context.Context, st *store.Store, links issueLinks, arg str
 
 // printProblemView writes v for a person; cut bounds long fields, for a
 // terminal.
-func printProblemView(w io.Writer, cut bool, v *web.ProblemView, links issueLinks) {
+func printProblemView(w io.Writer, cut bool, v *web.ProblemView, links issueLinks, now time.Time) {
 	p := v.Problem
 	facts := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fact := func(name, value string) {
@@ -190,6 +192,8 @@ func printProblemView(w io.Writer, cut bool, v *web.ProblemView, links issueLink
 		}
 		t.flush()
 	}
+
+	printRuns(w, cut, v.Runs, links, now)
 
 	fmt.Fprintln(w, "\nJobs:")
 	if len(v.Jobs) == 0 {

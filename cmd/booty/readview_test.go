@@ -195,8 +195,8 @@ func TestPrintProblems(t *testing.T) {
 }
 
 // TestProblemViewPrint prints problems in the states the end-to-end tests
-// do not reach: folded into a digest with an issue, and closed without a
-// known time or reason.
+// do not reach: folded into a digest with an issue, closed without a known
+// time or reason, and built, its pull request being verified.
 func TestProblemViewPrint(t *testing.T) {
 	t.Parallel()
 	links := issueLinks{DefaultRepo: "acme/shop", Web: "https://github.com"}
@@ -218,18 +218,31 @@ func TestProblemViewPrint(t *testing.T) {
 			Problem: alert.Problem{Key: "sentry:8", IssueNumber: 5, IssueClosed: true},
 		}, [][]string{{"state", "closed"}, {"issue", "acme/shop#5", "https://github.com/acme/shop/issues/5"},
 			{"closed", "yes (booty does not know when or why)"}, {"repository", "acme/shop (the default repository)"},
-			{"nothing kept: deliveries are pruned after BOOTY_DELIVERY_RETENTION"}}},
+			{"nothing kept: deliveries are pruned after BOOTY_DELIVERY_RETENTION"}, {"none: the builder has not taken"}}},
+		{"built", web.ProblemView{
+			Problem: alert.Problem{Key: "sentry:7", IssueNumber: 5, Repo: "acme/shop"},
+			Runs: []store.Run{
+				{ID: 12, Kind: store.RunVerify, JobID: 31, ProblemKey: "sentry:7", Repo: "acme/shop", Issue: 5, Pull: 9, Attempt: 2,
+					StartedAt: at.Add(5 * time.Minute)},
+				{ID: 11, Kind: store.RunBuild, JobID: 30, ProblemKey: "sentry:7", Repo: "acme/shop", Issue: 5, Pull: 9, Attempt: 1,
+					Outcome: "pull_opened", Detail: "opened\tpull request #9", StartedAt: at, FinishedAt: at.Add(150 * time.Second)},
+			},
+		}, [][]string{{"Runs:"}, {"RUN", "KIND", "ATTEMPT", "OUTCOME", "STARTED", "DURATION", "PULL", "DETAIL"},
+			{"12", "verify", "2", "running", "2026-05-01T12:05:00Z", "55m0s", "acme/shop#9", "-"},
+			{"11", "build", "1", "pull_opened", "2026-05-01T12:00:00Z", "2m30s", "acme/shop#9", "opened pull request #9"},
+			{"booty runs show RUN"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			printProblemView(&b, true, &tc.v, links)
+			printProblemView(&b, true, &tc.v, links, at.Add(time.Hour))
 			for _, words := range tc.want {
 				if !regexpLine(b.String(), words...) {
 					t.Errorf("no line with %q:\n%s", words, b.String())
 				}
 			}
 			js := tc.v.JSON(links)
-			if js.Problem.Key != tc.v.Problem.Key || (tc.v.Digest != nil) != (js.Digest != nil) || js.Jobs == nil || js.Timeline == nil {
+			if js.Problem.Key != tc.v.Problem.Key || (tc.v.Digest != nil) != (js.Digest != nil) || js.Jobs == nil || js.Timeline == nil ||
+				len(js.Runs) != len(tc.v.Runs) {
 				t.Errorf("as JSON: %+v", js)
 			}
 		})

@@ -48,7 +48,6 @@ type runRow struct {
 	Href, Kind, State   string
 	Running             bool
 	ProblemKey, Problem string // the problem's key and page
-	Repo                string
 	IssueRef, IssueURL  string
 	PullRef, PullURL    string
 	Attempt             int
@@ -56,17 +55,16 @@ type runRow struct {
 	SHA, CommitURL      string
 	Detail              string
 	StartedAt, Finished time.Time
-	Duration            string
+	Duration            string // how long it took, or has taken by now
 }
 
 func (h *handler) runRow(r store.Run) runRow {
-	row := runRow{ID: r.ID, Href: RunPath(r.ID), Kind: string(r.Kind), State: RunState(r), Running: r.Running(),
-		ProblemKey: r.ProblemKey, Problem: problemHref(r.ProblemKey), Repo: h.links.Repo(r.Repo),
+	return runRow{ID: r.ID, Href: RunPath(r.ID), Kind: string(r.Kind), State: RunState(r), Running: r.Running(),
+		ProblemKey: r.ProblemKey, Problem: problemHref(r.ProblemKey),
 		IssueRef: h.links.Ref(r.Repo, r.Issue), IssueURL: webURL(h.links.URL(r.Repo, r.Issue)),
 		PullRef: h.links.Ref(r.Repo, r.Pull), PullURL: webURL(h.links.PullURL(r.Repo, r.Pull)),
 		Attempt: r.Attempt, JobID: r.JobID, SHA: r.SHA, CommitURL: webURL(h.links.CommitURL(r.Repo, r.SHA)),
 		Detail: r.Detail, StartedAt: r.StartedAt, Finished: r.FinishedAt, Duration: FormatDuration(r.Duration(h.now()))}
-	return row
 }
 
 func (h *handler) runRows(runs []store.Run) []runRow {

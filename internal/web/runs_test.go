@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"booty/internal/web"
 )
@@ -114,6 +115,46 @@ func TestRunAPI(t *testing.T) {
 		code, body := s.get(t, path)
 		if code != http.StatusNotFound || !strings.Contains(body, "no such run") {
 			t.Errorf("%s: %d %q; want 404, no such run", path, code, body)
+		}
+	}
+}
+
+func TestRunLinks(t *testing.T) {
+	t.Parallel()
+	links := web.IssueLinks{DefaultRepo: "acme/shop", Web: "https://github.com"}
+	unknown := web.IssueLinks{Web: "https://github.com"}
+	for _, tc := range []struct {
+		name, got, want string
+	}{
+		{"pull", links.PullURL("acme/web", 9), "https://github.com/acme/web/pull/9"},
+		{"pull of the default repository", links.PullURL("", 9), "https://github.com/acme/shop/pull/9"},
+		{"no pull yet", links.PullURL("acme/web", 0), ""},
+		{"pull of an unknown repository", unknown.PullURL("", 9), ""},
+		{"commit", links.CommitURL("acme/web", "0123abcdEF"), "https://github.com/acme/web/commit/0123abcdEF"},
+		{"commit too short", links.CommitURL("acme/web", "0123ab"), ""},
+		{"not a commit", links.CommitURL("acme/web", "../../settings"), ""},
+		{"no commit yet", links.CommitURL("acme/web", ""), ""},
+		{"commit of an unknown repository", unknown.CommitURL("", "0123456789"), ""},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{1234567 * time.Microsecond, "1s"},
+		{400*time.Millisecond + 400*time.Microsecond, "400ms"},
+		{150*time.Second + 600*time.Millisecond, "2m31s"},
+	} {
+		if got := web.FormatDuration(tc.in); got != tc.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
