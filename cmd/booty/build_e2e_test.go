@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"booty/internal/githubtest"
+	"booty/internal/web"
 )
 
 // gitIn runs git in dir for a test.
@@ -198,6 +201,9 @@ func TestBuildNeedsWriteAccess(t *testing.T) {
 	}
 }
 
+// statusToken is the status page's password in the build tests.
+const statusToken = "status-token-of-the-build-tests"
+
 // TestVerifiedDraftPull: the verifier runs BOOTY_TEST_COMMAND on the draft
 // pull request's head and posts booty/verifier; a failure queues a second
 // build on the same branch with the failure in its task, whose push the
@@ -224,7 +230,7 @@ fi
 	}
 	gh, bare := acmeShop(t)
 	p, n := buildBooty(t, gh, `["`+builderScript+`", "`+tasks+`"]`, "8083",
-		"BOOTY_TEST_COMMAND=[\""+testScript+"\"]", "BOOTY_PUBLIC_URL=https://booty.example.com")
+		"BOOTY_TEST_COMMAND=[\""+testScript+"\"]", "BOOTY_PUBLIC_URL=https://booty.example.com", "BOOTY_STATUS_TOKEN="+statusToken)
 	defer p.stop(t)
 	branch := "booty/issue-" + itoa(n)
 	var first, second string
@@ -262,6 +268,25 @@ fi
 				t.Errorf("status %d of %s: %+v, want %q linked to its run", i, tc.sha, s, tc.want[i])
 			}
 		}
+	}
+	// The failure's status links the run, whose log the status page has.
+	runPath := strings.TrimPrefix(gh.Statuses(first)[1].TargetURL, "https://booty.example.com")
+	id := strings.TrimPrefix(runPath, "/runs/")
+	req, err := http.NewRequest(http.MethodGet, p.url+"/api/v1/runs/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("booty", statusToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run web.RunShowJSON
+	err = json.NewDecoder(resp.Body).Decode(&run)
+	resp.Body.Close()
+	if err != nil || run.Run.Kind != "verify" || run.Run.Outcome != "failure" || run.Run.SHA != first ||
+		run.Run.Page != runPath || !strings.Contains(run.Log, "FAIL: id() of null throws") {
+		t.Errorf("run %s: %+v, %v", id, run, err)
 	}
 	raw, err := os.ReadFile(tasks)
 	if err != nil {

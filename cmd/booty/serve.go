@@ -479,10 +479,19 @@ func workerBuilder(cfg *config.Config) *worker.Builder {
 		Limits: builder.Limits{MaxFiles: b.MaxFiles, MaxLines: b.MaxLines,
 			Protected: append(slices.Clone(builder.DefaultProtected), b.Protected...)},
 		GitURL: b.GitURL, AnyIssue: b.AnyIssue, TestCommand: b.TestCommand,
-		MaxAttempts: b.MaxAttempts, PublicURL: b.PublicURL, Trigger: triggerLabel(cfg),
+		MaxAttempts: b.MaxAttempts, RunLink: runLink(b.PublicURL), Trigger: triggerLabel(cfg),
 		Author: builder.Author{Name: "booty", Email: "booty@users.noreply.github.com"},
 		Getenv: os.Getenv,
 	}
+}
+
+// runLink links a run's page on the status page at public
+// (BOOTY_PUBLIC_URL); nil when it is not set.
+func runLink(public string) func(id int64) string {
+	if public == "" {
+		return nil
+	}
+	return func(id int64) string { return public + web.RunPath(id) }
 }
 
 // triggerLabel is the label that hands a problem of route to the builder.

@@ -65,9 +65,9 @@ type Builder struct {
 	// MaxAttempts is BOOTY_BUILDER_MAX_ATTEMPTS: the builds of one issue
 	// while its verification fails.
 	MaxAttempts int
-	// PublicURL is BOOTY_PUBLIC_URL, the status page's address, for the
-	// links of commit statuses; "" links nothing.
-	PublicURL string
+	// RunLink is the address of a run's page on the status page, which
+	// commit statuses link to; nil links nothing.
+	RunLink func(id int64) string
 	// Getenv is booty's environment, for the passed variables.
 	Getenv func(string) string
 	// Concurrency is BOOTY_BUILDER_CONCURRENCY, the builds run at once.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -89,12 +88,12 @@ const (
 	verifySkipped    = "skipped"
 )
 
-// runLink is the status page's page of run id, "" without a public URL.
+// runLink is the status page's page of run id, "" without one.
 func (cfg *Builder) runLink(id int64) string {
-	if cfg.PublicURL == "" || id == 0 {
+	if cfg.RunLink == nil || id == 0 {
 		return ""
 	}
-	return cfg.PublicURL + "/runs/" + strconv.FormatInt(id, 10)
+	return cfg.RunLink(id)
 }
 
 func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, runID int64) (runEnd, error) {
