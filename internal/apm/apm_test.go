@@ -292,3 +292,25 @@ func TestAbortHandlerPanicIsNotAnError(t *testing.T) {
 		t.Errorf("got %+v, want only the real panic", evs)
 	}
 }
+
+// TestBuildFailureTags: a build or verify job's report names its issue,
+// its repository and its build attempt, and keeps River's attempt apart.
+func TestBuildFailureTags(t *testing.T) {
+	t.Parallel()
+	b := setup(t, apm.Options{Release: "rel-1", Environment: "staging", Repo: "acme/shop"})
+	b.rep.CaptureJobFailure(t.Context(), apm.JobFailure{Kind: "build", JobID: 7, ProblemKey: "sentry:1", Attempt: 3,
+		Err: errors.New("push booty/issue-12: rejected"), Repo: "acme/web", Issue: 12, BuildAttempt: 2})
+	b.flush(t)
+	evs := b.sentry.Events()
+	if len(evs) != 1 {
+		t.Fatalf("got %d events, want 1", len(evs))
+	}
+	want := map[string]string{"job_kind": "build", "repo": "acme/web", "issue_number": "12", "attempt": "2", "job_attempt": "3"}
+	got := make(map[string]string)
+	for k := range want {
+		got[k] = evs[0].Tags[k]
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+}

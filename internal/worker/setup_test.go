@@ -111,6 +111,8 @@ type setupOpts struct {
 	// wrapIssues, when set, wraps the worker's GitHub client; now is the
 	// test clock.
 	wrapIssues func(is worker.Issues, now func() time.Time) worker.Issues
+	// builder turns command-mode builds on.
+	builder *worker.Builder
 }
 
 // eachBackend runs test once per store backend, in parallel subtests named
@@ -180,6 +182,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 	}
 	b.cfg = worker.Config{
 		Issues:         issues,
+		DefaultRepo:    owner + "/" + repo,
 		Store:          st,
 		Budget:         budget,
 		Label:          label,
@@ -187,6 +190,7 @@ func setup(t *testing.T, o setupOpts) *bundle {
 		Failures:       b.failures,
 		Now:            clock.Now,
 		LateCommitWait: lateCommitWait,
+		Builder:        o.builder,
 	}
 	b.log = log
 	b.worker = worker.New(b.cfg)
