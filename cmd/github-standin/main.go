@@ -70,10 +70,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	appKey := flags.String("app-key", "", "PEM file of the App's key, private (as booty's GITHUB_APP_PRIVATE_KEY_FILE) or public")
 	appSlug := flags.String("app-slug", githubtest.DefaultAppSlug, "the App's slug: its issues are authored by SLUG[bot]")
 	appOwners := flags.String("app-owners", "", "comma-separated accounts the App is installed on besides the repository's owner")
+	gitRoot := flags.String("git-root", "", "directory holding the repository's git remote as OWNER/NAME.git (a bare repository), served at URL/OWNER/NAME.git")
 	flags.Usage = func() {
 		out := flags.Output()
 		fmt.Fprint(out, `usage: github-standin -repo owner/name [-listen ADDR] [-token T] [-login L] [-state FILE]
-                      [-app-id N -app-key FILE [-app-slug S] [-app-owners o1,o2]]
+                      [-app-id N -app-key FILE [-app-slug S] [-app-owners o1,o2]] [-git-root DIR]
 
 Serves a stand-in of GitHub's REST API for one repository, for trying booty
 end to end: point booty's GITHUB_API_URL at the URL printed on stdout, with
@@ -106,6 +107,18 @@ Example: list the issues booty filed, then close issue 1:
 		return 2
 	}
 	opts := githubtest.Options{Token: *token, Owner: owner, Repo: name, Login: *login}
+	if *gitRoot != "" {
+		root, err := filepath.Abs(*gitRoot)
+		if err != nil {
+			fmt.Fprintf(stderr, "github-standin: -git-root: %v\n", err)
+			return 2
+		}
+		if fi, err := os.Stat(filepath.Join(root, owner, name+".git")); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "github-standin: -git-root %s holds no %s/%s.git\n", *gitRoot, owner, name)
+			return 2
+		}
+		opts.GitRoot = root
+	}
 	if *appID != 0 || *appKey != "" {
 		app, err := loadApp(*appID, *appKey, *appSlug, owner, *appOwners)
 		if err != nil {

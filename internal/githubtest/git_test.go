@@ -132,4 +132,8 @@ func TestGitRemote(t *testing.T) {
 	if len(got) != 2 || got[0].State != "pending" || got[1].State != "success" || got[1].Context != "booty/verifier" {
 		t.Errorf("statuses %+v", got)
 	}
+	listed2, _, err := b.gh.Repositories.ListStatuses(ctx, owner, repo, second, nil)
+	if err != nil || len(listed2) != 2 || listed2[0].GetState() != "success" || listed2[1].GetState() != "pending" {
+		t.Errorf("listed statuses, newest first: %v, %v", listed2, err)
+	}
 }

@@ -37,6 +37,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls", s.repoRoute(docsListPulls, s.listPulls))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/pulls", s.repoRoute(docsCreatePull, s.writeRoute(docsCreatePull, s.createPull)))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", s.repoRoute(docsCreateStatus, s.writeRoute(docsCreateStatus, s.createStatus)))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/statuses", s.repoRoute(docsListStatuses, s.listStatuses))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/collaborators/{username}/permission", s.repoRoute(docsGetPermission, s.getPermission))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/labels", s.repoRoute(docsAddLabels, s.writeRoute(docsAddLabels, s.addLabels)))
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.repoRoute(docsCreateComment, s.writeRoute(docsCreateComment, s.createComment)))

@@ -6,7 +6,10 @@ import (
 	"time"
 )
 
-const docsCreateStatus = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+const (
+	docsCreateStatus = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+	docsListStatuses = "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference"
+)
 
 // CommitStatus is a commit status the stand-in holds.
 type CommitStatus struct {
@@ -77,4 +80,19 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id, "state": st.State, "context": st.Context,
 		"description": st.Description, "target_url": st.TargetURL, "created_at": stamp(st.At),
 		"creator": s.author(apiBase(r), st.Creator)})
+}
+
+// listStatuses answers GET …/commits/{ref}/statuses, newest first, as
+// GitHub lists them. ref must be a commit SHA here.
+func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
+	base := apiBase(r)
+	sts := s.Statuses(r.PathValue("ref"))
+	out := make([]map[string]any, 0, len(sts))
+	for i := len(sts) - 1; i >= 0; i-- {
+		st := sts[i]
+		out = append(out, map[string]any{"id": i + 1, "state": st.State, "context": st.Context,
+			"description": st.Description, "target_url": st.TargetURL, "created_at": stamp(st.At),
+			"creator": s.author(base, st.Creator)})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
