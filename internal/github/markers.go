@@ -23,12 +23,19 @@ type MarkedIssue struct {
 // repository booty files into, so a runaway answer cannot loop for ever.
 const maxMarkerPages = 1000
 
-// MarkedIssues lists every issue of the repository, open or closed, whose
-// body carries booty's problem marker, oldest first: what booty needs to
-// rebuild its problem → issue map when its store was lost.
+// MarkedIssues lists every issue booty's identity (Creator) opened in the
+// repository, open or closed, whose body carries booty's problem marker,
+// oldest first: what booty needs to rebuild its problem → issue map when
+// its store was lost.
 func (c *Client) MarkedIssues(ctx context.Context) ([]MarkedIssue, error) {
+	// Only booty's own issues: a marker is text anyone who can open an
+	// issue could copy, and must not win them booty's comments or builds.
+	creator, err := c.Creator(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list marked issues: %w", err)
+	}
 	opts := &gh.IssueListByRepoOptions{
-		State: "all", Sort: "created", Direction: "asc",
+		State: "all", Sort: "created", Direction: "asc", Creator: creator,
 		ListOptions: gh.ListOptions{PerPage: 100},
 	}
 	var out []MarkedIssue
@@ -38,7 +45,7 @@ func (c *Client) MarkedIssues(ctx context.Context) ([]MarkedIssue, error) {
 			return nil, fmt.Errorf("list marked issues: %w", err)
 		}
 		for _, is := range list {
-			if is.PullRequestLinks != nil {
+			if is.PullRequestLinks != nil || !strings.EqualFold(is.GetUser().GetLogin(), creator) {
 				continue
 			}
 			key, ok := ProblemKeyOf(is.GetBody())

@@ -66,6 +66,9 @@ func TestMarkedIssues(t *testing.T) {
 		switch {
 		case i%50 == 0:
 			is.Body = "filed by a person"
+		case i%11 == 0:
+			// A person's copy of a marker is not booty's issue.
+			is.User, is.Body = "mallory", "copied\n\n"+github.Marker(fmt.Sprint("sentry:", i))
 		case i%7 == 0:
 			is.Body = "body\n\n" + github.Marker(fmt.Sprint("sentry:", i))
 			is.State = "closed"
@@ -90,6 +93,6 @@ func TestMarkedIssues(t *testing.T) {
 		t.Errorf("MarkedIssues (-want +got):\n%s", diff)
 	}
 	if n := srv.Count(http.MethodGet, "/repos/acme/shop/issues"); n != 3 {
-		t.Errorf("got %d list calls, want 3 pages of 100", n)
+		t.Errorf("got %d list calls, want 3 pages of 100 (booty's own issues)", n)
 	}
 }
