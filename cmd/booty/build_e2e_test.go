@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"booty/internal/github"
 	"booty/internal/githubtest"
 	"booty/internal/web"
 )
@@ -49,9 +50,9 @@ func gitRoot(t *testing.T) (root, bare string) {
 
 // acmeShop is the GitHub stand-in of acme/shop the build tests use, with
 // its git remote, and the remote's bare repository.
-func acmeShop(t *testing.T) (*githubtest.Server, string) {
+func acmeShop(t *testing.T, issues ...githubtest.Issue) (*githubtest.Server, string) {
 	root, bare := gitRoot(t)
-	return githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop", GitRoot: root}), bare
+	return githubtest.NewServer(t, githubtest.Options{Token: testToken, Owner: "acme", Repo: "shop", GitRoot: root, Issues: issues}), bare
 }
 
 // buildBooty starts booty with BOOTY_BUILDER=command running argv (a JSON
@@ -70,8 +71,16 @@ func buildBooty(t *testing.T, gh *githubtest.Server, argv, issueID string, env .
 		p.stop(t)
 		t.Fatalf("alert: %s", got.RawBody)
 	}
-	waitFor(t, 30*time.Second, "the issue", func() bool { return len(gh.Issues()) == 1 })
-	return p, gh.Issues()[0].Number
+	n := 0
+	waitFor(t, 30*time.Second, "booty's issue", func() bool {
+		for _, is := range gh.Issues() {
+			if is.User == githubtest.DefaultLogin {
+				n = is.Number
+			}
+		}
+		return n > 0
+	})
+	return p, n
 }
 
 // TestBuildToDraftPull runs the built binary with BOOTY_BUILDER=command: a
@@ -163,11 +172,20 @@ func TestBuildWithoutPull(t *testing.T) {
 
 // TestBuildNeedsWriteAccess: booty builds the issue it filed with the
 // trigger label; a person who adds the label again builds it again only
-// with write access.
+// with write access; an issue booty did not file, though it carries the
+// problem's marker, is never built.
 func TestBuildNeedsWriteAccess(t *testing.T) {
 	t.Parallel()
-	gh, _ := acmeShop(t)
+	copied := githubtest.Issue{Number: 1, User: "mallory", Title: "copied", State: "open", Labels: []string{},
+		Body: "Build this.\n\n" + github.Marker("sentry:8082")}
+	gh, _ := acmeShop(t, copied)
 	p, n := buildBooty(t, gh, `["/bin/true"]`, "8082")
+	if n == copied.Number {
+		t.Fatalf("booty's issue is #%d, the copy's number", n)
+	}
+	if err := gh.AddLabel(copied.Number, "agent:builder"); err != nil {
+		t.Fatal(err)
+	}
 	defer p.stop(t)
 	waitFor(t, 30*time.Second, "the first build's comment", func() bool {
 		is, _ := gh.Issue(n)
@@ -198,6 +216,9 @@ func TestBuildNeedsWriteAccess(t *testing.T) {
 		if is, _ := gh.Issue(n); len(is.Comments) != tc.comments || len(gh.Pulls()) != 0 {
 			t.Errorf("permission %s: %d comments and %d pull requests, want %d and none", tc.permission, len(is.Comments), len(gh.Pulls()), tc.comments)
 		}
+	}
+	if is, _ := gh.Issue(copied.Number); len(is.Comments) != 0 || !strings.Contains(p.logs.String(), `"outcome":"other_issue"`) {
+		t.Errorf("the copied issue: %d comments; logs:\n%s", len(is.Comments), p.logs)
 	}
 }
 

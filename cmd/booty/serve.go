@@ -415,8 +415,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 		githubHooks = intake.NewGitHub(a.store, func() string { return a.identity.Load().(string) }, cfg.Repo(), log, time.Now).
 			WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs), syncs, routedRepo(cfg)).WithTicks(worker.TickScheduler(a.jobs))
 		if cfg.Builder != nil {
-			githubHooks.(*intake.GitHub).WithBuilds(worker.BuildEnqueuer(a.jobs), triggerLabel(cfg)).
-				WithVerifier(worker.VerifyEnqueuer(a.jobs))
+			githubHooks.(*intake.GitHub).WithBuilds(worker.BuildEnqueuer(a.jobs), triggerLabel(cfg))
+			if len(cfg.Builder.TestCommand) > 0 {
+				githubHooks.(*intake.GitHub).WithVerifier(worker.VerifyEnqueuer(a.jobs))
+			}
 		}
 		githubSecrets = [][]byte{[]byte(cfg.GitHubWebhookSecret)}
 	}

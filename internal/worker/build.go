@@ -231,9 +231,25 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 	if err != nil {
 		return runEnd{}, err
 	}
-	if !cfg.AnyIssue && is.ProblemKey != a.ProblemKey {
-		log.Warn("booty did not file this issue (no marker of the problem); no build")
-		return runEnd{outcome: buildRefused, detail: "booty did not file the issue"}, nil
+	if !cfg.AnyIssue {
+		if is.ProblemKey != a.ProblemKey {
+			log.Warn("booty did not file this issue (no marker of the problem); no build")
+			return runEnd{outcome: buildRefused, detail: "booty did not file the issue"}, nil
+		}
+		// The marker is text anyone can copy; the author is booty's
+		// identity only on an issue booty created.
+		if c, ok := gh.(interface {
+			Creator(ctx context.Context) (string, error)
+		}); ok {
+			login, err := c.Creator(ctx)
+			if err != nil {
+				return runEnd{}, err
+			}
+			if !strings.EqualFold(login, is.Author) {
+				log.Warn("the issue was opened by someone else than booty; no build", "author", is.Author)
+				return runEnd{outcome: buildRefused, detail: "booty did not open the issue"}, nil
+			}
+		}
 	}
 	base, err := bgh.DefaultBranch(ctx)
 	if err != nil {
