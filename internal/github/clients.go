@@ -236,17 +236,25 @@ func (a *appAuth) botLogin(ctx context.Context) (string, error) {
 	if slug != "" {
 		return slug + "[bot]", nil
 	}
-	app, _, err := a.api.Apps.Get(ctx, "")
+	// Callers at startup (the identity, the recovery's listing) share one
+	// call; the key cannot be an owner's, which share the group too.
+	res, err, _ := a.lookups.Do("\x00app", func() (any, error) {
+		app, _, err := a.api.Apps.Get(ctx, "")
+		if err != nil {
+			return nil, fmt.Errorf("get the GitHub App: %w", a.refused(err))
+		}
+		if app.GetSlug() == "" {
+			return nil, fmt.Errorf("get the GitHub App: an answer without a slug: %w", ErrOutcomeUnknown)
+		}
+		a.mu.Lock()
+		a.slug = app.GetSlug()
+		a.mu.Unlock()
+		return app.GetSlug(), nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("get the GitHub App: %w", a.refused(err))
+		return "", err
 	}
-	if app.GetSlug() == "" {
-		return "", fmt.Errorf("get the GitHub App: an answer without a slug: %w", ErrOutcomeUnknown)
-	}
-	a.mu.Lock()
-	a.slug = app.GetSlug()
-	a.mu.Unlock()
-	return app.GetSlug() + "[bot]", nil
+	return res.(string) + "[bot]", nil
 }
 
 // installation returns the transport of the App's installation on owner,
