@@ -69,21 +69,8 @@ func TestGitHubIssuesEvents(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					t.Parallel()
-					st, err := store.Open(t.Context(), be.URL(t))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer st.Close()
 					now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-					err = st.Transact(t.Context(), func(tx *store.Tx) error {
-						return tx.SaveProblem(t.Context(), alert.Problem{}, alert.Problem{Key: "sentry:7", FirstSeen: now, LastSeen: now, Count: 1})
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := st.SetIssue(t.Context(), "sentry:7", 12, false, time.Time{}); err != nil {
-						t.Fatal(err)
-					}
+					st := filedProblem(t, be, "sentry:7", 12, now)
 					if tt.closed {
 						err := st.Transact(t.Context(), func(tx *store.Tx) error {
 							return tx.SetIssueState(t.Context(), "sentry:7", 12, true, now.Add(-time.Hour), "not_planned")

@@ -61,21 +61,8 @@ func TestGitHubPullRequests(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					t.Parallel()
-					st, err := store.Open(t.Context(), be.URL(t))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer st.Close()
 					now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-					err = st.Transact(t.Context(), func(tx *store.Tx) error {
-						return tx.SaveProblem(t.Context(), alert.Problem{}, alert.Problem{Key: "sentry:7", FirstSeen: now, LastSeen: now, Count: 1})
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := st.SetIssue(t.Context(), "sentry:7", 12, false, time.Time{}); err != nil {
-						t.Fatal(err)
-					}
+					st := filedProblem(t, be, "sentry:7", 12, now)
 					var queued []intake.PullHead
 					g := intake.NewGitHub(st, func() string { return "booty-bot" }, "acme/shop", slog.New(slog.DiscardHandler), func() time.Time { return now }).
 						WithVerifier(func(_ context.Context, _ *store.Tx, p alert.Problem, pr intake.PullHead) (int64, error) {
@@ -112,4 +99,25 @@ func TestGitHubPullRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// filedProblem opens a store of backend be holding problem key, seen once
+// at now, whose issue is number; it is closed when the test ends.
+func filedProblem(t *testing.T, be storetest.Backend, key string, number int, now time.Time) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), be.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	err = st.Transact(t.Context(), func(tx *store.Tx) error {
+		return tx.SaveProblem(t.Context(), alert.Problem{}, alert.Problem{Key: key, FirstSeen: now, LastSeen: now, Count: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetIssue(t.Context(), key, number, false, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

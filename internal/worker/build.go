@@ -126,23 +126,15 @@ type buildWorker struct {
 
 // Timeout lets a build run its command's limit and a margin for git and
 // GitHub; River's rescuer waits for it too.
-func (b *buildWorker) Timeout(*river.Job[BuildArgs]) time.Duration {
-	if c := b.w.cfg.Builder; c != nil {
-		return c.Timeout + 5*time.Minute
-	}
-	return AttemptTimeout
-}
+func (b *buildWorker) Timeout(*river.Job[BuildArgs]) time.Duration { return b.w.runTimeout() }
 
 // Work builds.
 func (b *buildWorker) Work(ctx context.Context, job *river.Job[BuildArgs]) error {
 	w := b.w
 	a := job.Args
 	log := w.cfg.Log.With("job_id", job.ID, "problem_key", a.ProblemKey, "issue", a.Issue, "build", a.Attempt)
-	run := w.startRun(ctx, log, store.Run{Kind: store.RunBuild, JobID: job.ID, ProblemKey: a.ProblemKey,
-		Repo: w.repoName(a.Repo), Issue: a.Issue, Attempt: a.Attempt})
-	end, err := w.build(ctx, log, a)
-	w.finishRun(ctx, log, run, store.RunBuild, end, err)
-	return w.verdict(ctx, log, job.JobRow, a.ProblemKey, err)
+	return w.runJob(ctx, log, job.JobRow, store.Run{Kind: store.RunBuild, JobID: job.ID, ProblemKey: a.ProblemKey,
+		Repo: w.repoName(a.Repo), Issue: a.Issue, Attempt: a.Attempt}, func(int64) (runEnd, error) { return w.build(ctx, log, a) })
 }
 
 // Build outcomes, for the run's record and the metric.
@@ -206,14 +198,9 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 		log.Info("the problem's issue changed; no build", "now", p.IssueNumber)
 		return runEnd{outcome: buildSkipped, detail: "the problem's issue changed"}, nil
 	}
-	gh, err := w.issuesOf(ctx, a.Repo)
-	if err != nil {
-		return runEnd{}, err
-	}
-	bgh, ok := gh.(Builds)
-	if !ok {
-		log.Info("a dry run builds nothing")
-		return runEnd{outcome: buildSkipped, detail: "a dry run builds nothing"}, nil
+	gh, bgh, err := w.buildsOf(ctx, a.Repo)
+	if err != nil || bgh == nil {
+		return runEnd{outcome: buildSkipped, detail: "a dry run builds nothing"}, err
 	}
 	// A person who asked needs to be able to push; booty's own requests
 	// (an issue filed with the label, a later attempt) need nothing more.

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"booty/internal/store"
 )
 
@@ -28,6 +30,35 @@ type runEnd struct {
 // runError is the outcome of a run that ended for booty's own reasons: its
 // job will retry, or park and be reported.
 const runError = "error"
+
+// runTimeout bounds a build or verify job: the command's limit, and a
+// margin for git and GitHub. River's rescuer waits for it too.
+func (w *Worker) runTimeout() time.Duration {
+	if c := w.cfg.Builder; c != nil {
+		return c.Timeout + 5*time.Minute
+	}
+	return AttemptTimeout
+}
+
+// runJob carries out job as run r: do does the work given the run's id,
+// the run is recorded and counted, and do's error goes to verdict.
+func (w *Worker) runJob(ctx context.Context, log *slog.Logger, job *rivertype.JobRow, r store.Run, do func(runID int64) (runEnd, error)) error {
+	sr := w.startRun(ctx, log, r)
+	end, err := do(sr.id)
+	w.finishRun(ctx, log, sr, r.Kind, end, err)
+	return w.verdict(ctx, log, job, r.ProblemKey, err)
+}
+
+// buildsOf returns repo's Issues and, unless it is a dry run's, what
+// builds and verifications use of it.
+func (w *Worker) buildsOf(ctx context.Context, repo string) (Issues, Builds, error) {
+	gh, err := w.issuesOf(ctx, repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, _ := gh.(Builds)
+	return gh, b, nil
+}
 
 // startedRun is a run in the store, and when it started.
 type startedRun struct {

@@ -61,23 +61,15 @@ type verifier struct {
 }
 
 // Timeout lets the tests run their limit and a margin for git and GitHub.
-func (v *verifier) Timeout(*river.Job[VerifyArgs]) time.Duration {
-	if c := v.w.cfg.Builder; c != nil {
-		return c.Timeout + 5*time.Minute
-	}
-	return AttemptTimeout
-}
+func (v *verifier) Timeout(*river.Job[VerifyArgs]) time.Duration { return v.w.runTimeout() }
 
 // Work verifies.
 func (v *verifier) Work(ctx context.Context, job *river.Job[VerifyArgs]) error {
 	w := v.w
 	a := job.Args
 	log := w.cfg.Log.With("job_id", job.ID, "problem_key", a.ProblemKey, "issue", a.Issue, "pull", a.Pull, "sha", a.SHA)
-	run := w.startRun(ctx, log, store.Run{Kind: store.RunVerify, JobID: job.ID, ProblemKey: a.ProblemKey,
-		Repo: w.repoName(a.Repo), Issue: a.Issue, Pull: a.Pull, SHA: a.SHA})
-	end, err := w.verify(ctx, log, a, run.id)
-	w.finishRun(ctx, log, run, store.RunVerify, end, err)
-	return w.verdict(ctx, log, job.JobRow, a.ProblemKey, err)
+	return w.runJob(ctx, log, job.JobRow, store.Run{Kind: store.RunVerify, JobID: job.ID, ProblemKey: a.ProblemKey,
+		Repo: w.repoName(a.Repo), Issue: a.Issue, Pull: a.Pull, SHA: a.SHA}, func(id int64) (runEnd, error) { return w.verify(ctx, log, a, id) })
 }
 
 // Verification outcomes, for the run's record and the metric.
@@ -102,13 +94,9 @@ func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, run
 		log.Info("no BOOTY_TEST_COMMAND (or builds are off): nothing to verify")
 		return runEnd{outcome: verifySkipped, detail: "no test command"}, nil
 	}
-	gh, err := w.issuesOf(ctx, a.Repo)
-	if err != nil {
-		return runEnd{}, err
-	}
-	bgh, ok := gh.(Builds)
-	if !ok {
-		return runEnd{outcome: verifySkipped, detail: "a dry run verifies nothing"}, nil
+	gh, bgh, err := w.buildsOf(ctx, a.Repo)
+	if err != nil || bgh == nil {
+		return runEnd{outcome: verifySkipped, detail: "a dry run verifies nothing"}, err
 	}
 	link := cfg.runLink(runID)
 	status := func(state, description string) error {
