@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -130,6 +131,16 @@ func TestBuildToDraftPull(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// branchCommits are the commits of branch in the bare repository that main
+// has not, newest first; none while the branch does not exist.
+func branchCommits(t *testing.T, bare, branch string) []string {
+	t.Helper()
+	if err := exec.Command("git", "-C", bare, "rev-parse", "--verify", "--quiet", "refs/heads/"+branch).Run(); err != nil {
+		return nil
+	}
+	return strings.Fields(gitIn(t, bare, "log", "--format=%H", "main.."+branch))
+}
 
 // TestBuildWithoutPull: a builder that touches a workflow, changes
 // nothing, or runs out of time gets a comment on the issue, and nothing
@@ -263,8 +274,7 @@ fi
 		if len(pulls) != 1 {
 			return false
 		}
-		log := gitIn(t, bare, "log", "--format=%H", "main.."+branch)
-		shas := strings.Fields(log)
+		shas := branchCommits(t, bare, branch)
 		if len(shas) != 2 {
 			return false
 		}
@@ -334,5 +344,53 @@ fi
 		if !strings.Contains(string(raw), "\n"+line+"\n") {
 			t.Errorf("metrics lack %q", line)
 		}
+	}
+}
+
+// TestVerifyAfterAPersonsPush: a person pushes to booty's branch while the
+// verifier tests booty's commit; the failure of the older commit builds
+// nothing again, and the person's commit is verified, never rebuilt.
+func TestVerifyAfterAPersonsPush(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	builderScript := filepath.Join(dir, "builder.sh")
+	if err := os.WriteFile(builderScript, []byte("#!/bin/sh\nprintf 'export const id = (x) => x.ID;\\n' > app.js\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gh, bare := acmeShop(t)
+	// The tests of booty's commit fail, and meanwhile a person pushes a
+	// commit of their own to the branch (once); the person's pass.
+	pushed := filepath.Join(dir, "pushed")
+	testScript := filepath.Join(dir, "test.sh")
+	// The person pushes through GitHub (the stand-in), which then sends
+	// synchronize.
+	auth := "http.extraHeader=Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+testToken))
+	person := "cd \"$(mktemp -d)\" && git clone -q --branch \"$BOOTY_VERIFY_BRANCH\" " + bare + " . && " +
+		"printf 'export const id = (x) => x?.id;\\n' > app.js && git -c user.name=p -c user.email=p@example.invalid commit -qam mine && " +
+		"git -c '" + auth + "' push -q " + gh.URL + "acme/shop.git HEAD:\"$BOOTY_VERIFY_BRANCH\""
+	if err := os.WriteFile(testScript, []byte("#!/bin/sh\nif grep -q 'x?.id' app.js; then exit 0; fi\n"+
+		"if [ ! -e "+pushed+" ]; then touch "+pushed+"; ("+person+") >/dev/null 2>&1; fi\necho 'FAIL: id() of null throws'; exit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p, n := buildBooty(t, gh, `["`+builderScript+`"]`, "8085", "BOOTY_TEST_COMMAND=[\""+testScript+"\"]")
+	defer p.stop(t)
+	branch := "booty/issue-" + itoa(n)
+	waitFor(t, 60*time.Second, "booty's commit's failure", func() bool {
+		shas := branchCommits(t, bare, branch)
+		return len(shas) == 2 && len(gh.Statuses(shas[1])) == 2
+	})
+	shas := branchCommits(t, bare, branch)
+	mine, booty := shas[0], shas[1]
+	if st := gh.Statuses(booty); st[1].State != "failure" || !strings.Contains(st[1].Description, "the branch has moved on") {
+		t.Errorf("booty's commit's verdict %+v, want a failure saying the branch moved on", st[1])
+	}
+	// The person's commit is verified: the push sent synchronize.
+	waitFor(t, 60*time.Second, "the person's commit's verdict", func() bool { return len(gh.Statuses(mine)) == 2 })
+	if st := gh.Statuses(mine); st[1].State != "success" {
+		t.Errorf("the person's commit's verdict %+v, want success", st[1])
+	}
+	waitJobsDone(t, p, 30*time.Second)
+	if got := strings.Count(p.logs.String(), `"msg":"build started"`); got != 1 {
+		t.Errorf("%d builds started, want 1: nothing is built on a moved branch", got)
 	}
 }

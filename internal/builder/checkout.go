@@ -86,14 +86,16 @@ func Head(ctx context.Context, dir string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// HasBranch reports whether the remote at url (without credentials) has
-// branch; token authenticates as in Clone.
-func HasBranch(ctx context.Context, url, token, branch string) (bool, error) {
+// BranchHead returns the commit branch points at in the remote at url
+// (without credentials), "" when it has no such branch; token
+// authenticates as in Clone.
+func BranchHead(ctx context.Context, url, token, branch string) (string, error) {
 	out, err := gitEnv(ctx, "", authEnv(token), "ls-remote", "--heads", "--", url, "refs/heads/"+branch)
 	if err != nil {
-		return false, fmt.Errorf("look for %s: %w", branch, scrub(err, token))
+		return "", fmt.Errorf("look for %s: %w", branch, scrub(err, token))
 	}
-	return strings.TrimSpace(string(out)) != "", nil
+	sha, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\t")
+	return sha, nil
 }
 
 // authEnv hands token to git as an http.extraHeader through its

@@ -60,3 +60,19 @@ func TestClone(t *testing.T) {
 		}
 	}
 }
+
+// TestBranchHead: the head of a branch the remote has, and "" for one it
+// has not.
+func TestBranchHead(t *testing.T) {
+	t.Parallel()
+	remote, sha := bareRemote(t)
+	for _, tc := range []struct{ branch, want string }{{"main", sha}, {"booty/issue-1", ""}} {
+		got, err := BranchHead(t.Context(), remote, "", tc.branch)
+		if err != nil || got != tc.want {
+			t.Errorf("BranchHead(%s) = %q, %v; want %q", tc.branch, got, err, tc.want)
+		}
+	}
+	if _, err := BranchHead(t.Context(), "file:///nonexistent/x.git", "", "main"); err == nil {
+		t.Error("a missing remote: no error")
+	}
+}

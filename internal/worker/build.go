@@ -258,9 +258,9 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 	// branch exists, builds go on from it, so that every push
 	// fast-forwards.
 	from := base
-	if ok, err := builder.HasBranch(ctx, url, token, branch); err != nil {
+	if head, err := builder.BranchHead(ctx, url, token, branch); err != nil {
 		return runEnd{}, err
-	} else if ok {
+	} else if head != "" {
 		from = branch
 	}
 	if err := builder.Clone(ctx, builder.Checkout{URL: url, Token: token, Base: from, Branch: branch, Dir: dirs.tree}); err != nil {

@@ -149,6 +149,18 @@ func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, run
 	// What happens next is in the status, for the person reading it.
 	rebuild := end.outcome == verifyFailure && ours && attempt < cfg.MaxAttempts
 	giveUp := end.outcome == verifyFailure && ours && !rebuild
+	if end.outcome == verifyFailure && ours {
+		// A branch that moved on since (a person's push, a later attempt)
+		// has its own verification coming: only its head is built on.
+		head, err := builder.BranchHead(ctx, cfg.cloneURL(w.repoName(a.Repo)), token, a.Branch)
+		if err != nil {
+			return end, err
+		}
+		if head != a.SHA {
+			rebuild, giveUp = false, false
+			end.detail += "; the branch has moved on"
+		}
+	}
 	switch {
 	case rebuild:
 		end.detail += fmt.Sprintf("; build attempt %d queued", attempt+1)
