@@ -200,7 +200,8 @@ func (tx *Tx) Postgres() pgx.Tx { return tx.pg }
 func (s *Store) Transact(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.lite != nil {
 		return s.lite.write(ctx, func(sqlTx *sql.Tx) error {
-			return fn(&Tx{conn: detached{sqlConn{sqlTx}}, backend: SQLite, lite: sqlTx})
+			// fn runs on the writer, the statement cache's owner.
+			return fn(&Tx{conn: detached{cachedConn{sqlTx, s.lite.stmts}}, backend: SQLite, lite: sqlTx})
 		})
 	}
 	return s.pgTransact(ctx, fn)
