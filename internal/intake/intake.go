@@ -21,6 +21,9 @@ import (
 // Store is the part of the store intake writes to.
 type Store interface {
 	Transact(ctx context.Context, fn func(tx *store.Tx) error) error
+	// TransactProblem is Transact for a decision about one problem, which
+	// the store may share with the same problem's other decisions.
+	TransactProblem(ctx context.Context, key string, fn func(tx *store.Tx) error) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -143,7 +146,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		return res, in.record(ctx, rec, r)
 	}
 	var next alert.Problem
-	err = in.store.Transact(ctx, func(tx *store.Tx) error {
+	err = in.store.TransactProblem(ctx, a.ProblemKey, func(tx *store.Tx) error {
 		// Locked until the commit: a concurrent delivery of the same
 		// problem, on this replica or another, decides after this one.
 		prev, err := tx.Problem(ctx, a.ProblemKey)

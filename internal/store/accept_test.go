@@ -21,7 +21,7 @@ type enqueueFunc func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert
 // intake.Receive does, with decisions and failures of their choosing.
 func accept(ctx context.Context, st *store.Store, d store.Delivery, a *alert.Alert, decide decideFunc, enqueue enqueueFunc) (alert.Decision, error) {
 	var dec alert.Decision
-	err := st.Transact(ctx, func(tx *store.Tx) error {
+	err := st.TransactProblem(ctx, d.ProblemKey, func(tx *store.Tx) error {
 		prev, err := tx.Problem(ctx, d.ProblemKey)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
