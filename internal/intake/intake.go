@@ -151,14 +151,9 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	err = in.store.TransactProblem(ctx, a.ProblemKey, func(tx *store.Tx) error {
 		// Locked until the commit: a concurrent delivery of the same
 		// problem, on this replica or another, decides after this one.
-		prev, err := tx.Problem(ctx, a.ProblemKey)
+		prev, err := tx.ProblemEvent(ctx, a.ProblemKey, a.EventID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
-		}
-		if prev.Known() && a.EventID != "" {
-			if prev.EventCounted, err = tx.EventCounted(ctx, a.ProblemKey, a.EventID); err != nil {
-				return err
-			}
 		}
 		res.Decision, next = pl.Decide(a, prev, rec.ReceivedAt)
 		if !prev.Known() && rt != nil {

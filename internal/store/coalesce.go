@@ -32,6 +32,13 @@ func (s *Store) TransactProblem(ctx context.Context, key string, fn func(tx *Tx)
 	return s.pg.problems.transact(ctx, s, key, fn)
 }
 
+// maxProblemBatch bounds how many transactions share one on PostgreSQL.
+// Each savepoint that writes takes a subtransaction id, and a transaction
+// with more than 64 of them overflows PostgreSQL's per-backend cache of
+// them, which slows every other session's visibility checks while it
+// runs.
+const maxProblemBatch = 32
+
 // problemQueues coalesces the transactions of each problem on PostgreSQL:
 // while one transaction of a problem runs, the ones that arrive queue
 // behind it, and the first of them runs them all in one transaction when
@@ -90,7 +97,7 @@ func (q *problemQueues) transact(ctx context.Context, s *Store, key string, fn f
 // to the first op that arrived meanwhile, or retires it.
 func (q *problemQueues) lead(s *Store, key string, pq *problemQueue) {
 	q.mu.Lock()
-	n := min(len(pq.waiting), maxBatch)
+	n := min(len(pq.waiting), maxProblemBatch)
 	batch := pq.waiting[:n:n]
 	pq.waiting = pq.waiting[n:]
 	q.mu.Unlock()
