@@ -168,20 +168,21 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 }
 
 // runPGSavepoint runs fn under a savepoint of tx, rolled back when fn
-// fails, and runs it again when it met a concurrent transaction.
+// fails, and runs it again when it met a concurrent transaction. The
+// savepoint is never released: a release is one more round trip a
+// delivery, and the savepoints of one transaction, one a delivery, are
+// gone with its commit. A rollback goes to the newest savepoint of the
+// name, fn's own.
 func runPGSavepoint(ctx context.Context, tx pgx.Tx, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		sp, err := tx.Begin(ctx)
-		if err != nil {
+		if _, err := tx.Exec(ctx, "SAVEPOINT delivery"); err != nil {
 			return err
 		}
-		err = fn(&Tx{conn: pgConn{sp}, backend: Postgres, pg: sp})
+		err := fn(&Tx{conn: pgConn{tx}, backend: Postgres, pg: tx})
 		if err == nil {
-			if err = sp.Commit(ctx); err == nil {
-				return nil
-			}
+			return nil
 		}
-		if rbErr := sp.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
+		if _, rbErr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT delivery"); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
 		if attempt >= maxTxAttempts || !isConcurrencyErr(err) {
