@@ -1,6 +1,7 @@
 package sentry
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ const maxFastDepth = 512
 // decodeFast decodes body as json.Unmarshal decodes it into a
 // wholeEnvelope, and reports whether it could.
 func decodeFast(body []byte) (env wholeEnvelope, ok bool) {
-	d := fastDecoder{b: body}
+	d := fastDecoder{b: body, s: string(body)}
 	d.ws()
 	ok = d.envelope(&env)
 	d.ws()
@@ -38,7 +39,11 @@ func decodeFast(body []byte) (env wholeEnvelope, ok bool) {
 
 // fastDecoder reads a JSON body from b[i:].
 type fastDecoder struct {
-	b     []byte
+	b []byte
+	// s is b as a string, made once: the text of a plain string or a
+	// number is a piece of it rather than a copy of its own, one
+	// allocation for the body rather than one for every field.
+	s     string
 	i     int
 	depth int
 }
@@ -286,26 +291,23 @@ func (d *fastDecoder) str() (start, end int, plain, ok bool) {
 	}
 	d.i++
 	start = d.i
-	plain = true
-	for d.i < len(d.b) {
-		// Most bytes are plain text; run over them first.
-		for d.i < len(d.b) && plainText[d.b[d.i]] {
-			d.i++
+	escaped, high := false, false
+	for {
+		// Most of a string is plain ASCII: run over it a word at a time.
+		for d.i+8 <= len(d.b) && !special(binary.LittleEndian.Uint64(d.b[d.i:])) {
+			d.i += 8
 		}
-		if d.i == len(d.b) {
-			break
+		if d.i >= len(d.b) {
+			return 0, 0, false, false
 		}
-		c := d.b[d.i]
-		switch {
+		switch c := d.b[d.i]; {
 		case c == '"':
 			end = d.i
 			d.i++
-			if plain {
-				plain = utf8.Valid(d.b[start:end])
-			}
+			plain = !escaped && (!high || utf8.Valid(d.b[start:end]))
 			return start, end, plain, true
 		case c == '\\':
-			plain = false
+			escaped = true
 			d.i++
 			switch d.peek() {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -323,21 +325,32 @@ func (d *fastDecoder) str() (start, end int, plain, ok bool) {
 			}
 		case c < 0x20:
 			return 0, 0, false, false
+		case c >= utf8.RuneSelf:
+			high = true
+			d.i++
 		default:
 			d.i++
 		}
 	}
-	return 0, 0, false, false
 }
 
-// plainText holds the bytes a string literal holds as they are: all but
-// the quote, the backslash and control characters.
-var plainText = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+// Masks of a byte repeated in each byte of a word.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// special reports whether any byte of the word w (eight bytes of a string
+// literal) is other than plain ASCII: a quote, a backslash, a control
+// character or a byte of a multi-byte character.
+func special(w uint64) bool {
+	quote := w ^ ('"' * ones)
+	backslash := w ^ ('\\' * ones)
+	return (w|
+		(w-0x20*ones)&^w| // a byte below 0x20 (or one of 0x80 up, which w itself has)
+		(quote-ones)&^quote| // a zero byte: a quote
+		(backslash-ones)&^backslash)&highs != 0
+}
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
@@ -396,7 +409,7 @@ func (d *fastDecoder) text(s *string) bool {
 		return false
 	}
 	if plain {
-		*s = string(d.b[start:end])
+		*s = d.s[start:end]
 	} else {
 		*s = unquote(d.b[start-1 : end+1])
 	}
@@ -415,8 +428,9 @@ func (d *fastDecoder) lenient(s *lenientString) bool {
 		*s = lenientString(t)
 		return true
 	case c == '-' || '0' <= c && c <= '9':
-		lit, ok := d.number()
-		*s = lenientString(lit)
+		start := d.i
+		_, ok := d.number()
+		*s = lenientString(d.s[start:d.i])
 		return ok
 	case c == 'n':
 		return d.null()
