@@ -160,7 +160,9 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 		if errs[i] = op.ctx.Err(); errs[i] != nil {
 			continue
 		}
-		if errs[i] = runPGSavepoint(ctx, tx, op.fn); errs[i] != nil && tx.Conn().IsClosed() {
+		errs[i] = runPGSavepoint(ctx, tx, op.fn)
+		var be *batchError
+		if errors.As(errs[i], &be) || errs[i] != nil && tx.Conn().IsClosed() {
 			return errs[i]
 		}
 	}
@@ -169,24 +171,136 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 
 // runPGSavepoint runs fn under a savepoint of tx, rolled back when fn
 // fails, and runs it again when it met a concurrent transaction. The
-// savepoint is never released: a release is one more round trip a
+// savepoint is taken with fn's first statement, in the same round trip
+// (lazySavepoint), and never released: a release is one more round trip a
 // delivery, and the savepoints of one transaction, one a delivery, are
 // gone with its commit. A rollback goes to the newest savepoint of the
 // name, fn's own.
 func runPGSavepoint(ctx context.Context, tx pgx.Tx, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		if _, err := tx.Exec(ctx, "SAVEPOINT delivery"); err != nil {
-			return err
-		}
-		err := fn(&Tx{conn: pgConn{tx}, backend: Postgres, pg: tx})
-		if err == nil {
+		sp := &lazySavepoint{tx: tx}
+		err := fn(&Tx{conn: sp, backend: Postgres, pg: tx, beforePG: sp.take})
+		switch {
+		case sp.state == savepointFailed:
+			// Rolling back now would undo the op before, whose savepoint
+			// is the newest: the whole transaction must fail.
+			return &batchError{fmt.Errorf("savepoint: %w", errors.Join(err, sp.err))}
+		case err == nil:
 			return nil
 		}
-		if _, rbErr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT delivery"); rbErr != nil {
-			return errors.Join(err, rbErr)
+		if sp.state == savepointTaken {
+			if _, rbErr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT delivery"); rbErr != nil {
+				return &batchError{errors.Join(err, rbErr)}
+			}
 		}
 		if attempt >= maxTxAttempts || !isConcurrencyErr(err) {
 			return err
 		}
 	}
 }
+
+// batchError is an op's failure that leaves its shared transaction unfit
+// to commit.
+type batchError struct{ err error }
+
+func (e *batchError) Error() string { return e.err.Error() }
+func (e *batchError) Unwrap() error { return e.err }
+
+// The states of a lazySavepoint.
+const (
+	savepointPending = iota
+	savepointTaken
+	savepointFailed
+)
+
+// lazySavepoint is an op's connection on PostgreSQL: it takes the op's
+// savepoint together with the op's first statement, pipelined in one
+// round trip, rather than in a round trip of its own.
+type lazySavepoint struct {
+	tx    pgx.Tx
+	state int
+	err   error
+}
+
+const takeSavepoint = "SAVEPOINT delivery"
+
+// take takes the savepoint, alone, unless it is taken already.
+func (c *lazySavepoint) take(ctx context.Context) {
+	if c.state != savepointPending {
+		return
+	}
+	if _, err := c.tx.Exec(ctx, takeSavepoint); err != nil {
+		c.state, c.err = savepointFailed, err
+		return
+	}
+	c.state = savepointTaken
+}
+
+// send sends the savepoint and query in one batch, and returns its results
+// at query's; a nil result means the savepoint failed.
+func (c *lazySavepoint) send(ctx context.Context, query string, args []any) pgx.BatchResults {
+	b := &pgx.Batch{}
+	b.Queue(takeSavepoint)
+	b.Queue(query, args...)
+	br := c.tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		c.state, c.err = savepointFailed, err
+		_ = br.Close()
+		return nil
+	}
+	c.state = savepointTaken
+	return br
+}
+
+func (c *lazySavepoint) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if c.state != savepointPending {
+		return pgConn{c.tx}.exec(ctx, query, args...)
+	}
+	br := c.send(ctx, query, args)
+	if br == nil {
+		return 0, c.err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (c *lazySavepoint) queryRow(ctx context.Context, query string, args ...any) row {
+	if c.state != savepointPending {
+		return pgConn{c.tx}.queryRow(ctx, query, args...)
+	}
+	br := c.send(ctx, query, args)
+	if br == nil {
+		return errRow{c.err}
+	}
+	return batchRow{br}
+}
+
+func (c *lazySavepoint) query(ctx context.Context, query string, args ...any) (rows, error) {
+	if c.take(ctx); c.state == savepointFailed {
+		return nil, c.err
+	}
+	return pgConn{c.tx}.query(ctx, query, args...)
+}
+
+// batchRow is the row a batch's last query returns; scanning it ends the
+// batch.
+type batchRow struct{ br pgx.BatchResults }
+
+func (r batchRow) Scan(dest ...any) error {
+	err := pgRow{r.br.QueryRow()}.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// errRow is a row that could not be read.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

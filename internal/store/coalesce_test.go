@@ -14,8 +14,9 @@ import (
 
 // TestTransactProblemCoalesces holds one problem's row lock from outside
 // while its deliveries arrive, so that the first waits for the lock and the
-// rest queue behind it, and fails every third: the queued ones share one
-// transaction, and only the failed ones roll back.
+// rest queue behind it, and fails two in three, one of them before any
+// statement: the queued ones share one transaction, and only the failed
+// ones roll back.
 func TestTransactProblemCoalesces(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -53,13 +54,18 @@ func TestTransactProblemCoalesces(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	errBoom := errors.New("boom")
+	errBoom, errEarly := errors.New("boom"), errors.New("early")
 	const n = 30
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := range n {
+	deliver := func(i int) {
 		wg.Go(func() {
 			errs[i] = st.TransactProblem(ctx, key, func(tx *store.Tx) error {
+				if i%3 == 1 {
+					// Failing before any statement must roll back
+					// nothing, not the op before.
+					return errEarly
+				}
 				prev, err := tx.Problem(ctx, key)
 				if err != nil {
 					return err
@@ -80,6 +86,17 @@ func TestTransactProblemCoalesces(t *testing.T) {
 			})
 		})
 	}
+	// The first waits for the lock, so that all the others queue.
+	deliver(0)
+	waitFor(t, "the first delivery to wait for the lock", func() bool {
+		var waiting int
+		err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return err == nil && waiting == 1
+	})
+	for i := 1; i < n; i++ {
+		deliver(i)
+	}
 	waitFor(t, "every delivery but the first to queue", func() bool { return st.ProblemQueued(key) == n-1 })
 	if err := lock.Rollback(ctx); err != nil {
 		t.Fatal(err)
@@ -87,22 +104,19 @@ func TestTransactProblemCoalesces(t *testing.T) {
 	wg.Wait()
 
 	for i, err := range errs {
-		if want := error(nil); i%3 == 0 {
-			if !errors.Is(err, errBoom) {
-				t.Errorf("delivery %d: err = %v, want boom", i, err)
-			}
-		} else if err != want {
-			t.Errorf("delivery %d: err = %v, want nil", i, err)
+		want := []error{errBoom, errEarly, nil}[i%3]
+		if !errors.Is(err, want) || want == nil && err != nil {
+			t.Errorf("delivery %d: err = %v, want %v", i, err, want)
 		}
 	}
-	if got, want := len(deliveries(t, st)), n-n/3; got != want {
+	if got, want := len(deliveries(t, st)), n/3; got != want {
 		t.Errorf("delivery rows = %d, want %d", got, want)
 	}
 	p, err := st.Problem(ctx, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int64(1 + n - n/3); int64(p.Count) != want {
+	if want := int64(1 + n/3); int64(p.Count) != want {
 		t.Errorf("count = %d, want %d: only the failed deliveries roll back", p.Count, want)
 	}
 	mu.Lock()
