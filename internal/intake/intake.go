@@ -21,6 +21,9 @@ import (
 // Store is the part of the store intake writes to.
 type Store interface {
 	Transact(ctx context.Context, fn func(tx *store.Tx) error) error
+	// TransactProblem is Transact for a decision about one problem, which
+	// the store may share with the same problem's other decisions.
+	TransactProblem(ctx context.Context, key string, fn func(tx *store.Tx) error) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -50,7 +53,9 @@ type Intake struct {
 
 // New returns an Intake. redact rewrites a string from the payload without
 // its secrets; it is applied to every string of a parsed delivery before
-// anything is decided, stored, enqueued or logged, and must not be nil.
+// anything is decided, stored, enqueued or logged, must not be nil, and must
+// give the same answer for the same string (intake asks once per string of
+// a delivery).
 // now is the clock (time.Now outside tests).
 func New(pl *alert.Pipeline, st Store, enqueue EnqueueFunc, redact func(string) string, log *slog.Logger, now func() time.Time) *Intake {
 	if redact == nil {
@@ -103,7 +108,7 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 	}
 	d.Action = in.redact(d.Action)
 	if d.Alert != nil {
-		d.Alert.Redact(in.redact)
+		d.Alert.Redact(remembered(in.redact))
 	}
 	res := Result{Resource: d.Resource, Action: d.Action, Alert: d.Alert}
 	rec := store.Delivery{ReceivedAt: in.now(), RequestID: in.redact(requestID), Resource: d.Resource, Action: d.Action}
@@ -143,17 +148,12 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		return res, in.record(ctx, rec, r)
 	}
 	var next alert.Problem
-	err = in.store.Transact(ctx, func(tx *store.Tx) error {
+	err = in.store.TransactProblem(ctx, a.ProblemKey, func(tx *store.Tx) error {
 		// Locked until the commit: a concurrent delivery of the same
 		// problem, on this replica or another, decides after this one.
-		prev, err := tx.Problem(ctx, a.ProblemKey)
+		prev, err := tx.ProblemEvent(ctx, a.ProblemKey, a.EventID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
-		}
-		if prev.Known() && a.EventID != "" {
-			if prev.EventCounted, err = tx.EventCounted(ctx, a.ProblemKey, a.EventID); err != nil {
-				return err
-			}
 		}
 		res.Decision, next = pl.Decide(a, prev, rec.ReceivedAt)
 		if !prev.Known() && rt != nil {
@@ -211,6 +211,23 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		res.CooldownUntil = pl.CooldownEnd(next)
 	}
 	return res, nil
+}
+
+// remembered returns redact answering each string once: a stack trace
+// repeats its file names, modules and source lines from frame to frame,
+// and redacting is most of what intake spends on a delivery but parsing
+// it. redact must be a function of its argument alone, as every redactor
+// is.
+func remembered(redact func(string) string) func(string) string {
+	seen := make(map[string]string, 64)
+	return func(s string) string {
+		if r, ok := seen[s]; ok {
+			return r
+		}
+		r := redact(s)
+		seen[s] = r
+		return r
+	}
 }
 
 // weather applies the storm budget to the decision d about a, which took

@@ -153,10 +153,17 @@ func parse(resource string, body []byte, whole bool) (*Delivery, error) {
 }
 
 // decodeEventAlert decodes an event alert's body: in one pass when whole
-// and the body has the shapes Sentry sends, else streaming its lists. ev
-// is nil unless data.event is an object.
+// and the body has the shapes Sentry sends (by hand when it can, see
+// decodeFast), else streaming its lists. ev is nil unless data.event is an
+// object.
 func decodeEventAlert(body []byte, whole bool) (action, rule lenientString, ev *event, err error) {
 	if whole {
+		if env, ok := decodeFast(body); ok {
+			if env.Data.Event != nil {
+				ev = env.Data.Event.reduce()
+			}
+			return env.Action, env.Data.TriggeredRule, ev, nil
+		}
 		var env wholeEnvelope
 		typeErr, err := decodeLenient(body, &env)
 		if err != nil {

@@ -21,7 +21,8 @@ type bodyKey struct{}
 //
 // sentryhttp keeps a copy of every request body to attach to events. booty
 // never sends bodies, so the body is hidden from it and handed back inside:
-// no copy is made, and a webhook is read once.
+// no copy is made, and a webhook is read once. With reporting off (a hub
+// without a client) requests skip it.
 func (s *Server) withSentry(next http.Handler) http.Handler {
 	inner := sentryhttp.New(sentryhttp.Options{Repanic: true}).Handle(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b, ok := r.Context().Value(bodyKey{}).(io.ReadCloser); ok {
@@ -30,6 +31,12 @@ func (s *Server) withSentry(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hub.Client() == nil {
+			// Reporting is off: sentryhttp would capture nothing, and
+			// costs a hub, a scope and a transaction every request.
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx := sentrygo.SetHubOnContext(r.Context(), s.hub.Clone())
 		ctx = context.WithValue(ctx, bodyKey{}, r.Body)
 		r = r.WithContext(ctx)

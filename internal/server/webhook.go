@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -111,13 +112,16 @@ func (s *Server) succeed(w http.ResponseWriter, req request, start time.Time, re
 	status, body := okAnswer(res)
 	s.answer(w, start, req.resource, status, d.String(), body)
 
-	attrs := []any{"request_id", req.requestID, "resource", req.resource,
-		"action", clip(res.Action, maxLogValue), "decision", d.String()}
+	// Attrs, not key-value pairs: the line is written for every delivery,
+	// and the pairs' values would each be boxed.
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("request_id", req.requestID), slog.String("resource", req.resource),
+		slog.String("action", clip(res.Action, maxLogValue)), slog.String("decision", d.String()))
 	if res.Alert != nil {
-		attrs = append(attrs, "problem_key", res.Alert.ProblemKey, "event_id", clip(res.Alert.EventID, maxLogValue),
-			"level", res.Alert.Level.String())
+		attrs = append(attrs, slog.String("problem_key", res.Alert.ProblemKey),
+			slog.String("event_id", clip(res.Alert.EventID, maxLogValue)), slog.String("level", res.Alert.Level.String()))
 		if res.Route != "" {
-			attrs = append(attrs, "route", res.Route)
+			attrs = append(attrs, slog.String("route", res.Route))
 		}
 		s.metrics.Decisions.WithLabelValues(d.String()).Inc()
 		if d.Action == alert.ActionFold {
@@ -125,14 +129,14 @@ func (s *Server) succeed(w http.ResponseWriter, req request, start time.Time, re
 		}
 	}
 	if d.Accepted() {
-		s.log.Info("webhook accepted", attrs...)
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, "webhook accepted", attrs...)
 		return
 	}
-	attrs = append(attrs, "reason", string(d.Reason))
+	attrs = append(attrs, slog.String("reason", string(d.Reason)))
 	if b, ok := body.(ignoredBody); ok && b.CooldownUntil != "" {
-		attrs = append(attrs, "cooldown_until", b.CooldownUntil)
+		attrs = append(attrs, slog.String("cooldown_until", b.CooldownUntil))
 	}
-	s.log.Info("webhook ignored", attrs...)
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "webhook ignored", attrs...)
 }
 
 // okAnswer is the answer to a recorded delivery: 202 with the decision when

@@ -21,15 +21,10 @@ type enqueueFunc func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert
 // intake.Receive does, with decisions and failures of their choosing.
 func accept(ctx context.Context, st *store.Store, d store.Delivery, a *alert.Alert, decide decideFunc, enqueue enqueueFunc) (alert.Decision, error) {
 	var dec alert.Decision
-	err := st.Transact(ctx, func(tx *store.Tx) error {
-		prev, err := tx.Problem(ctx, d.ProblemKey)
+	err := st.TransactProblem(ctx, d.ProblemKey, func(tx *store.Tx) error {
+		prev, err := tx.ProblemEvent(ctx, d.ProblemKey, a.EventID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
-		}
-		if prev.Known() && a.EventID != "" {
-			if prev.EventCounted, err = tx.EventCounted(ctx, d.ProblemKey, a.EventID); err != nil {
-				return err
-			}
 		}
 		var next alert.Problem
 		dec, next = decide(prev)

@@ -116,6 +116,9 @@ func (s *sqliteStore) commit(batch []*writeOp) {
 		fail(fmt.Errorf("begin: %w", err))
 		return
 	}
+	s.stmts.begin(tx)
+	defer s.stmts.end()
+	q := cachedConn{tx, s.stmts}
 	var storageErr error
 	wrote := false
 	for i, op := range batch {
@@ -129,7 +132,7 @@ func (s *sqliteStore) commit(batch []*writeOp) {
 			errs[i] = storageErr
 			continue
 		}
-		errs[i] = runSavepoint(ctx, tx, func() error { return op.fn(tx) })
+		errs[i] = runSavepoint(ctx, q, func() error { return op.fn(tx) })
 		if errs[i] == nil {
 			wrote = true
 		} else if isStorageErr(errs[i]) {
@@ -160,17 +163,17 @@ func (s *sqliteStore) commit(batch []*writeOp) {
 	}
 }
 
-func runSavepoint(ctx context.Context, tx *sql.Tx, fn func() error) error {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT delivery"); err != nil {
+func runSavepoint(ctx context.Context, q conn, fn func() error) error {
+	if _, err := q.exec(ctx, "SAVEPOINT delivery"); err != nil {
 		return err
 	}
 	if err := fn(); err != nil {
-		if _, rbErr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT delivery"); rbErr != nil {
+		if _, rbErr := q.exec(ctx, "ROLLBACK TO SAVEPOINT delivery"); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
-		_, _ = tx.ExecContext(ctx, "RELEASE SAVEPOINT delivery")
+		_, _ = q.exec(ctx, "RELEASE SAVEPOINT delivery")
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT delivery")
+	_, err := q.exec(ctx, "RELEASE SAVEPOINT delivery")
 	return err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -141,6 +142,42 @@ func TestSetIssueClosedAt(t *testing.T) {
 			}
 			if p.IssueClosed != c.closed || !p.IssueClosedAt.Equal(c.want) {
 				t.Errorf("SetIssue(closed %t, at %v): got closed %t at %v, want %t at %v", c.closed, c.at, p.IssueClosed, p.IssueClosedAt, c.closed, c.want)
+			}
+		}
+	})
+}
+
+// TestProblemEvent reads a problem with one of its events: counted, not
+// counted, none, and of a problem that does not exist.
+func TestProblemEvent(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		pl := alert.NewPipeline(alert.SeverityError, 0)
+		const key = "sentry:81"
+		acceptAll(t, st, pl, []*alert.Alert{{ProblemKey: key, EventID: "counted", Level: alert.SeverityError, Timestamp: base}},
+			[]time.Time{base})
+		for _, c := range []struct {
+			key, event string
+			counted    bool
+			err        error
+		}{
+			{key, "counted", true, nil},
+			{key, "other", false, nil},
+			{key, "", false, nil},
+			{"sentry:none", "counted", false, store.ErrNotFound},
+		} {
+			var p alert.Problem
+			err := st.Transact(ctx, func(tx *store.Tx) error {
+				var err error
+				p, err = tx.ProblemEvent(ctx, c.key, c.event)
+				return err
+			})
+			if !errors.Is(err, c.err) || p.EventCounted != c.counted {
+				t.Errorf("ProblemEvent(%q, %q): counted %t, err %v; want %t, %v", c.key, c.event, p.EventCounted, err, c.counted, c.err)
+			}
+			if c.err == nil && (p.Key != key || p.Count != 1) {
+				t.Errorf("ProblemEvent(%q, %q): got problem %+v, want %s counted once", c.key, c.event, p, key)
 			}
 		}
 	})

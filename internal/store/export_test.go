@@ -14,3 +14,15 @@ var RiverJobColumns = riverJobColumns
 func CopyInBatches(ctx context.Context, from, to *Store, batch int, progress func(done, total int)) (CopyStats, error) {
 	return copyStore(ctx, from, to, batch, progress)
 }
+
+// ProblemQueued is how many transactions of the problem with key queue on
+// PostgreSQL behind the one running.
+func (s *Store) ProblemQueued(key string) int {
+	q := &s.pg.problems
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if pq := q.queues[key]; pq != nil {
+		return len(pq.waiting)
+	}
+	return 0
+}

@@ -19,6 +19,8 @@ import (
 type pgStore struct {
 	pool   *pgxpool.Pool
 	driver riverdriver.Driver[pgx.Tx]
+	// problems coalesces each problem's transactions (TransactProblem).
+	problems problemQueues
 }
 
 // defaultPoolSize is the pool's size unless the URL sets pool_max_conns.

@@ -36,6 +36,8 @@ type sqliteStore struct {
 	lock *serveLock // nil unless opened to serve
 
 	ops chan *writeOp
+	// stmts is the writer's prepared SQL.
+	stmts *stmtCache
 	// inFlight counts writes handed to the writer and not yet answered.
 	inFlight   atomic.Int64
 	quit       chan struct{}
@@ -96,7 +98,7 @@ func (s *Store) openSQLite(ctx context.Context, path string, opts Options) (err 
 		db.Close()
 		return fmt.Errorf("open store %s: %w", path, err)
 	}
-	l.db, l.driver = db, riversqlite.New(db)
+	l.db, l.driver, l.stmts = db, riversqlite.New(db), newStmtCache(db)
 	s.lite, s.db, s.location = l, sqlConn{db}, path
 	if !opts.KeepSchema {
 		if err := s.migrate(ctx); err != nil {
@@ -116,6 +118,7 @@ func (l *sqliteStore) close() error {
 	l.closeOnce.Do(func() {
 		close(l.quit)
 		<-l.writerDone
+		l.stmts.close()
 	})
 	err := l.db.Close()
 	l.lock.release()

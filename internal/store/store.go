@@ -179,6 +179,9 @@ type Tx struct {
 	backend Backend
 	lite    *sql.Tx
 	pg      pgx.Tx
+	// beforePG, when set, runs before pg is handed out (a shared
+	// transaction's savepoint, taken with the first statement).
+	beforePG func(ctx context.Context)
 }
 
 // SQLite returns the SQLite transaction (nil on PostgreSQL), for River's
@@ -187,7 +190,12 @@ func (tx *Tx) SQLite() *sql.Tx { return tx.lite }
 
 // Postgres returns the PostgreSQL transaction (nil on SQLite), for River's
 // InsertTx.
-func (tx *Tx) Postgres() pgx.Tx { return tx.pg }
+func (tx *Tx) Postgres() pgx.Tx {
+	if tx.beforePG != nil {
+		tx.beforePG(context.Background())
+	}
+	return tx.pg
+}
 
 // Transact runs fn in a write transaction and returns once it committed
 // (nil) or was rolled back. On SQLite the transaction is shared with the
@@ -200,7 +208,8 @@ func (tx *Tx) Postgres() pgx.Tx { return tx.pg }
 func (s *Store) Transact(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.lite != nil {
 		return s.lite.write(ctx, func(sqlTx *sql.Tx) error {
-			return fn(&Tx{conn: detached{sqlConn{sqlTx}}, backend: SQLite, lite: sqlTx})
+			// fn runs on the writer, the statement cache's owner.
+			return fn(&Tx{conn: detached{cachedConn{sqlTx, s.lite.stmts}}, backend: SQLite, lite: sqlTx})
 		})
 	}
 	return s.pgTransact(ctx, fn)
