@@ -73,6 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return code
 	}
 	started := time.Now()
+	tuneGC(getenv)
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		printConfigErrors(stderr, err)
