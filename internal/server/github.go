@@ -68,20 +68,16 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) receiveGitHub(w http.ResponseWriter, r *http.Request, event, id string) (intake.GitHubResult, error) {
 	buf := s.bufs.Get().(*bytes.Buffer)
 	defer s.putBuf(buf)
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBody)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return intake.GitHubResult{}, fmt.Errorf("read webhook body: %w", err)
-		}
-		return intake.GitHubResult{}, fmt.Errorf("read webhook body: %w: %w", errReadBody, err)
+	if err := s.readBody(w, r, buf); err != nil {
+		return intake.GitHubResult{}, err
 	}
 	body := buf.Bytes()
 	if err := ghhook.VerifyAny(s.opts.GitHubSecrets, body, r.Header.Get(ghhook.HeaderSignature)); err != nil {
 		return intake.GitHubResult{}, fmt.Errorf("verify github webhook: %w", err)
 	}
-	weight := min(max(int64(len(body)), minParseWeight), s.parseBudget)
-	if err := s.acquireParse(r.Context(), weight); err != nil {
-		return intake.GitHubResult{}, fmt.Errorf("wait to parse %d bytes: %w", len(body), err)
+	weight, err := s.holdParse(r.Context(), len(body))
+	if err != nil {
+		return intake.GitHubResult{}, err
 	}
 	defer s.parse.Release(weight)
 	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)

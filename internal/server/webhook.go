@@ -53,15 +53,8 @@ func (s *Server) sentryWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, req request) (intake.Result, error) {
 	buf := s.bufs.Get().(*bytes.Buffer)
 	defer s.putBuf(buf)
-	if r.ContentLength > 0 && r.ContentLength <= s.opts.MaxBody {
-		buf.Grow(int(r.ContentLength))
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBody)); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return intake.Result{}, fmt.Errorf("read webhook body: %w", err)
-		}
-		return intake.Result{}, fmt.Errorf("read webhook body: %w: %w", errReadBody, err)
+	if err := s.readBody(w, r, buf); err != nil {
+		return intake.Result{}, err
 	}
 	body := buf.Bytes()
 
@@ -69,11 +62,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, req request) (i
 		return intake.Result{}, fmt.Errorf("verify webhook: %w", err)
 	}
 
-	// Only a verified delivery takes room in the parse budget, so
-	// unauthenticated senders, however slow or many, cannot hold it.
-	weight := min(max(int64(len(body)), minParseWeight), s.parseBudget)
-	if err := s.acquireParse(r.Context(), weight); err != nil {
-		return intake.Result{}, fmt.Errorf("wait to parse %d bytes: %w", len(body), err)
+	weight, err := s.holdParse(r.Context(), len(body))
+	if err != nil {
+		return intake.Result{}, err
 	}
 	defer s.parse.Release(weight)
 
@@ -84,6 +75,34 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, req request) (i
 		return intake.Result{}, fmt.Errorf("receive delivery: %w", err)
 	}
 	return res, nil
+}
+
+// readBody reads r's body into buf, under the body limit. Its errors say
+// whether the body was too large or not read to its end.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) error {
+	if r.ContentLength > 0 && r.ContentLength <= s.opts.MaxBody {
+		buf.Grow(int(r.ContentLength))
+	}
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBody)); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("read webhook body: %w", err)
+		}
+		return fmt.Errorf("read webhook body: %w: %w", errReadBody, err)
+	}
+	return nil
+}
+
+// holdParse takes room for parsing a verified body of n bytes from the
+// parse budget and returns the weight taken, to give back with
+// s.parse.Release. Only a verified delivery takes room, so unauthenticated
+// senders, however slow or many, cannot hold it.
+func (s *Server) holdParse(ctx context.Context, n int) (int64, error) {
+	weight := min(max(int64(n), minParseWeight), s.parseBudget)
+	if err := s.acquireParse(ctx, weight); err != nil {
+		return 0, fmt.Errorf("wait to parse %d bytes: %w", n, err)
+	}
+	return weight, nil
 }
 
 // acquireParse takes weight from the parse budget, waiting at most
