@@ -86,6 +86,8 @@ type Builds interface {
 	OpenPull(ctx context.Context, head string) (int, string, error)
 	GitToken(ctx context.Context) (string, error)
 	CreateStatus(ctx context.Context, sha, statusContext, state, description, targetURL string) error
+	// Creator is booty's own login, the author of the issues it opened.
+	Creator(ctx context.Context) (string, error)
 }
 
 var _ Builds = (*github.Client)(nil)
@@ -225,17 +227,13 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 		}
 		// The marker is text anyone can copy; the author is booty's
 		// identity only on an issue booty created.
-		if c, ok := gh.(interface {
-			Creator(ctx context.Context) (string, error)
-		}); ok {
-			login, err := c.Creator(ctx)
-			if err != nil {
-				return runEnd{}, err
-			}
-			if !strings.EqualFold(login, is.Author) {
-				log.Warn("the issue was opened by someone else than booty; no build", "author", is.Author)
-				return runEnd{outcome: buildRefused, detail: "booty did not open the issue"}, nil
-			}
+		login, err := bgh.Creator(ctx)
+		if err != nil {
+			return runEnd{}, err
+		}
+		if !strings.EqualFold(login, is.Author) {
+			log.Warn("the issue was opened by someone else than booty; no build", "author", is.Author)
+			return runEnd{outcome: buildRefused, detail: "booty did not open the issue"}, nil
 		}
 	}
 	base, err := bgh.DefaultBranch(ctx)
@@ -286,14 +284,14 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 	end := runEnd{sha: sha, log: output(res)}
 	if err != nil {
 		end.outcome, end.detail = buildFailed, fmt.Sprintf("could not run the builder command: %v", err)
-		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
+		return end, w.buildComment(ctx, log, gh, a.Issue, end.detail, nil)
 	}
 	if res.TimedOut || res.ExitCode != 0 {
 		end.outcome, end.detail = buildFailed, fmt.Sprintf("the builder command exited with status %d", res.ExitCode)
 		if res.TimedOut {
 			end.outcome, end.detail = buildTimedOut, "the builder command ran out of time ("+cfg.Timeout.String()+") and was stopped"
 		}
-		return end, w.buildComment(ctx, log, gh, a, end.detail, res.Stdout)
+		return end, w.buildComment(ctx, log, gh, a.Issue, end.detail, res.Stdout)
 	}
 	change, err := builder.Read(ctx, dirs.tree)
 	if err != nil {
@@ -301,11 +299,11 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 	}
 	if len(change.Files) == 0 {
 		end.outcome, end.detail = buildNoChange, "the builder command changed nothing"
-		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
+		return end, w.buildComment(ctx, log, gh, a.Issue, end.detail, nil)
 	}
 	if err := builder.Check(change, cfg.Limits); err != nil {
 		end.outcome, end.detail = buildRefused, err.Error()+"; nothing was pushed"
-		return end, w.buildComment(ctx, log, gh, a, end.detail, nil)
+		return end, w.buildComment(ctx, log, gh, a.Issue, end.detail, nil)
 	}
 	commit, err := builder.Commit(ctx, dirs.tree, cfg.Author, builder.CommitMessage(is.Title, a.Issue, a.Attempt))
 	if err != nil {
@@ -355,12 +353,12 @@ func output(res builder.Result) string {
 
 // buildComment tells the issue a build ended without a pull request: why,
 // and the tail of the command's output in a fence, as data.
-func (w *Worker) buildComment(ctx context.Context, log *slog.Logger, gh Issues, a BuildArgs, why string, output []byte) error {
+func (w *Worker) buildComment(ctx context.Context, log *slog.Logger, gh Issues, issue int, why string, output []byte) error {
 	log.Warn("build ended without a pull request", "why", why)
 	if err := w.pace(ctx); err != nil {
 		return err
 	}
-	return gh.Comment(ctx, a.Issue, w.cfg.Render.BuildFailed(why, tail(output, 40)))
+	return gh.Comment(ctx, issue, w.cfg.Render.BuildFailed(why, tail(output, 40)))
 }
 
 // tail is the last n lines of out.

@@ -117,7 +117,8 @@ func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, run
 		return runEnd{}, err
 	}
 	defer os.RemoveAll(dirs.root)
-	err = builder.Clone(ctx, builder.Checkout{URL: cfg.cloneURL(w.repoName(a.Repo)), Token: token, Base: a.Branch, SHA: a.SHA, Dir: dirs.tree})
+	url := cfg.cloneURL(w.repoName(a.Repo))
+	err = builder.Clone(ctx, builder.Checkout{URL: url, Token: token, Base: a.Branch, SHA: a.SHA, Dir: dirs.tree})
 	if errors.Is(err, builder.ErrNoCommit) {
 		log.Info("the pull request's branch no longer holds the commit; a later one is verified instead")
 		end := runEnd{outcome: verifySuperseded, detail: a.Branch + " no longer holds the commit"}
@@ -146,26 +147,25 @@ func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, run
 	default:
 		end.outcome, end.detail = verifySuccess, "the tests passed in "+res.Elapsed.Round(time.Second).String()
 	}
-	// What happens next is in the status, for the person reading it.
-	rebuild := end.outcome == verifyFailure && ours && attempt < cfg.MaxAttempts
-	giveUp := end.outcome == verifyFailure && ours && !rebuild
+	// What happens next is in the status, for the person reading it. A
+	// branch that moved on since (a person's push, a later attempt) has
+	// its own verification coming: only its head is built on.
+	var rebuild, giveUp bool
 	if end.outcome == verifyFailure && ours {
-		// A branch that moved on since (a person's push, a later attempt)
-		// has its own verification coming: only its head is built on.
-		head, err := builder.BranchHead(ctx, cfg.cloneURL(w.repoName(a.Repo)), token, a.Branch)
+		head, err := builder.BranchHead(ctx, url, token, a.Branch)
 		if err != nil {
 			return end, err
 		}
-		if head != a.SHA {
-			rebuild, giveUp = false, false
+		switch {
+		case head != a.SHA:
 			end.detail += "; the branch has moved on"
+		case attempt < cfg.MaxAttempts:
+			rebuild = true
+			end.detail += fmt.Sprintf("; build attempt %d queued", attempt+1)
+		default:
+			giveUp = true
+			end.detail += fmt.Sprintf("; no build attempts left (%d)", cfg.MaxAttempts)
 		}
-	}
-	switch {
-	case rebuild:
-		end.detail += fmt.Sprintf("; build attempt %d queued", attempt+1)
-	case giveUp:
-		end.detail += fmt.Sprintf("; no build attempts left (%d)", cfg.MaxAttempts)
 	}
 	state := "success"
 	if end.outcome == verifyFailure {
@@ -186,5 +186,5 @@ func (w *Worker) verify(ctx context.Context, log *slog.Logger, a VerifyArgs, run
 	}
 	why := fmt.Sprintf("the verifier found the tests failing on #%d after %d build attempts (%s); booty leaves it to a person",
 		a.Pull, attempt, end.detail)
-	return end, w.buildComment(ctx, log, gh, BuildArgs{Issue: a.Issue}, why, []byte(end.log))
+	return end, w.buildComment(ctx, log, gh, a.Issue, why, []byte(end.log))
 }
