@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -147,19 +148,18 @@ func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 
 // wirePull is a pull request as the API and webhooks render it.
 type wirePull struct {
-	Number  int            `json:"number"`
-	Title   string         `json:"title"`
-	Body    string         `json:"body"`
-	Draft   bool           `json:"draft"`
-	State   string         `json:"state"`
-	Merged  bool           `json:"merged"`
-	HTMLURL string         `json:"html_url"`
-	URL     string         `json:"url"`
-	User    wireUser       `json:"user"`
-	Head    wirePullRef    `json:"head"`
-	Base    wirePullRef    `json:"base"`
-	Created string         `json:"created_at"`
-	Repo    wireRepository `json:"-"`
+	Number  int         `json:"number"`
+	Title   string      `json:"title"`
+	Body    string      `json:"body"`
+	Draft   bool        `json:"draft"`
+	State   string      `json:"state"`
+	Merged  bool        `json:"merged"`
+	HTMLURL string      `json:"html_url"`
+	URL     string      `json:"url"`
+	User    wireUser    `json:"user"`
+	Head    wirePullRef `json:"head"`
+	Base    wirePullRef `json:"base"`
+	Created string      `json:"created_at"`
 }
 
 type wirePullRef struct {
@@ -182,9 +182,8 @@ type wirePullHook struct {
 
 func (s *Server) wirePullLocked(base string, pr PullRequest) wirePull {
 	repo := s.wireRepoLocked(base)
-	web := strings.TrimSuffix(strings.Replace(base, "/api/v3/", "/", 1), "/")
 	return wirePull{Number: pr.Number, Title: pr.Title, Body: pr.Body, Draft: pr.Draft, State: pr.State,
-		HTMLURL: web + "/" + s.opts.Owner + "/" + s.opts.Repo + "/pull/" + strconv.Itoa(pr.Number),
+		HTMLURL: fmt.Sprintf("%s%s/%s/pull/%d", githubWebBaseURL, s.opts.Owner, s.opts.Repo, pr.Number),
 		URL:     s.repoAPIURL(base) + "/pulls/" + strconv.Itoa(pr.Number),
 		User:    s.author(base, pr.User), Created: stamp(pr.At),
 		Head: wirePullRef{Label: s.opts.Owner + ":" + pr.Head, Ref: pr.Head, SHA: pr.HeadSHA, Repo: repo},
