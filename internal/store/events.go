@@ -2,26 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
-
-// EventCounted reports whether eventID is among the events counted for
-// the problem and not yet pruned.
-func (tx *Tx) EventCounted(ctx context.Context, key, eventID string) (bool, error) {
-	var one int
-	err := tx.queryRow(ctx, `SELECT 1 FROM booty_problem_events WHERE problem_key = $1 AND event_id = $2`,
-		key, eventID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read counted event: %w", err)
-	}
-	return true, nil
-}
 
 // CountEvent remembers that eventID was counted for the problem. The
 // unique key makes a second insert of the same event a no-op.

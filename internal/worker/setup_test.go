@@ -274,14 +274,9 @@ func (b *bundle) accept(t *testing.T, a *alert.Alert) (alert.Decision, int64) {
 	)
 	err := b.st.Transact(t.Context(), func(tx *store.Tx) error {
 		ctx := t.Context()
-		prev, err := tx.Problem(ctx, a.ProblemKey)
+		prev, err := tx.ProblemEvent(ctx, a.ProblemKey, a.EventID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
-		}
-		if prev.Known() && a.EventID != "" {
-			if prev.EventCounted, err = tx.EventCounted(ctx, a.ProblemKey, a.EventID); err != nil {
-				return err
-			}
 		}
 		var next alert.Problem
 		d, next = b.pipeline.Decide(a, prev, now)
