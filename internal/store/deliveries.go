@@ -30,11 +30,8 @@ func (tx *Tx) RecordDelivery(ctx context.Context, d Delivery, decision string, j
 	if jobID != 0 {
 		job = &jobID
 	}
-	if _, err := tx.exec(ctx, insertDeliverySQL,
-		d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, job, d.Route); err != nil {
-		return fmt.Errorf("record delivery: %w", err)
-	}
-	return nil
+	return tx.write(ctx, "record delivery", insertDeliverySQL,
+		d.ReceivedAt.UnixMilli(), d.RequestID, d.Resource, d.Action, d.ProblemKey, d.EventID, decision, job, d.Route)
 }
 
 // Stats are counts for /health and the operator.

@@ -9,12 +9,12 @@ import (
 // CountEvent remembers that eventID was counted for the problem. The
 // unique key makes a second insert of the same event a no-op.
 func (tx *Tx) CountEvent(ctx context.Context, key, eventID string, at time.Time) error {
-	_, err := tx.exec(ctx, `INSERT INTO booty_problem_events (problem_key, event_id, counted_at_ms)
+	err := tx.write(ctx, "count event", `INSERT INTO booty_problem_events (problem_key, event_id, counted_at_ms)
 		VALUES ($1, $2, $3) ON CONFLICT (problem_key, event_id) DO NOTHING`, key, eventID, at.UnixMilli())
-	if err != nil {
-		return fmt.Errorf("count event: %w", err)
+	if err == nil {
+		tx.shared.counted(key, eventID)
 	}
-	return nil
+	return err
 }
 
 // PruneEvents forgets the events counted before t, and returns how many.

@@ -26,3 +26,13 @@ func (s *Store) ProblemQueued(key string) int {
 	}
 	return 0
 }
+
+// SavedProblem is the row a shared transaction remembers after
+// SaveProblem(prev, next).
+var SavedProblem = savedProblem
+
+// WriteForTest carries query as Tx.write does, for a test to fail a write
+// on purpose.
+func (tx *Tx) WriteForTest(ctx context.Context, query string) error {
+	return tx.write(ctx, "test write", query)
+}

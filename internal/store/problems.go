@@ -32,6 +32,9 @@ func (tx *Tx) ProblemEvent(ctx context.Context, key, eventID string) (alert.Prob
 	if eventID == "" {
 		return tx.Problem(ctx, key)
 	}
+	if p, ok := tx.shared.knownProblem(key, eventID); ok {
+		return p, nil
+	}
 	var counted bool
 	r := tx.queryRow(ctx, `SELECT `+problemColumns+`,
 		EXISTS (SELECT 1 FROM booty_problem_events WHERE problem_key = $1 AND event_id = $2)
@@ -44,6 +47,7 @@ func (tx *Tx) ProblemEvent(ctx context.Context, key, eventID string) (alert.Prob
 		return alert.Problem{}, fmt.Errorf("read problem: %w", err)
 	}
 	p.EventCounted = counted
+	tx.shared.read(p, eventID)
 	return p, nil
 }
 
@@ -96,7 +100,7 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 		return nil
 	}
 	reopen := prev.IssueClosed && !next.IssueClosed
-	_, err := tx.exec(ctx, `UPDATE booty_problems SET
+	err := tx.write(ctx, "write problem", `UPDATE booty_problems SET
 			first_seen_ms = $1, last_seen_ms = $2, event_count = $3, last_event_id = $4, last_write_ms = $5,
 			issue_closed = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed END,
 			issue_closed_at_ms = CASE WHEN $6 = 1 THEN 0 ELSE issue_closed_at_ms END,
@@ -105,10 +109,26 @@ func (tx *Tx) SaveProblem(ctx context.Context, prev, next alert.Problem) error {
 		WHERE key = $14`,
 		toMillis(next.FirstSeen), toMillis(next.LastSeen), next.Count, next.LastEventID, toMillis(next.LastWriteAt),
 		boolInt(reopen), next.Title, next.Level, next.Project, next.Environment, next.Release, next.Link, next.DigestID, next.Key)
-	if err != nil {
-		return fmt.Errorf("write problem: %w", err)
+	if err == nil {
+		tx.shared.saved(prev, next)
 	}
-	return nil
+	return err
+}
+
+// savedProblem is the row SaveProblem leaves when it updates prev to next,
+// as a read of it would return it: the columns the decision owns from
+// next, to the millisecond, the others from prev.
+func savedProblem(prev, next alert.Problem) alert.Problem {
+	p := prev
+	p.FirstSeen, p.LastSeen = fromMillis(toMillis(next.FirstSeen)), fromMillis(toMillis(next.LastSeen))
+	p.Count, p.LastEventID, p.LastWriteAt = next.Count, next.LastEventID, fromMillis(toMillis(next.LastWriteAt))
+	if prev.IssueClosed && !next.IssueClosed {
+		p.IssueClosed, p.IssueClosedAt, p.IssueCloseReason = false, time.Time{}, ""
+	}
+	p.Title, p.Level, p.Project, p.Environment = next.Title, next.Level, next.Project, next.Environment
+	p.Release, p.Link, p.DigestID = next.Release, next.Link, next.DigestID
+	p.EventCounted = next.EventCounted
+	return p
 }
 
 // insertProblem inserts p unless its key exists, and returns how many rows

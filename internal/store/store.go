@@ -179,9 +179,9 @@ type Tx struct {
 	backend Backend
 	lite    *sql.Tx
 	pg      pgx.Tx
-	// beforePG, when set, runs before pg is handed out (a shared
-	// transaction's savepoint, taken with the first statement).
-	beforePG func(ctx context.Context)
+	// shared is the op's share of a transaction shared by one problem's
+	// decisions on PostgreSQL (TransactProblem), nil otherwise.
+	shared *opConn
 }
 
 // SQLite returns the SQLite transaction (nil on PostgreSQL), for River's
@@ -191,10 +191,25 @@ func (tx *Tx) SQLite() *sql.Tx { return tx.lite }
 // Postgres returns the PostgreSQL transaction (nil on SQLite), for River's
 // InsertTx.
 func (tx *Tx) Postgres() pgx.Tx {
-	if tx.beforePG != nil {
-		tx.beforePG(context.Background())
+	if tx.shared != nil {
+		// A failure shows in the statements run on it.
+		pg, _ := tx.shared.handOut()
+		return pg
 	}
 	return tx.pg
+}
+
+// write runs a statement whose result no one reads but its error, what
+// names the write for it. A transaction shared on PostgreSQL carries it to
+// its next round trip, and reports its failure from there.
+func (tx *Tx) write(ctx context.Context, what, query string, args ...any) error {
+	if tx.shared != nil {
+		return tx.shared.write(what, query, args)
+	}
+	if _, err := tx.exec(ctx, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // Transact runs fn in a write transaction and returns once it committed
