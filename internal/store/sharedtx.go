@@ -26,8 +26,12 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 	runs := make([]int, len(batch))
 	for i := 0; ; {
 		if i == len(batch) {
-			if sh.flush(); sh.failed == nil && sh.fatal == nil {
-				break
+			if sh.conn == nil {
+				// No op sent a statement: nothing to commit.
+				return nil
+			}
+			if err := sh.commit(); err != nil || sh.failed == nil && sh.fatal == nil {
+				return err
 			}
 		} else if errs[i] = batch[i].ctx.Err(); errs[i] == nil {
 			runs[i]++
@@ -38,7 +42,7 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 		}
 		if f := sh.failed; f != nil {
 			sh.failed = nil
-			if _, err := sh.tx.Exec(ctx, rollbackToSavepoint); err != nil {
+			if _, err := sh.conn.Exec(ctx, rollbackToSavepoint); err != nil {
 				return errors.Join(f.err, err)
 			}
 			errs[f.op] = f.err
@@ -52,11 +56,6 @@ func (s *Store) pgRunBatch(ctx context.Context, batch []*pgOp, errs []error) err
 			i++
 		}
 	}
-	if sh.tx == nil {
-		// No op sent a statement: nothing to commit.
-		return nil
-	}
-	return sh.tx.Commit(ctx)
 }
 
 const (
@@ -69,7 +68,7 @@ const (
 // behind it wait for too, so it spends as few as it can:
 //   - its BEGIN, each op's SAVEPOINT and the writes whose result no one
 //     reads (Tx.write) travel with the next statement that needs an
-//     answer, or with the commit;
+//     answer, or with the COMMIT;
 //   - the problem's row, once read and locked, is known: a later op's read
 //     of it is answered from memory. The row lock keeps every other writer
 //     out until the commit, so only the batch's own writes change it.
@@ -79,8 +78,13 @@ const (
 type sharedTx struct {
 	ctx  context.Context
 	pool *pgxpool.Pool
-	// tx is nil until the first round trip begins it.
-	tx pgx.Tx
+	// conn is nil until the first round trip begins the transaction on it,
+	// and tx is the transaction, for River. The COMMIT is sent on conn,
+	// with the last carried writes, so pgx never sees tx end: conn is
+	// released for that, and the pool destroys it if the transaction is
+	// still open then.
+	conn *pgxpool.Conn
+	tx   pgx.Tx
 	// carry is what the next round trip sends first, in order.
 	carry []carried
 	// failed is a carried write that failed; the ops after its own stop
@@ -130,41 +134,60 @@ func (sh *sharedTx) run(op int, fn func(tx *Tx) error) error {
 		sh.carry = sh.carry[:n-1]
 	}
 	switch {
-	case sh.tx != nil && sh.tx.Conn().IsClosed():
+	case sh.conn != nil && sh.conn.Conn().IsClosed():
 		sh.fatal = err
 	case c.state == savepointTaken:
 		// Carried statements are sent before any of a later op, so the
 		// op's savepoint is the newest: rolling back to it undoes only
 		// the op.
-		if _, rbErr := sh.tx.Exec(sh.ctx, rollbackToSavepoint); rbErr != nil {
+		if _, rbErr := sh.conn.Exec(sh.ctx, rollbackToSavepoint); rbErr != nil {
 			sh.fatal = errors.Join(err, rbErr)
 		}
 	}
 	return err
 }
 
-// flush sends what is carried, alone.
-func (sh *sharedTx) flush() {
-	if len(sh.carry) > 0 {
-		sh.roundTrip(nil, "", nil)
+// commit sends what is carried and the COMMIT. A carried write that fails
+// leaves the transaction open (sh.failed), its COMMIT skipped.
+func (sh *sharedTx) commit() error {
+	b, sent := sh.batch(nil)
+	b.Queue("COMMIT")
+	br := sh.conn.SendBatch(sh.ctx, b)
+	if !sh.readCarried(br, false, sent, false) {
+		_ = br.Close()
+		return nil
 	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && tag.String() != "COMMIT" {
+		err = pgx.ErrTxCommitRollback
+	}
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
+// rollback ends the transaction unless it was committed, and gives its
+// connection back.
 func (sh *sharedTx) rollback() {
-	if sh.tx != nil {
-		_ = sh.tx.Rollback(sh.ctx)
+	if sh.conn == nil {
+		return
 	}
+	if c := sh.conn.Conn(); !c.IsClosed() && c.PgConn().TxStatus() != 'I' {
+		_, _ = sh.conn.Exec(sh.ctx, "ROLLBACK")
+	}
+	sh.conn.Release()
 }
 
-// roundTrip sends the BEGIN when the transaction has none yet, what is
-// carried, c's savepoint when c has not taken it, and query (none when
-// ""), in one batch. It returns the batch's results at query's, or nil
-// when query is "" or something before it failed (sh.failed or sh.fatal
-// then says what).
-func (sh *sharedTx) roundTrip(c *opConn, query string, args []any) pgx.BatchResults {
+// batch returns a batch of the BEGIN when the transaction has none yet,
+// and what is carried, then c's savepoint when c has not taken it; and
+// the carried statements it took.
+func (sh *sharedTx) batch(c *opConn) (*pgx.Batch, []carried) {
 	b := &pgx.Batch{}
-	begin := sh.tx == nil
-	if begin {
+	if sh.tx == nil {
 		b.BeginTx(pgx.TxOptions{})
 	}
 	sent := sh.carry
@@ -172,19 +195,36 @@ func (sh *sharedTx) roundTrip(c *opConn, query string, args []any) pgx.BatchResu
 	for _, st := range sent {
 		b.Queue(st.query, st.args...)
 	}
-	ownSavepoint := c != nil && c.state == savepointPending
-	if ownSavepoint {
+	if c != nil && c.state == savepointPending {
 		b.Queue(takeSavepoint)
 	}
+	return b, sent
+}
+
+// roundTrip sends sh.batch(c) and query (none when ""). It returns the
+// batch's results at query's, or nil when query is "" or something before
+// it failed (sh.failed or sh.fatal then says what).
+func (sh *sharedTx) roundTrip(c *opConn, query string, args []any) pgx.BatchResults {
+	begin := sh.tx == nil
+	ownSavepoint := c != nil && c.state == savepointPending
+	b, sent := sh.batch(c)
 	if query != "" {
 		b.Queue(query, args...)
 	}
 	var br pgx.BatchResults
 	if begin {
-		br = sh.pool.SendBatch(sh.ctx, b)
+		conn, err := sh.pool.Acquire(sh.ctx)
+		if err != nil {
+			sh.fatal = fmt.Errorf("begin: %w", err)
+			// A closed transaction, never nil, for River's insert.
+			sh.tx = pgx.FailedBatchResults(b, sh.fatal).Tx()
+			return nil
+		}
+		sh.conn = conn
+		br = conn.SendBatch(sh.ctx, b)
 		sh.tx = br.Tx()
 	} else {
-		br = sh.tx.SendBatch(sh.ctx, b)
+		br = sh.conn.SendBatch(sh.ctx, b)
 	}
 	if !sh.readCarried(br, begin, sent, ownSavepoint) {
 		_ = br.Close()
@@ -238,7 +278,7 @@ func (sh *sharedTx) readCarried(br pgx.BatchResults, begin bool, sent []carried,
 func (sh *sharedTx) fail(br pgx.BatchResults, st carried, err error) {
 	_ = br.Close()
 	err = fmt.Errorf("%s: %w", st.what, err)
-	if sh.tx.Conn().IsClosed() || sh.tx.Conn().PgConn().TxStatus() != 'E' {
+	if c := sh.conn.Conn(); c.IsClosed() || c.PgConn().TxStatus() != 'E' {
 		sh.fatal = err
 		return
 	}
