@@ -41,6 +41,11 @@ const shutdownTimeout = 10 * time.Second
 // writes one at a time; a few workers cover slow reads and lookups.
 const workerConcurrency = 4
 
+// fieldMemoBytes bounds the text of the webhook strings remembered as
+// holding no secret: a few thousand distinct frames, a small share of the
+// unit's memory.
+const fieldMemoBytes = 4 << 20
+
 // newLogger logs JSON unless stderr is a terminal; BOOTY_LOG_FORMAT
 // overrides.
 func newLogger(w io.Writer, format string) *slog.Logger {
@@ -398,7 +403,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, started t
 	if err != nil {
 		return nil, err
 	}
-	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), redact.Field, log, time.Now).
+	// A storm repeats one stack trace in every delivery: its strings are
+	// redacted once, not once a delivery.
+	fields := redact.NewMemo(redact.Field, fieldMemoBytes)
+	in := intake.NewRouted(cfg.Routes, a.store, worker.Enqueuer(a.jobs), fields.String, log, time.Now).
 		WithLifecycle(cfg.Lifecycle, worker.NoteEnqueuer(a.jobs)).WithTicks(worker.TickScheduler(a.jobs))
 	var githubHooks server.GitHubReceiver
 	var githubSecrets [][]byte

@@ -24,7 +24,8 @@ import (
 // BenchmarkReceive is the intake path of the throughput benchmark: one
 // problem delivered over and over (the real fixture, compacted as Sentry
 // sends it), from many senders at once, through the real redactor onto a
-// real store, group commit included. Set BOOTY_TEST_POSTGRES_URL for the
+// real store, group commit included; the redactor remembers clean
+// strings, as serve's does. Set BOOTY_TEST_POSTGRES_URL for the
 // PostgreSQL run.
 func BenchmarkReceive(b *testing.B) {
 	var compact bytes.Buffer
@@ -45,7 +46,7 @@ func BenchmarkReceive(b *testing.B) {
 				b.Fatalf("NewClient: %v", err)
 			}
 			in := intake.New(alert.NewPipeline(alert.SeverityError, time.Hour), st, worker.Enqueuer(jobs),
-				redact.Field, log, time.Now)
+				redact.NewMemo(redact.Field, 4<<20).String, log, time.Now)
 			var n atomic.Int64
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
