@@ -223,7 +223,7 @@ func TestMigrateStore(t *testing.T) {
 			}
 			_, parkedBefore, _ := runBooty(t, map[string]string{"BOOTY_DATABASE_URL": fromURL}, "parked", "list")
 			code, out, errOut = runBinary(t, nil, "migrate-store", "--from", fromURL, "--to", toURL)
-			if want := fmt.Sprintf("3 problems, 3 events, 3 deliveries, %d jobs (1 parked) copied\n", jobs); code != 0 || out != want {
+			if want := fmt.Sprintf("3 problems, 3 events, 3 deliveries, 0 digests, 0 runs, %d jobs (1 parked) copied\n", jobs); code != 0 || out != want {
 				t.Fatalf("migrate-store: exit %d, stdout %q, stderr:\n%s\nwant 0 and %q", code, out, errOut, want)
 			}
 			if !strings.Contains(errOut, "booty: copying "+src+" to "+toName+"\n") {

@@ -78,8 +78,8 @@ func migrateStore(ctx context.Context, args []string, _ func(string) string, std
 		fmt.Fprintf(stderr, "booty: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d problems, %d events, %d deliveries, %d jobs (%d parked) copied\n",
-		stats.Problems, stats.Events, stats.Deliveries, stats.Jobs, stats.Parked)
+	fmt.Fprintf(stdout, "%d problems, %d events, %d deliveries, %d digests, %d runs, %d jobs (%d parked) copied\n",
+		stats.Problems, stats.Events, stats.Deliveries, stats.Digests, stats.Runs, stats.Jobs, stats.Parked)
 	fmt.Fprintf(stderr, "booty: %s is left as it was; point BOOTY_DATABASE_URL at %s and start booty\n", storeName(from), storeName(to))
 	return 0
 }
