@@ -94,6 +94,9 @@ func printRoutes(stdout, stderr io.Writer, cfg *config.Config) {
 			what += ", labels " + strings.Join(r.Labels, ", ")
 		}
 		fmt.Fprintf(stdout, "  %d. %s → %s\n     matches %s\n", i+1, r, what, r.Conditions())
+		if !r.Drop && len(r.CodeMappings) > 0 {
+			fmt.Fprintf(stdout, "     code mappings %s\n", codeMappingList(r.CodeMappings))
+		}
 	}
 	fmt.Fprintf(stdout, "  storm budget across all routes: %s\n", cfg.Routes.Storm)
 	for _, w := range cfg.Routes.Warnings {

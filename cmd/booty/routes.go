@@ -10,6 +10,7 @@ import (
 
 	"booty/internal/alert"
 	"booty/internal/config"
+	"booty/internal/github"
 	"booty/internal/route"
 	"booty/internal/sentry"
 )
@@ -111,6 +112,7 @@ func printVerdict(w io.Writer, a *alert.Alert, v route.Verdict) {
 			assignees = strings.Join(r.Assignees, ", ")
 		}
 		fmt.Fprintf(w, "  assignees: %s\n", assignees)
+		printCodeMappings(w, a, r.CodeMappings)
 		fmt.Fprintf(w, "  min_level %s, min_events %d, cooldown %s, budget %s\n", r.MinLevel, r.MinEvents, r.Cooldown, r.Budget)
 		if a.Level < r.MinLevel {
 			fmt.Fprintf(w, "  but level %s is below the route's min_level %s: booty would ignore the alert (below_threshold)\n",
@@ -123,6 +125,33 @@ func printVerdict(w io.Writer, a *alert.Alert, v route.Verdict) {
 			printLines(w, "  "+s.Route.String()+": ", s.Failed)
 		}
 	}
+}
+
+// printCodeMappings prints a route's code mappings, if any, and where the
+// crashing frame is in the repository by them.
+func printCodeMappings(w io.Writer, a *alert.Alert, mappings []route.CodeMapping) {
+	if len(mappings) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  code:      %s\n", codeMappingList(mappings))
+	f, ok := a.CrashFrame()
+	if !ok {
+		return
+	}
+	if p, ok := github.MapFrame(mappings, f); ok {
+		fmt.Fprintf(w, "             the crashing frame is %s in the repository\n", show(p))
+	} else {
+		fmt.Fprintln(w, "             no mapping takes the crashing frame: it is shown unlinked")
+	}
+}
+
+// codeMappingList lists mappings as BOOTY_CODE_MAPPINGS spells them.
+func codeMappingList(mappings []route.CodeMapping) string {
+	ms := make([]string, len(mappings))
+	for i, m := range mappings {
+		ms[i] = m.String()
+	}
+	return strings.Join(ms, ", ")
 }
 
 // printLines prints lines, the first after prefix and the rest under it.

@@ -60,6 +60,7 @@ const testRoutes = `routes:
     labels: ["severity:{{level}}", "env:{{environment}}", "team-web"]
     assignees: [alice, bob]
     min_level: warning
+    code_mappings: [{stack_root: app/, source_root: web/src/}]
   - name: debug-only
     match: {level: ..debug}
     repo: acme/debug
@@ -89,11 +90,21 @@ func TestRoutesTest(t *testing.T) {
 			// No environment: env:{{environment}} is left off.
 			"  labels:    agent:builder, severity:error, team-web",
 			"  assignees: alice, bob",
+			"  code:      app/=web/src/",
+			"             no mapping takes the crashing frame: it is shown unlinked",
 			"  min_level warning, min_events 1, cooldown 6h0m0s, budget 10 issues per 10m0s",
 			"skipped:",
 			"  fatal (line 2): level error is not fatal or more severe",
 			"  staging-noise (line 5): environment: the event has no environment, want \"staging\"",
 		}, "no route matches everything"},
+		{"the crashing frame in the repository", nil, []string{"--fixture", eventFixture(t, map[string]any{"exception": map[string]any{
+			"values": []any{map[string]any{"type": "Error", "value": "boom", "stacktrace": map[string]any{
+				"frames": []any{map[string]any{"filename": "app/cart/total.js", "lineno": 3, "in_app": true}}}}}}}),
+			"--routes", file}, 0, []string{
+			"route: front (line 8)",
+			"  code:      app/=web/src/",
+			`             the crashing frame is "web/src/cart/total.js" in the repository`,
+		}, ""},
 		{"a drop", nil, []string{"--fixture", eventFixture(t, map[string]any{"environment": "staging"}), "--routes", file}, 0, []string{
 			"route: staging-noise (line 5) drops it: booty answers 200 with reason dropped_by_route and files nothing",
 			`  matched:   environment "staging" matches "staging"`,
@@ -102,7 +113,7 @@ func TestRoutesTest(t *testing.T) {
 		}, ""},
 		{"below the route's threshold", nil, []string{"--fixture", eventFixture(t, map[string]any{"level": "debug", "tags": nil}),
 			"--routes", file}, 0, []string{
-			"route: debug-only (line 14)",
+			"route: debug-only (line 15)",
 			"  repo:      acme/debug",
 			"  but level debug is below the route's min_level info: booty would ignore the alert (below_threshold)",
 			`  front (line 8): tag "browser": the event has no such tag, want "Chrome*"`,
@@ -196,7 +207,8 @@ func TestCheckConfigRoutes(t *testing.T) {
 		"  1. fatal (line 2) → acme/oncall\n     matches level fatal or more severe\n",
 		"  2. staging-noise (line 5) → drop\n",
 		`  3. front (line 8) → acme/web, labels severity:{{level}}, env:{{environment}}, team-web` + "\n" +
-			`     matches org "test-org", project "front-*", tag "browser" "Chrome*"`,
+			`     matches org "test-org", project "front-*", tag "browser" "Chrome*"` + "\n" +
+			"     code mappings app/=web/src/\n  4. debug-only",
 		"  storm budget across all routes: 30 issues per 10m0s",
 	} {
 		if !strings.Contains(out, w) {

@@ -122,7 +122,7 @@ func (c codeLinks) frameHead(f alert.Frame) (head string, mapped, linked bool) {
 	if !f.InApp || len(c.mappings) == 0 {
 		return frameHead(f), false, false
 	}
-	path, ok := mapFrame(c.mappings, f)
+	path, ok := MapFrame(c.mappings, f)
 	if !ok {
 		return frameHead(f), false, false
 	}
@@ -180,7 +180,7 @@ func escapeSegment(b *strings.Builder, seg string) {
 // one is no source file, and is rendered as before.
 const maxFramePathBytes = 4096
 
-// mapFrame returns the path in the repository of frame f by the mapping
+// MapFrame returns the path in the repository of frame f by the mapping
 // whose stack root is the longest to match f's filename or, failing that,
 // its abs_path (the filename first when both match as long a root), and
 // whether there is one that is safe to show and link. The path is the
@@ -190,7 +190,7 @@ const maxFramePathBytes = 4096
 // with a URL scheme (the frame's own "javascript:" or "https://host"), or
 // when sanitising would change it (control or invisible characters, runs
 // of spaces, a secret, more than maxPathRunes runes).
-func mapFrame(mappings []route.CodeMapping, f alert.Frame) (string, bool) {
+func MapFrame(mappings []route.CodeMapping, f alert.Frame) (string, bool) {
 	best, rest := -1, ""
 	for _, p := range []string{f.Filename, f.AbsPath} {
 		if p == "" || len(p) > maxFramePathBytes {

@@ -183,9 +183,9 @@ func TestMapFrame(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := mapFrame(mappings, tt.f)
+			got, ok := MapFrame(mappings, tt.f)
 			if got != tt.want || ok != (tt.want != "") {
-				t.Errorf("mapFrame(%+v) = %q, %v, want %q", tt.f, got, ok, tt.want)
+				t.Errorf("MapFrame(%+v) = %q, %v, want %q", tt.f, got, ok, tt.want)
 			}
 		})
 	}
@@ -200,8 +200,8 @@ func TestMapFrame(t *testing.T) {
 		{"data:text/html,x", ""},
 		{"../../etc/passwd", ""},
 	} {
-		if got, _ := mapFrame(all, alert.Frame{Filename: tt.in}); got != tt.want {
-			t.Errorf("mapFrame(%q) with an empty stack root = %q, want %q", tt.in, got, tt.want)
+		if got, _ := MapFrame(all, alert.Frame{Filename: tt.in}); got != tt.want {
+			t.Errorf("MapFrame(%q) with an empty stack root = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
