@@ -96,6 +96,10 @@ type Result struct {
 	CooldownUntil time.Time
 }
 
+// decideTimeout bounds a decision's statements once they run, whatever
+// becomes of the request.
+const decideTimeout = 30 * time.Second
+
 // Receive parses body and makes the decision durable. It returns a
 // *sentry.PayloadError for a bad payload, and a store error when the
 // decision could not be recorded (nothing was accepted then). Every string
@@ -148,10 +152,16 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 		return res, in.record(ctx, rec, r)
 	}
 	var next alert.Problem
+	// Once its turn comes, the decision may share a transaction with other
+	// deliveries' (TransactProblem): the sender hanging up must not cancel
+	// their statements, River's insert included, since a cancelled
+	// statement breaks the connection under all of them.
+	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), decideTimeout)
+	defer cancel()
 	err = in.store.TransactProblem(ctx, a.ProblemKey, func(tx *store.Tx) error {
 		// Locked until the commit: a concurrent delivery of the same
 		// problem, on this replica or another, decides after this one.
-		prev, err := tx.ProblemEvent(ctx, a.ProblemKey, a.EventID)
+		prev, err := tx.ProblemEvent(txCtx, a.ProblemKey, a.EventID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -161,26 +171,26 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 			next.Route, next.Repo = rt.Name, rt.Repo.String()
 		}
 		if rt != nil {
-			if err := in.weather(ctx, tx, a, rt, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
+			if err := in.weather(txCtx, tx, a, rt, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
 				return err
 			}
 		}
 		var step *lifeStep
 		if in.notes != nil && res.Decision.Reason != alert.ReasonDuplicate {
-			if step, err = in.live(ctx, tx, a, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
+			if step, err = in.live(txCtx, tx, a, prev, &res.Decision, &next, rec.ReceivedAt); err != nil {
 				return err
 			}
 		}
-		if err := tx.SaveProblem(ctx, prev, next); err != nil {
+		if err := tx.SaveProblem(txCtx, prev, next); err != nil {
 			return err
 		}
 		if step != nil {
-			if err := step.save(ctx, tx, in.notes, in.ticks, next); err != nil {
+			if err := step.save(txCtx, tx, in.notes, in.ticks, next); err != nil {
 				return err
 			}
 		}
 		if next.EventCounted && !prev.EventCounted && a.EventID != "" {
-			if err := tx.CountEvent(ctx, a.ProblemKey, a.EventID, rec.ReceivedAt); err != nil {
+			if err := tx.CountEvent(txCtx, a.ProblemKey, a.EventID, rec.ReceivedAt); err != nil {
 				return err
 			}
 		}
@@ -197,11 +207,11 @@ func (in *Intake) Receive(ctx context.Context, resource, requestID string, body 
 					res.Decision.Target.Assignees = nil
 				}
 			}
-			if jobID, err = in.enqueue(ctx, tx, a, res.Decision); err != nil {
+			if jobID, err = in.enqueue(txCtx, tx, a, res.Decision); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
 			}
 		}
-		return tx.RecordDelivery(ctx, rec, res.Decision.String(), jobID)
+		return tx.RecordDelivery(txCtx, rec, res.Decision.String(), jobID)
 	})
 	if err != nil {
 		res.Decision = alert.Decision{}

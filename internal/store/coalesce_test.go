@@ -147,6 +147,31 @@ func TestTransactProblemCarriedConflictRetries(t *testing.T) {
 	}
 }
 
+// TestTransactProblemSenderHangsUp runs a shared transaction's
+// statements on a context already cancelled, as a sender that hung up
+// leaves it: they run on the batch's own, and every delivery commits.
+func TestTransactProblemSenderHangsUp(t *testing.T) {
+	t.Parallel()
+	const n = 6
+	st, batches, errs := queueBehindLock(t, n, func(i int, tx *store.Tx) error {
+		ctx, cancel := context.WithCancel(t.Context())
+		if i%2 == 1 {
+			cancel()
+		}
+		defer cancel()
+		return countDelivery(ctx, tx, i)
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("delivery %d: err = %v", i, err)
+		}
+	}
+	wantCommitted(t, st, n)
+	if len(batches) != 2 || batches[1] != n-1 {
+		t.Errorf("deliveries per commit: got %v, want [1 %d]", batches, n-1)
+	}
+}
+
 // TestSavedProblemIsTheRow holds the row a shared transaction remembers
 // after SaveProblem to the row a read returns, on both backends: the
 // decisions answered from memory must be the ones a read would give.
