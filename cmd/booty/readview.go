@@ -141,7 +141,7 @@ const maxFieldRunes = 300
 func cleanField(s string, n int) string {
 	r := []rune(strings.TrimSpace(s))
 	for i, c := range r {
-		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) {
+		if unprintable(c) {
 			r[i] = ' '
 		}
 	}
@@ -150,6 +150,11 @@ func cleanField(s string, n int) string {
 	}
 	return string(r)
 }
+
+// unprintable reports whether r would act on a terminal rather than show:
+// a control character, or an invisible format character such as a
+// bidirectional override.
+func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // formatTime shows t in UTC as RFC 3339; "" for the zero time.
 func formatTime(t time.Time) string {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"booty/internal/store"
 	"booty/internal/web"
@@ -136,10 +135,7 @@ func linked(ref, url string) string { return strings.TrimSpace(ref + "  " + url)
 func cleanLog(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+		if r != '\n' && r != '\t' && unprintable(r) {
 			return ' '
 		}
 		return r
