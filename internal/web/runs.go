@@ -77,11 +77,11 @@ func (h *handler) runRows(runs []store.Run) []runRow {
 
 // RunTitle is a run in one line: its kind, issue, attempt and state.
 func RunTitle(r store.Run, links IssueLinks) string {
-	s := fmt.Sprintf("%s of %s, attempt %d", r.Kind, links.Ref(r.Repo, r.Issue), r.Attempt)
-	if r.Issue <= 0 {
-		s = fmt.Sprintf("%s of %s, attempt %d", r.Kind, r.ProblemKey, r.Attempt)
+	of := r.ProblemKey
+	if r.Issue > 0 {
+		of = links.Ref(r.Repo, r.Issue)
 	}
-	return s + ": " + RunState(r)
+	return fmt.Sprintf("%s of %s, attempt %d: %s", r.Kind, of, r.Attempt, RunState(r))
 }
 
 type runData struct {
