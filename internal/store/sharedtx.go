@@ -93,7 +93,7 @@ type sharedTx struct {
 	// fatal leaves the transaction unfit to commit.
 	fatal error
 	// known holds the problem's row as the transaction has left it.
-	known knownProblem
+	known knownRow
 }
 
 // carried is a statement waiting for the next round trip.
@@ -114,9 +114,9 @@ type carryFailure struct {
 // failing: the batch rolls back and runs it again.
 var errCarryFailed = errors.New("an earlier write of the shared transaction failed")
 
-// knownProblem is a problem row this transaction has read and locked, and
+// knownRow is a problem row this transaction has read and locked, and
 // whether event is among its counted events.
-type knownProblem struct {
+type knownRow struct {
 	ok      bool
 	problem alert.Problem
 	event   string
@@ -129,7 +129,7 @@ func (sh *sharedTx) run(op int, fn func(tx *Tx) error) error {
 	if err == nil || sh.failed != nil || sh.fatal != nil {
 		return err
 	}
-	sh.known = knownProblem{}
+	sh.known = knownRow{}
 	for n := len(sh.carry); n > 0 && sh.carry[n-1].op == op; n-- {
 		sh.carry = sh.carry[:n-1]
 	}
@@ -283,7 +283,7 @@ func (sh *sharedTx) fail(br pgx.BatchResults, st carried, err error) {
 		return
 	}
 	sh.failed = &carryFailure{op: st.op, err: err}
-	sh.known = knownProblem{}
+	sh.known = knownRow{}
 }
 
 // The states of an op's savepoint.
@@ -331,7 +331,7 @@ func (c *opConn) send(query string, args []any) (pgx.BatchResults, error) {
 	if err := c.stopped(); err != nil {
 		return nil, err
 	}
-	c.sh.known = knownProblem{}
+	c.sh.known = knownRow{}
 	br := c.sh.roundTrip(c, query, args)
 	if br == nil {
 		return nil, c.stopped()
@@ -375,7 +375,7 @@ func (c *opConn) handOut() (pgx.Tx, error) {
 	if err := c.stopped(); err != nil {
 		return c.sh.tx, err
 	}
-	c.sh.known = knownProblem{}
+	c.sh.known = knownRow{}
 	if c.sh.tx == nil || len(c.sh.carry) > 0 || c.state != savepointTaken {
 		c.sh.roundTrip(c, "", nil)
 	}
@@ -398,7 +398,7 @@ func (c *opConn) knownProblem(key, eventID string) (alert.Problem, bool) {
 // read records p, just read and locked, with EventCounted for eventID.
 func (c *opConn) read(p alert.Problem, eventID string) {
 	if c != nil {
-		c.sh.known = knownProblem{ok: true, problem: p, event: eventID}
+		c.sh.known = knownRow{ok: true, problem: p, event: eventID}
 	}
 }
 
