@@ -322,6 +322,11 @@ func githubInput(e *ghhook.Event, routed func(repo string) bool) (alert.Input, b
 // bootyBranchPrefix starts the branch booty builds an issue's fix on.
 const bootyBranchPrefix = "booty/issue-"
 
+// BootyBranch is the branch booty builds the fix of issue n on,
+// booty/issue-N: the builder pushes to it, and a pull request from it is
+// verified.
+func BootyBranch(n int) string { return bootyBranchPrefix + strconv.Itoa(n) }
+
 // bootyBranchIssue returns N of booty's branch booty/issue-N.
 func bootyBranchIssue(ref string) (int, bool) {
 	digits, ok := strings.CutPrefix(ref, bootyBranchPrefix)

@@ -183,9 +183,6 @@ func (cfg *Builder) cloneURL(repo string) string {
 	return strings.NewReplacer("{owner}", owner, "{repo}", name).Replace(cfg.GitURL)
 }
 
-// branchOf is the branch booty builds issue n on.
-func branchOf(n int) string { return "booty/issue-" + strconv.Itoa(n) }
-
 func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runEnd, error) {
 	cfg := w.cfg.Builder
 	if cfg == nil {
@@ -251,7 +248,7 @@ func (w *Worker) build(ctx context.Context, log *slog.Logger, a BuildArgs) (runE
 	}
 	defer os.RemoveAll(dirs.root)
 	url := cfg.cloneURL(repo)
-	branch := branchOf(a.Issue)
+	branch := intake.BootyBranch(a.Issue)
 	// An issue's first build starts from the default branch; once its
 	// branch exists, builds go on from it, so that every push
 	// fast-forwards.
