@@ -56,6 +56,17 @@ const (
 	GitHubIgnored GitHubOutcome = "ignored"
 )
 
+// Ignored reports whether booty changed nothing for the delivery: a
+// redelivery, its own action, or an event, issue or branch that is not
+// its to follow.
+func (o GitHubOutcome) Ignored() bool {
+	switch o {
+	case GitHubDuplicate, GitHubIgnored, GitHubOwnAction, GitHubNotBooty, GitHubOtherIssue, GitHubNotBootyBranch:
+		return true
+	}
+	return false
+}
+
 // GitHubResult is what became of one GitHub delivery.
 type GitHubResult struct {
 	Event, Action string

@@ -41,8 +41,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := "recorded"
-	if res.Outcome == intake.GitHubDuplicate || res.Outcome == intake.GitHubIgnored || res.Outcome == intake.GitHubOwnAction ||
-		res.Outcome == intake.GitHubNotBooty || res.Outcome == intake.GitHubOtherIssue || res.Outcome == intake.GitHubNotBootyBranch {
+	if res.Outcome.Ignored() {
 		status = "ignored"
 	}
 	writeJSON(w, http.StatusOK, githubAnswer{Status: status, Outcome: string(res.Outcome), ProblemKey: res.ProblemKey})
