@@ -2,6 +2,7 @@ package intake_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -39,6 +40,8 @@ type bundle struct {
 type setupOpts struct {
 	cooldown time.Duration
 	redact   func(string) string
+	// wrapEnqueue, when set, wraps the real enqueuer.
+	wrapEnqueue func(intake.EnqueueFunc) intake.EnqueueFunc
 }
 
 // eachBackend runs test once per store backend, in parallel subtests named
@@ -74,7 +77,11 @@ func setup(t *testing.T, backend storetest.Backend, o setupOpts) *bundle {
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}
-	b.in = intake.New(alert.NewPipeline(alert.SeverityError, o.cooldown), st, worker.Enqueuer(jobs), redact, log, b.clock.Now)
+	enqueue := worker.Enqueuer(jobs)
+	if o.wrapEnqueue != nil {
+		enqueue = o.wrapEnqueue(enqueue)
+	}
+	b.in = intake.New(alert.NewPipeline(alert.SeverityError, o.cooldown), st, enqueue, redact, log, b.clock.Now)
 	return b
 }
 
@@ -215,6 +222,37 @@ func TestReceiveAcceptedDuplicateCooldown(t *testing.T) {
 		}
 		if p.Count != 2 || len(b.jobArgs(t)) != 1 {
 			t.Errorf("got %d events and %d jobs, want 2 and 1", p.Count, len(b.jobArgs(t)))
+		}
+	})
+}
+
+// TestReceiveOutlivesTheSender cancels the request's context once the
+// decision is taken, as a sender hanging up does: the job is still
+// inserted and the delivery recorded, since on PostgreSQL the statements
+// may carry other deliveries' writes.
+func TestReceiveOutlivesTheSender(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, backend storetest.Backend) {
+		ctx, hangUp := context.WithCancel(t.Context())
+		defer hangUp()
+		b := setup(t, backend, setupOpts{wrapEnqueue: func(next intake.EnqueueFunc) intake.EnqueueFunc {
+			return func(ctx context.Context, tx *store.Tx, a *alert.Alert, d alert.Decision) (int64, error) {
+				hangUp()
+				return next(ctx, tx, a, d)
+			}
+		}})
+		res, err := b.in.Receive(ctx, "event_alert", "req-1", event(t, nil))
+		if err != nil {
+			t.Fatalf("Receive: %v", err)
+		}
+		if res.Decision != (alert.Decision{Action: alert.ActionCreate}) {
+			t.Errorf("decision = %+v, want a create", res.Decision)
+		}
+		if jobs := b.jobArgs(t); len(jobs) != 1 {
+			t.Errorf("jobs = %q, want the create's", jobs)
+		}
+		if diff := cmp.Diff([]string{"create"}, decisions(t, b.st)); diff != "" {
+			t.Errorf("delivery records (-want +got):\n%s", diff)
 		}
 	})
 }
