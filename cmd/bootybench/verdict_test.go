@@ -166,3 +166,17 @@ func TestRunExitCodes(t *testing.T) {
 		t.Errorf("-h: got %v, want flag.ErrHelp", err)
 	}
 }
+
+// TestThroughputTarget holds the throughput run to the ingest targets for
+// its number of senders.
+func TestThroughputTarget(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		senders int
+		want    float64
+	}{{1, 0.6}, {16, 0.6}, {17, 0.5}, {32, 0.5}, {63, 0.5}, {64, 0.8}, {256, 0.8}} {
+		if got := throughputTarget(tt.senders); got != tt.want {
+			t.Errorf("throughputTarget(%d) = %v, want %v", tt.senders, got, tt.want)
+		}
+	}
+}
